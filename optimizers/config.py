@@ -1,0 +1,126 @@
+"""The run config: one JSON-able dict, validated and completed by `normalize_config`.
+
+The same dict is what a share link encodes, a saved configuration holds and a
+lesson presets.  Names are PyTorch's: `torch.optim` class names, scheduler
+class names, constructor keywords.  Every problem raises `ConfigError`
+(a `ValueError`) naming the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from schema import ConfigError, Param, validate_params
+from surfaces import get_surface, validate_surface
+
+from .schedulers import validate_scheduler
+from .specs import OPTIMIZERS, PRESETS
+
+MAX_STEPS = 10_000
+MAX_STARTS = 4_096
+
+DEFAULTS = {
+    "surface": "rosenbrock",
+    "surface_params": {},
+    "start": None,            # [x, y] or [[x, y], ...]; None = the surface's default start
+    "steps": 500,
+    "optimizer": "Adam",      # a torch.optim class name, or a preset ("Momentum", ...)
+    "hparams": {},
+    "scheduler": None,
+    "scheduler_params": {},
+    "batch_size": None,       # data surfaces only; None = full batch
+    "seed": 0,
+    "clip_grad_norm": None,   # max_norm of torch.nn.utils.clip_grad_norm_
+    "clip_grad_value": None,  # clip_value of torch.nn.utils.clip_grad_value_
+    "lr_multipliers": None,   # [m_x, m_y]: coordinates get their own parameter group, lr × m
+    "dtype": "float32",
+}
+
+_STEPS = Param("steps", "int", 500, "Number of optimizer steps", "优化步数", low=1, high=MAX_STEPS)
+_SEED = Param("seed", "int", 0, "Seed of the mini-batch shuffling", "小批量打乱的随机种子", low=0, high=2**32 - 1)
+_CLIP = dict(kind="float", default=None, low=0.0, high=1e6, open_low=True, optional=True, log=True,
+             slider=(1e-3, 100.0))
+_CLIP_NORM = Param("clip_grad_norm", help_en="Clip the gradient's norm to this value",
+                   help_zh="把梯度范数裁剪到该值", **_CLIP)
+_CLIP_VALUE = Param("clip_grad_value", help_en="Clip each gradient entry to ±this value",
+                    help_zh="把梯度的每个分量裁剪到 ±该值", **_CLIP)
+_MULTIPLIERS = Param("lr_multipliers", "pair", None, "Learning-rate multipliers of the two coordinates",
+                     "两个坐标各自的学习率倍数", low=0.0, high=1000.0, open_low=True, optional=True)
+_DTYPE = Param("dtype", "choice", "float32", "Floating-point precision", "浮点精度",
+               choices=("float32", "float64"))
+
+
+def resolve_optimizer(name: str, hparams: dict | None) -> tuple[str, dict]:
+    """A class name and hyperparameters; a preset name becomes its class plus its values."""
+    if name in PRESETS:
+        base, preset = PRESETS[name]
+        return base, {**preset, **(hparams or {})}
+    if name not in OPTIMIZERS:
+        valid = ", ".join([*OPTIMIZERS, *PRESETS])
+        raise ConfigError(f"unknown optimizer {name!r:.40}; valid: {valid}",
+                          f"未知的优化器 {name!r:.40}；可用：{valid}")
+    return name, dict(hparams or {})
+
+
+def _starts(value, surface) -> list[float] | list[list[float]]:
+    """[x, y] for one start, [[x, y], ...] for several."""
+    if value is None:
+        return list(surface.starts[0])
+    single = isinstance(value, list | tuple) and len(value) == 2 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    starts = [value] if single else value
+    if not isinstance(starts, list | tuple) or not 1 <= len(starts) <= MAX_STARTS:
+        raise ConfigError(f"start must be [x, y] or a list of 1 to {MAX_STARTS} such points",
+                          f"start 必须是 [x, y] 或 1 到 {MAX_STARTS} 个这样的点的列表")
+    for point in starts:
+        ok = isinstance(point, list | tuple) and len(point) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 1e6
+            for v in point)
+        if not ok:
+            raise ConfigError(f"start point {point!r:.60} must be two finite numbers within ±1e6",
+                              f"起点 {point!r:.60} 必须是两个绝对值不超过 1e6 的有限数")
+    points = [[float(v) for v in point] for point in starts]
+    return points[0] if single else points
+
+
+def normalize_config(config: dict) -> dict:
+    """`config` with every key present and valid (torch's defaults filled in)."""
+    if not isinstance(config, dict):
+        raise ConfigError("config must be a mapping", "配置必须是键值映射")
+    unknown = [k for k in config if k not in DEFAULTS]
+    if unknown:
+        valid = ", ".join(DEFAULTS)
+        raise ConfigError(f"unknown config key {unknown[0]!r:.40}; valid: {valid}",
+                          f"未知的配置项 {unknown[0]!r:.40}；可用：{valid}")
+    c = {**DEFAULTS, **config}
+    out = {"surface": c["surface"], "surface_params": validate_surface(c["surface"], c["surface_params"])}
+    surface = get_surface(out["surface"], out["surface_params"])
+    out["start"] = _starts(c["start"], surface)
+    out["steps"] = _STEPS.validate(c["steps"], "config")
+    out["optimizer"], hparams = resolve_optimizer(c["optimizer"], c["hparams"])
+    spec = OPTIMIZERS[out["optimizer"]]
+    out["hparams"] = validate_params(spec.params, hparams, out["optimizer"])
+    for rule in spec.rules:
+        if (problem := rule(out["hparams"])) is not None:
+            raise ConfigError(f"{out['optimizer']}: {problem[0]}", f"{out['optimizer']}：{problem[1]}")
+    context = {"steps": out["steps"], "lr": out["hparams"]["lr"]}
+    out["scheduler"], out["scheduler_params"] = validate_scheduler(c["scheduler"], c["scheduler_params"], context)
+    if out["scheduler"] == "OneCycleLR" and (out["scheduler_params"]["total_steps"] or out["steps"]) < out["steps"]:
+        raise ConfigError("scheduler: OneCycleLR total_steps must be at least the number of steps",
+                          "调度器：OneCycleLR 的 total_steps 不能小于步数")
+    out["batch_size"] = c["batch_size"]
+    if c["batch_size"] is not None:
+        if surface.n_samples is None:
+            raise ConfigError(f"batch_size applies only to data surfaces, not {out['surface']!r}",
+                              f"batch_size 只适用于数据曲面，不适用于 {out['surface']!r}")
+        size = Param("batch_size", "int", None, "", "", low=1, high=surface.n_samples)
+        out["batch_size"] = size.validate(c["batch_size"], "config")
+    out["seed"] = _SEED.validate(c["seed"], "config")
+    out["clip_grad_norm"] = _CLIP_NORM.validate(c["clip_grad_norm"], "config")
+    out["clip_grad_value"] = _CLIP_VALUE.validate(c["clip_grad_value"], "config")
+    out["lr_multipliers"] = _MULTIPLIERS.validate(c["lr_multipliers"], "config")
+    if out["lr_multipliers"] is not None and spec.closure:
+        raise ConfigError("LBFGS does not support parameter groups (lr_multipliers)",
+                          "LBFGS 不支持参数组（lr_multipliers）")
+    out["dtype"] = _DTYPE.validate(c["dtype"], "config")
+    return out

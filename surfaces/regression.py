@@ -1,0 +1,92 @@
+r"""Linear regression as a surface: the MSE of $y \approx w x + b$ over $(w, b)$.
+
+Coordinate 0 is $w$, coordinate 1 is $b$.  The default data are the course's
+15 points; other data come in as surface parameters ``{"x": [...], "y": [...]}``.
+The minimum is the closed-form least-squares solution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from schema import ConfigError, Param
+
+from .base import Surface, SurfaceSpec
+
+# The course's linear-regression data (reference document 004).
+COURSE_X = (3.3, 4.4, 5.5, 6.71, 6.93, 4.168, 9.779, 6.182, 7.59, 2.167, 7.042, 10.791, 5.313, 7.997, 3.1)
+COURSE_Y = (1.7, 2.76, 2.09, 3.19, 1.694, 1.573, 3.366, 2.596, 2.53, 1.221, 2.827, 3.465, 1.65, 2.904, 1.3)
+# (w, b) of nn.Linear(1, 1) right after torch.manual_seed(42), the course's first model.
+COURSE_START = (0.7645385265350342, 0.8300079107284546)
+
+MAX_ROWS = 10_000
+
+
+def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Closed-form (w*, b*) and the MSE there, in float64."""
+    w = float(np.cov(x, y, bias=True)[0, 1] / np.var(x))
+    b = float(y.mean() - w * x.mean())
+    return w, b, float(np.mean((w * x + b - y) ** 2))
+
+
+def _columns(params: dict) -> tuple[np.ndarray, np.ndarray]:
+    x, y = params["x"], params["y"]
+    if (x is None) != (y is None):
+        raise ConfigError("linear_regression: give both x and y, or neither (course data)",
+                          "linear_regression：x 和 y 要么都给，要么都不给（使用课程数据）")
+    x = np.array(COURSE_X if x is None else x, dtype=np.float64)
+    y = np.array(COURSE_Y if y is None else y, dtype=np.float64)
+    if len(x) != len(y):
+        raise ConfigError(f"linear_regression: x has {len(x)} values but y has {len(y)}",
+                          f"linear_regression：x 有 {len(x)} 个值，而 y 有 {len(y)} 个")
+    if len(x) < 2:
+        raise ConfigError("linear_regression: need at least 2 data points", "linear_regression：至少需要 2 个数据点")
+    if np.ptp(x) == 0:
+        raise ConfigError("linear_regression: x needs at least two different values",
+                          "linear_regression：x 至少需要两个不同的值")
+    if params["standardize"]:
+        x = (x - x.mean()) / x.std()
+    return x, y
+
+
+def _bounds(center: float, start: float) -> tuple[float, float]:
+    lo, hi = min(center, start, 0.0), max(center, start, 0.0)
+    pad = max(1.0, 0.5 * (hi - lo))
+    return lo - pad, hi + pad
+
+
+def linear_regression(params: dict) -> Surface:
+    x_np, y_np = _columns(params)
+    w_star, b_star, mse = least_squares(x_np, y_np)
+    columns = {dtype: (torch.tensor(x_np, dtype=dtype), torch.tensor(y_np, dtype=dtype))
+               for dtype in (torch.float32, torch.float64)}
+
+    def batch_fn(p: torch.Tensor, idx: torch.Tensor | None) -> torch.Tensor:
+        x, y = columns[p.dtype]
+        if idx is not None:
+            x, y = x[idx], y[idx]
+        return ((p[..., 0:1] * x + p[..., 1:2] - y) ** 2).mean(-1)
+
+    default_data = params["x"] is None and not params["standardize"]
+    start = COURSE_START if default_data else (0.0, 0.0)
+    bounds = (_bounds(w_star, start[0]), _bounds(b_star, start[1]))
+    return Surface("linear_regression", lambda p: batch_fn(p, None),
+                   r"L(w, b) = \frac{1}{n}\sum_{i=1}^{n} (w x_i + b - y_i)^2", bounds,
+                   starts=(start,),
+                   minima=((w_star, b_star),), min_value=mse, log_scale=True, n_samples=len(x_np),
+                   batch_fn=batch_fn, data={"x": x_np, "y": y_np})
+
+
+SPEC = SurfaceSpec(
+    "linear_regression", "Linear regression (MSE)", "线性回归（均方误差）",
+    "The MSE of y ≈ w·x + b over (w, b) on the course's 15 points (or your data): a long narrow valley",
+    "在课程的 15 个数据点（或你的数据）上，y ≈ w·x + b 的均方误差关于 (w, b) 的曲面：一条狭长的山谷",
+    linear_regression, (
+        Param("x", "float_list", None, "Input values x (empty: the course data)", "输入 x（留空：课程数据）",
+              low=-1e6, high=1e6, optional=True),
+        Param("y", "float_list", None, "Target values y (empty: the course data)", "目标 y（留空：课程数据）",
+              low=-1e6, high=1e6, optional=True),
+        Param("standardize", "bool", False, "Rescale x to mean 0, standard deviation 1",
+              "把 x 标准化为均值 0、标准差 1"),
+    ))
