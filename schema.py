@@ -38,7 +38,8 @@ class Param:
     `open_high` make a bound strict.  `required` marks keywords torch has no
     default for; `suggest(context)` then gives the value used when one is
     missing (`context` holds the run's `steps` and `lr`).
-    `check` is an extra rule returning an error message (en, zh) or None.
+    `none_items` lets items of a pair be None (Adafactor's eps).  `check` is an
+    extra rule returning an error message (en, zh) or None.
     """
 
     key: str
@@ -54,6 +55,7 @@ class Param:
     log: bool = False
     choices: tuple = ()
     optional: bool = False
+    none_items: bool = False
     required: bool = False
     suggest: Callable[[dict], Any] | None = None
     check: Callable[[Any], tuple[str, str] | None] | None = field(default=None, compare=False)
@@ -104,7 +106,7 @@ class Param:
             if not isinstance(value, list | tuple) or len(value) != 2:
                 raise ConfigError(f"{name} must be a pair of numbers, got {value!r:.40}",
                                   f"{name} 必须是两个数，收到 {value!r:.40}")
-            value = [self._number(v, name, float) for v in value]
+            value = [None if v is None and self.none_items else self._number(v, name, float) for v in value]
         elif self.kind in ("int_list", "float_list"):
             cast, what, what_zh = (int, "integers", "整数") if self.kind == "int_list" else (float, "numbers", "数")
             if not isinstance(value, list | tuple) or len(value) > MAX_LIST:

@@ -95,12 +95,13 @@ class Member:
         self.config, self.owner, self.rows = config, owner, len(starts)
         self.spec = OPTIMIZERS[config["optimizer"]]
         start = torch.tensor(starts, dtype=DTYPES[config["dtype"]])
+        param = start[0] if self.rows == 1 else start  # one start: a plain 2-vector, as a student writes it
         scales = config["lr_multipliers"]
         if scales is None:
-            self.tensors = [start.clone().requires_grad_(True)]
+            self.tensors = [param.clone().requires_grad_(True)]
             groups = [{"params": self.tensors}]
         else:  # one parameter group per coordinate, as in optim.SGD([{'params': [w]}, {'params': [b], 'lr': ...}])
-            self.tensors = [start[:, i:i + 1].clone().requires_grad_(True) for i in range(2)]
+            self.tensors = [param[..., i:i + 1].clone().requires_grad_(True) for i in range(2)]
             lr = config["hparams"]["lr"]
             groups = [{"params": [t], "lr": lr * s} for t, s in zip(self.tensors, scales, strict=True)]
         self.optimizer = self.spec.cls(groups, **config["hparams"])
@@ -114,10 +115,13 @@ class Member:
         self.alive = True
 
     def position(self) -> torch.Tensor:
-        return self.tensors[0] if len(self.tensors) == 1 else torch.cat(self.tensors, dim=-1)
+        """The starts as a (rows, 2) tensor (a view while there is one tensor)."""
+        p = self.tensors[0] if len(self.tensors) == 1 else torch.cat(self.tensors, dim=-1)
+        return p.view(self.rows, 2)
 
     def gradient(self) -> torch.Tensor:
-        return self.tensors[0].grad if len(self.tensors) == 1 else torch.cat([t.grad for t in self.tensors], -1)
+        g = self.tensors[0].grad if len(self.tensors) == 1 else torch.cat([t.grad for t in self.tensors], -1)
+        return g.view(self.rows, 2)
 
     def clip(self, record: bool = True) -> None:
         """Clip the gradient in place as configured; record what the optimizer will use."""
@@ -140,9 +144,10 @@ class Member:
             for key, value in self.optimizer.state[tensor].items():
                 value = torch.as_tensor(value) if isinstance(value, int | float) else value
                 if torch.is_tensor(value) and value.numel() in (1, tensor.numel()):
-                    value = value.detach().reshape(()).expand(tensor.shape) if value.numel() == 1 else value
+                    shape = (self.rows, tensor.numel() // self.rows)
+                    value = value.detach().reshape(()).expand(shape) if value.numel() == 1 else value
                     per_tensor = self.state.setdefault(key, [[] for _ in self.tensors])
-                    per_tensor[i].append(value.detach().reshape(tensor.shape).clone())
+                    per_tensor[i].append(value.detach().reshape(shape).clone())
         step_scheduler(self.scheduler, loss, self.config["scheduler"])
         self.time.append(time.perf_counter() - t0)
 

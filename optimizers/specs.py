@@ -174,6 +174,18 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {s.name: s for s in (
         MAXIMIZE),
         "Moves each coordinate by its own step size, adapted from gradient signs only",
         "每个坐标有自己的步长，只根据梯度符号调整"),
+    OptimizerSpec("Adafactor", (
+        lr(0.01),
+        Param("beta2_decay", "float", -0.8, "Decay exponent of β₂ = 1 − t^decay", "β₂ = 1 − t^decay 的衰减指数",
+              low=-10.0, high=0.0, slider=(-1.0, 0.0)),
+        Param("eps", "pair", (None, 1e-3), "(ε₁, ε₂): ε₁ in the denominator (None: dtype's eps), ε₂ scales lr",
+              "(ε₁, ε₂)：ε₁ 在分母中（None：数据类型的 eps），ε₂ 缩放学习率", low=0.0, high=1.0,
+              none_items=True, slider=(1e-10, 1e-1), log=True),
+        Param("d", "float", 1.0, "Clipping threshold of the update's RMS", "更新量均方根的裁剪阈值",
+              low=1.0, high=1000.0, slider=(1.0, 10.0)),
+        weight_decay(0.0), MAXIMIZE),
+        "Adam-like steps scaled by the parameter's size, with a decaying β₂ and update clipping",
+        "按参数大小缩放的类 Adam 步长，β₂ 逐步衰减并裁剪更新", elementwise=False),
     OptimizerSpec("LBFGS", (
         Param("lr", "float", 1, *LR_HELP, low=0.0, high=1000.0, open_low=True,
               slider=(1e-3, 10.0), log=True),

@@ -36,6 +36,8 @@ OPTIMIZERS = [  # (name as a user gives it, hparams)
     ("Adadelta", {}),
     ("ASGD", {"lr": 1e-3, "t0": 10.0}),
     ("Rprop", {"lr": 0.01}),
+    ("Adafactor", {"lr": 0.05}),
+    ("Adafactor", {"lr": 0.05, "eps": [1e-6, 1e-2], "d": 2.0, "weight_decay": 0.01}),
     ("LBFGS", {"lr": 0.5, "max_iter": 5}),
     ("LBFGS", {"line_search_fn": "strong_wolfe"}),
 ]

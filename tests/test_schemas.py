@@ -1,0 +1,161 @@
+"""Schemas: torch's defaults, enforced ranges, and the registries' coverage of torch."""
+
+import inspect
+
+import pytest
+import torch
+from torch.optim import lr_scheduler
+
+from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS, ConfigError, lr_curve, normalize_config
+from surfaces import SURFACES
+
+INTERNAL = {"self", "params", "optimizer", "foreach", "differentiable", "fused", "capturable", "last_epoch",
+            "verbose"}
+
+
+def torch_defaults(cls):
+    return {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k not in INTERNAL}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_optimizer_defaults_equal_torch(name):
+    spec = OPTIMIZERS[name]
+    torch_side = torch_defaults(spec.cls)
+    assert set(torch_side) == {p.key for p in spec.params}  # every user-facing keyword is exposed
+    for p in spec.params:
+        assert p.default == torch_side[p.key], p.key
+        assert p.help_en and p.help_zh and p.help_en != p.help_zh
+
+
+SKIPPED_SCHEDULER_KEYWORDS = {
+    "OneCycleLR": {"epochs", "steps_per_epoch"},  # total_steps says the same
+    "CyclicLR": {"scale_fn"},                     # a Python callable: no place in a JSON config
+    "SequentialLR": {"schedulers"},               # validated on its own (a list of child configs)
+}
+
+
+@pytest.mark.parametrize("name", SCHEDULERS)
+def test_scheduler_defaults_equal_torch(name):
+    spec = SCHEDULERS[name]
+    torch_side = torch_defaults(spec.cls)
+    assert set(torch_side) - SKIPPED_SCHEDULER_KEYWORDS.get(name, set()) == {p.key for p in spec.params}
+    for p in spec.params:
+        expected = torch_side[p.key]
+        if expected is inspect.Parameter.empty:
+            assert p.required and p.suggest is not None, p.key  # torch has no default: we suggest one
+        else:
+            assert p.default == expected and not p.required, p.key
+
+
+def test_every_torch_optimizer_for_vectors_is_registered():
+    torch_side = {n for n, c in vars(torch.optim).items()
+                  if isinstance(c, type) and issubclass(c, torch.optim.Optimizer) and c is not torch.optim.Optimizer}
+    not_for_a_2_vector = {"SparseAdam", "Muon"}  # sparse gradients only / 2-D matrices only
+    assert torch_side - not_for_a_2_vector - set(OPTIMIZERS) == set()
+
+
+def test_presets_are_hyperparameters_of_real_classes():
+    for name, (base, hparams) in PRESETS.items():
+        config = normalize_config({"optimizer": name})
+        assert config["optimizer"] == base
+        assert all(config["hparams"][k] == v for k, v in hparams.items())
+
+
+def _outside(p):
+    """Values just outside each bound of a Param."""
+    out = []
+    if p.low is not None:
+        out.append(p.low if p.open_low else p.low - (1 if p.kind == "int" else 1e-3))
+    if p.high is not None:
+        out.append(p.high if p.open_high else p.high + (1 if p.kind == "int" else 1e-3))
+    return out
+
+
+OPTIMIZER_BOUNDS = [(name, p, v) for name, s in OPTIMIZERS.items() for p in s.params for v in _outside(p)]
+
+
+@pytest.mark.parametrize(("name", "param", "value"), OPTIMIZER_BOUNDS,
+                         ids=[f"{n}.{p.key}={v}" for n, p, v in OPTIMIZER_BOUNDS])
+def test_optimizer_bounds_are_enforced(name, param, value):
+    value = [value, value] if param.kind == "pair" else value
+    with pytest.raises(ConfigError, match=param.key):
+        normalize_config({"optimizer": name, "hparams": {param.key: value}})
+
+
+SCHEDULER_BOUNDS = [(name, p, v) for name, s in SCHEDULERS.items() for p in s.params for v in _outside(p)
+                    if p.kind in ("float", "int")]
+
+
+@pytest.mark.parametrize(("name", "param", "value"), SCHEDULER_BOUNDS,
+                         ids=[f"{n}.{p.key}={v}" for n, p, v in SCHEDULER_BOUNDS])
+def test_scheduler_bounds_are_enforced(name, param, value):
+    with pytest.raises(ConfigError, match=param.key):
+        lr_curve(name, {param.key: value}, 20, losses=[1.0] * 20)
+
+
+SURFACE_BOUNDS = [(key, p, v) for key, s in SURFACES.items() for p in s.params for v in _outside(p)
+                  if p.kind == "float"]
+
+
+@pytest.mark.parametrize(("key", "param", "value"), SURFACE_BOUNDS,
+                         ids=[f"{k}.{p.key}={v}" for k, p, v in SURFACE_BOUNDS])
+def test_surface_bounds_are_enforced(key, param, value):
+    with pytest.raises(ConfigError, match=param.key):
+        normalize_config({"surface": key, "surface_params": {param.key: value}})
+
+
+@pytest.mark.parametrize("bad", ["0.1", True, None, float("inf"), float("nan"), [0.1], {"x": 1}])
+def test_wrong_types_are_refused(bad):
+    with pytest.raises(ConfigError, match="lr"):
+        normalize_config({"optimizer": "SGD", "hparams": {"lr": bad}})
+
+
+def test_unknown_hyperparameter_lists_the_valid_ones():
+    with pytest.raises(ConfigError) as info:
+        normalize_config({"optimizer": "SGD", "hparams": {"beta": 0.9}})
+    assert "momentum" in str(info.value) and "nesterov" in str(info.value)
+
+
+def test_normalized_config_is_stable_and_json_able():
+    import json
+    config = normalize_config({"optimizer": "AMSGrad", "scheduler": "SequentialLR"})
+    assert normalize_config(json.loads(json.dumps(config))) == config
+
+
+def test_help_and_summaries_exist_in_both_languages():
+    for spec in [*OPTIMIZERS.values(), *SCHEDULERS.values()]:
+        assert spec.summary("en") and spec.summary("zh") != spec.summary("en")
+        for p in spec.params:
+            assert p.help("en") and p.help("zh") != p.help("en")
+    for spec in SURFACES.values():
+        assert spec.name("zh") != spec.name("en") and spec.description("zh") != spec.description("en")
+
+
+@pytest.mark.parametrize("name", [n for n in SCHEDULERS if n != "ReduceLROnPlateau"])
+def test_lr_curve_equals_a_torch_loop(name):
+    curve = lr_curve(name, {}, 60, base_lr=0.1)
+    params = normalize_config({"scheduler": name, "steps": 60, "hparams": {"lr": 0.1}, "optimizer": "SGD"})
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    kwargs = dict(params["scheduler_params"])
+    if name == "SequentialLR":
+        chain = [getattr(lr_scheduler, c["name"])(opt, **c["params"]) for c in kwargs.pop("schedulers")]
+        sched = lr_scheduler.SequentialLR(opt, chain, **kwargs)
+    else:
+        if name == "OneCycleLR":
+            kwargs["total_steps"] = 60
+        sched = getattr(lr_scheduler, name)(opt, **kwargs)
+    expected = []
+    for _ in range(60):
+        expected.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert curve.tolist() == pytest.approx(expected, rel=1e-12)
+
+
+def test_plateau_curve_reacts_to_the_loss():
+    losses = [1.0] * 5 + [0.5] * 30
+    curve = lr_curve("ReduceLROnPlateau", {"patience": 3, "factor": 0.5}, 35, base_lr=0.1, losses=losses)
+    assert curve[0] == 0.1 and curve[-1] < 0.1
+    with pytest.raises(ConfigError, match="loss"):
+        lr_curve("ReduceLROnPlateau", {}, 10)
