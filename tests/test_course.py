@@ -1,0 +1,71 @@
+"""The course's example (reference 004): nn.Linear(1, 1) on its 15 points gives the engine's losses."""
+
+import numpy as np
+import pytest
+import torch
+
+from optimizers import run
+from surfaces.regression import COURSE_START, COURSE_X, COURSE_Y
+
+
+def course_model():
+    torch.manual_seed(42)
+    return torch.nn.Linear(1, 1)
+
+
+def train_like_the_course(make_optimizer, epochs=100, closure_steps=None):
+    """The course's loop: losses printed before each step (or after each LBFGS step)."""
+    model = course_model()
+    x = torch.tensor(COURSE_X).unsqueeze(1)
+    y = torch.tensor(COURSE_Y).unsqueeze(1)
+    criterion = torch.nn.MSELoss()
+    optimizer = make_optimizer(model.parameters())
+    losses = []
+    if closure_steps is None:
+        for _ in range(epochs):
+            loss = criterion(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+    def closure():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        return loss
+    for _ in range(closure_steps):
+        optimizer.step(closure)
+        with torch.no_grad():
+            losses.append(criterion(model(x), y).item())
+    return losses
+
+
+@pytest.mark.parametrize(("name", "hparams", "make"), [
+    ("SGD", {"lr": 0.01}, lambda p: torch.optim.SGD(p, lr=0.01)),
+    ("SGD", {"lr": 0.01, "momentum": 0.9}, lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
+    ("RMSprop", {"lr": 0.01}, lambda p: torch.optim.RMSprop(p, lr=0.01)),
+    ("Adam", {"lr": 0.001}, lambda p: torch.optim.Adam(p, lr=0.001)),
+], ids=["SGD", "Momentum", "RMSprop", "Adam"])
+def test_course_first_order_runs(name, hparams, make):
+    expected = train_like_the_course(make)
+    traj = run({"surface": "linear_regression", "start": list(COURSE_START), "steps": 100,
+                "optimizer": name, "hparams": hparams})
+    np.testing.assert_allclose(traj.loss[:100], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_course_lbfgs_run():
+    expected = train_like_the_course(lambda p: torch.optim.LBFGS(p, lr=1, max_iter=20), closure_steps=5)
+    traj = run({"surface": "linear_regression", "start": list(COURSE_START), "steps": 5,
+                "optimizer": "LBFGS", "hparams": {"lr": 1, "max_iter": 20}})
+    np.testing.assert_allclose(traj.loss[1:], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_adam_at_the_course_lr_is_far_from_converged():
+    """The course says Adam 'usually converges very fast'; at lr 0.001 for 100 epochs it has barely moved."""
+    adam = run({"surface": "linear_regression", "start": list(COURSE_START), "steps": 100,
+                "optimizer": "Adam", "hparams": {"lr": 0.001}})
+    sgd = run({"surface": "linear_regression", "start": list(COURSE_START), "steps": 100,
+               "optimizer": "SGD", "hparams": {"lr": 0.01}})
+    assert adam.loss[-1] > 5 * sgd.loss[-1]
+    assert np.abs(adam.xy[-1] - adam.xy[0]).max() <= 100 * 0.001 + 1e-6  # about lr per step per coordinate
