@@ -72,7 +72,7 @@ def assert_same(traj, xs, losses, lrs):
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize(("name", "hparams"), OPTIMIZERS, ids=lambda v: str(v) if isinstance(v, str) else "")
-@pytest.mark.parametrize(("surface", "surface_params", "start"), SURFACES, ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("surface", "surface_params", "start"), SURFACES, ids=[s[0] for s in SURFACES])
 def test_engine_equals_torch_loop(surface, surface_params, start, name, hparams, variant):
     extra, oracle_kwargs = VARIANTS[variant]
     base, full = resolve(name, hparams)

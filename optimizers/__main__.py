@@ -1,0 +1,58 @@
+"""Command line: run config JSON files and write the trajectories as CSV or JSON.
+
+    python -m optimizers homework.json -o homework.csv
+    python -m optimizers homework.json --format json > homework.json
+
+A config file holds one config or a list of them (the schema of `optimizers.config`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from schema import ConfigError
+
+from . import run_many
+from .export import diverged, to_csv, to_json
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m optimizers", description=__doc__.splitlines()[0])
+    parser.add_argument("config", help="a JSON file with one config or a list of configs ('-' = stdin)")
+    parser.add_argument("-o", "--output", help="where to write (default: stdout)")
+    parser.add_argument("--format", choices=("csv", "json"), help="default: from the output's extension, else csv")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of error messages")
+    args = parser.parse_args(argv)
+    try:
+        text = sys.stdin.read() if args.config == "-" else Path(args.config).read_text(encoding="utf-8")
+        configs = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        print(f"error: cannot read {args.config}: {err}", file=sys.stderr)
+        return 2
+    configs = configs if isinstance(configs, list) else [configs]
+    try:
+        trajectories = run_many(configs)
+    except ConfigError as err:
+        print(f"error: {err.message(args.lang)}", file=sys.stderr)
+        return 2
+    fmt = args.format or ("json" if (args.output or "").endswith(".json") else "csv")
+    if fmt == "json":
+        payload = [to_json(t) for t in trajectories]
+        out = json.dumps(payload if len(payload) > 1 else payload[0])
+    else:
+        out = to_csv(trajectories)
+    if args.output:
+        Path(args.output).write_text(out, encoding="utf-8")
+        blown = [i for i, t in enumerate(trajectories) if diverged(t)]
+        print(f"wrote {len(trajectories)} run(s) to {args.output}" + (f"; diverged: runs {blown}" if blown else ""),
+              file=sys.stderr)
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

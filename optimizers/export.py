@@ -1,0 +1,88 @@
+"""Trajectories as CSV rows or JSON: for downloads and for lecturers' homework data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+from .engine import Trajectory
+
+COLUMNS = ("run", "start", "step", "x", "y", "loss", "lr", "grad_x", "grad_y", "evals", "epoch")
+
+
+def _starts_axis(a: np.ndarray | None, several: bool, steps: int) -> np.ndarray | None:
+    """Give an array a start axis (axis 1) and pad per-step arrays to steps + 1 rows."""
+    if a is None:
+        return None
+    a = np.asarray(a, dtype=float)
+    a = a if several else a[:, None]
+    pad = np.full((steps + 1 - len(a), *a.shape[1:]), np.nan)
+    return np.concatenate([a, pad])
+
+
+def rows(trajectories: list[Trajectory], first_run: int = 0):
+    """One row per run, start and position; per-step columns are NaN on the last position."""
+    for run_index, traj in enumerate(trajectories, start=first_run):
+        several = traj.xy.ndim == 3
+        n = traj.steps
+        xy, loss, grad, evals = (_starts_axis(a, several, n) for a in (traj.xy, traj.loss, traj.grad, traj.evals))
+        lr = _starts_axis(traj.lr, False, n)[:, 0]
+        epoch = _starts_axis(traj.epoch, False, n)[:, 0] if traj.epoch is not None else np.full(n + 1, np.nan)
+        for start in range(xy.shape[1]):
+            for t in range(n + 1):
+                yield (run_index, start, t, *xy[t, start], loss[t, start], lr[t], *grad[t, start],
+                       evals[t, start], epoch[t])
+
+
+INTEGER_COLUMNS = {"run", "start", "step", "evals", "epoch"}
+
+
+def _cell(column: str, value, dtype: type) -> str:
+    """Shortest text that reads back as the recorded number (float32 stays float32)."""
+    if math.isnan(value):
+        return ""
+    return str(int(value)) if column in INTEGER_COLUMNS else str(dtype(value))
+
+
+def to_csv(trajectories: list[Trajectory]) -> str:
+    """CSV with COLUMNS; empty cells where a value does not exist (last position, diverged steps)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for index, traj in enumerate(trajectories):
+        dtype = np.float32 if traj.config["dtype"] == "float32" else np.float64
+        for row in rows([traj], first_run=index):
+            writer.writerow([_cell(c, v, dtype) for c, v in zip(COLUMNS, row, strict=True)])
+    return out.getvalue()
+
+
+def _plain(a):
+    """numpy -> JSON-able lists, NaN/inf -> None."""
+    if a is None:
+        return None
+    if isinstance(a, list):
+        return [_plain(v) for v in a]
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        return np.where(np.isfinite(a), a, None).tolist() if not np.isfinite(a).all() else a.tolist()
+    return a.tolist()
+
+
+def diverged(traj: Trajectory) -> bool:
+    """Whether any start of the run diverged."""
+    at = traj.diverged_at if isinstance(traj.diverged_at, list) else [traj.diverged_at]
+    return any(d is not None for d in at)
+
+
+def to_json(traj: Trajectory) -> dict:
+    """The config and every recorded array of one run, JSON-able."""
+    return {"config": traj.config, "diverged_at": traj.diverged_at, "xy": _plain(traj.xy),
+            "loss": _plain(traj.loss), "lr": _plain(traj.lr), "group_lr": _plain(traj.group_lr),
+            "grad": _plain(traj.grad), "update": _plain(traj.update), "evals": _plain(traj.evals),
+            "state": {k: _plain(v) for k, v in traj.state.items()},
+            "batches": _plain(traj.batches), "epoch": _plain(traj.epoch),
+            "closure_xy": _plain(traj.closure_xy), "closure_loss": _plain(traj.closure_loss),
+            "closure_step": _plain(traj.closure_step)}

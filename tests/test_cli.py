@@ -1,0 +1,51 @@
+"""The command line: config JSON in, trajectory CSV/JSON out, clear errors."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from optimizers import run
+
+ROOT = Path(__file__).parents[1]
+
+
+def cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "optimizers", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True)
+
+
+def test_csv_holds_the_trajectory(tmp_path):
+    config = {"surface": "bowl", "steps": 12, "optimizer": "Momentum", "hparams": {"lr": 0.05}}
+    path = tmp_path / "homework.json"
+    path.write_text(json.dumps(config))
+    out = cli(str(path), "-o", str(tmp_path / "out.csv"))
+    assert out.returncode == 0, out.stderr
+    table = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text())))
+    assert len(table) == 13
+    traj = run(config)
+    xy = np.array([[float(r["x"]), float(r["y"])] for r in table], dtype=np.float32)
+    np.testing.assert_array_equal(xy, traj.xy)
+    assert table[-1]["lr"] == "" and float(table[0]["lr"]) == 0.05
+
+
+def test_several_configs_and_starts_as_json():
+    configs = [{"surface": "bowl", "steps": 3}, {"surface": "himmelblau", "steps": 4, "start": [[0, 0], [1, 1]]}]
+    out = cli("-", "--format", "json", stdin=json.dumps(configs))
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert [len(p["xy"]) for p in payload] == [4, 5]
+    assert np.array(payload[1]["xy"]).shape == (5, 2, 2)
+
+
+def test_bad_input_gives_a_message_not_a_traceback(tmp_path):
+    out = cli("-", "--lang", "zh", stdin=json.dumps({"optimizer": "Adm"}))
+    assert out.returncode == 2 and "未知的优化器" in out.stderr and "Traceback" not in out.stderr
+    out = cli("-", stdin="{not json")
+    assert out.returncode == 2 and "cannot read" in out.stderr
+    out = cli(str(tmp_path / "missing.json"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
