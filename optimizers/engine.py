@@ -15,6 +15,8 @@ gets its own optimizer.  Either way the result equals separate runs.
 from __future__ import annotations
 
 import json
+import math
+import operator
 import time
 from dataclasses import dataclass, field
 
@@ -89,13 +91,19 @@ def _batch_schedule(n: int, batch_size: int | None, seed: int, steps: int):
 
 
 class Member:
-    """One optimizer (and scheduler) moving one parameter that holds `rows` starts."""
+    """One optimizer (and scheduler) moving one parameter that holds `rows` starts.
+
+    After every step one `torch.cat` copies the position, the gradient and the
+    optimizer's state into a row of a preallocated buffer (recording costs one
+    call, not one per array).
+    """
 
     def __init__(self, config: dict, starts: list, owner: int):
         self.config, self.owner, self.rows = config, owner, len(starts)
         self.spec = OPTIMIZERS[config["optimizer"]]
-        start = torch.tensor(starts, dtype=DTYPES[config["dtype"]])
-        param = start[0] if self.rows == 1 else start  # one start: a plain 2-vector, as a student writes it
+        self.dtype = DTYPES[config["dtype"]]
+        self.start = torch.tensor(starts, dtype=self.dtype)
+        param = self.start[0] if self.rows == 1 else self.start  # one start: a plain 2-vector
         scales = config["lr_multipliers"]
         if scales is None:
             self.tensors = [param.clone().requires_grad_(True)]
@@ -109,8 +117,14 @@ class Member:
                                          config["steps"], scales)
         self.clipping = config["clip_grad_norm"] is not None or config["clip_grad_value"] is not None
         self.needs_loss = config["scheduler"] is not None and SCHEDULERS[config["scheduler"]].needs_loss
-        self.xy, self.grad, self.raw_grad, self.lr, self.evals, self.time = [start], [], [], [], [], []
-        self.state: dict[str, list[list[torch.Tensor]]] = {}
+        self.done = 0                       # steps recorded
+        self.buffer: torch.Tensor | None = None
+        self.layout: list[tuple[str, int, int]] = []   # (name, tensor index, width) of each buffer slice
+        self.grad: list[torch.Tensor] = []  # LBFGS: the gradient at the step's start, from the closure
+        self.raw_grad: list[torch.Tensor] = []
+        self.lr: list[list[float]] = []
+        self.evals: list[int] = []
+        self.time: list[float] = []
         self.closure_points: list[tuple[int, torch.Tensor, float]] = []
         self.alive = True
 
@@ -123,8 +137,8 @@ class Member:
         g = self.tensors[0].grad if len(self.tensors) == 1 else torch.cat([t.grad for t in self.tensors], -1)
         return g.view(self.rows, 2)
 
-    def clip(self, record: bool = True) -> None:
-        """Clip the gradient in place as configured; record what the optimizer will use."""
+    def clip(self, record: bool) -> None:
+        """Clip the gradient in place as configured (torch.nn.utils), keeping the raw one if `record`."""
         c = self.config
         if record and self.clipping:
             self.raw_grad.append(self.gradient().clone())
@@ -132,24 +146,63 @@ class Member:
             torch.nn.utils.clip_grad_value_(self.tensors, c["clip_grad_value"])
         if c["clip_grad_norm"] is not None:
             torch.nn.utils.clip_grad_norm_(self.tensors, c["clip_grad_norm"])
-        if record:
-            self.grad.append(self.gradient().clone())
+
+    def _plan(self) -> None:
+        """Choose what each buffer row holds, from the state the first step created.
+
+        Every slot has the parameter's shape (scalars are broadcast), so one
+        `torch.stack` per step fills a row.
+        """
+        first = self.tensors[0]
+        names = ["xy"] if self.spec.closure else ["xy", "grad"]
+        names += [k for k, v in self.optimizer.state[first].items() if isinstance(v, int | float) or (
+            torch.is_tensor(v) and v.numel() in (1, first.numel()))]
+        self.layout = [(name, i) for name in names for i in range(len(self.tensors))]
+        self.buffer = torch.empty(self.config["steps"], len(self.layout), *first.shape, dtype=self.dtype)
+        self._rows = self.buffer.unbind(0)
+        self._parts = [self.tensors[i].detach() if name == "xy" else None for name, i in self.layout]
+        self._grad_slots = [(k, self.tensors[i]) for k, (name, i) in enumerate(self.layout) if name == "grad"]
+        self._state_slots = [(k, self.optimizer.state[self.tensors[i]], name)
+                             for k, (name, i) in enumerate(self.layout) if name not in ("xy", "grad")]
+        self._dicts = [d for _, d, _ in self._state_slots]
+        self._names = [name for _, _, name in self._state_slots]
+        self._objects: list = [None] * len(self._state_slots)
+
+    def _refresh_state_views(self) -> None:
+        """Views of the state entries.  Optimizers update their state tensors in place, so the
+        views are made again only when an entry is a new object (or a Python number)."""
+        shape = self.tensors[0].shape
+        for j, (k, state, name) in enumerate(self._state_slots):
+            source = state.get(name, math.nan)
+            value = source.detach() if torch.is_tensor(source) else torch.tensor(float(source), dtype=self.dtype)
+            self._parts[k] = value.reshape(()).expand(shape) if value.numel() == 1 else value.view(shape)
+            self._objects[j] = source
 
     def finish_step(self, loss: float | None, evals: int, t0: float) -> None:
-        """After `optimizer.step()`: record position, LR and state, then step the scheduler."""
-        self.xy.append(self.position().detach().clone())
+        """After `optimizer.step()`: record position, gradient, state and LR; step the scheduler."""
+        if self.buffer is None:
+            self._plan()
+        for k, tensor in self._grad_slots:
+            self._parts[k] = tensor.grad  # optimizers read .grad without changing it
+        if not all(map(operator.is_, map(dict.get, self._dicts, self._names), self._objects)):
+            self._refresh_state_views()
+        torch.stack(self._parts, out=self._rows[self.done])
+        self.done += 1
         self.lr.append([g["lr"] for g in self.optimizer.param_groups])
         self.evals.append(evals)
-        for i, tensor in enumerate(self.tensors):
-            for key, value in self.optimizer.state[tensor].items():
-                value = torch.as_tensor(value) if isinstance(value, int | float) else value
-                if torch.is_tensor(value) and value.numel() in (1, tensor.numel()):
-                    shape = (self.rows, tensor.numel() // self.rows)
-                    value = value.detach().reshape(()).expand(shape) if value.numel() == 1 else value
-                    per_tensor = self.state.setdefault(key, [[] for _ in self.tensors])
-                    per_tensor[i].append(value.detach().reshape(shape).clone())
-        step_scheduler(self.scheduler, loss, self.config["scheduler"])
+        if self.scheduler is not None:
+            step_scheduler(self.scheduler, loss, self.config["scheduler"])
         self.time.append(time.perf_counter() - t0)
+
+    def records(self) -> dict[str, torch.Tensor]:
+        """The buffer as named (steps done, rows, 2) tensors (scalars broadcast per coordinate)."""
+        if self.buffer is None:
+            return {}
+        done = self.buffer[:self.done]
+        parts: dict[str, list[torch.Tensor]] = {}
+        for k, (name, _) in enumerate(self.layout):
+            parts.setdefault(name, []).append(done[:, k].reshape(self.done, self.rows, -1))
+        return {name: torch.cat(p, dim=-1) for name, p in parts.items()}
 
     def step_closure(self, fn, batch, t: int, t0: float) -> None:
         """One LBFGS `optimizer.step(closure)`, recording every point the closure evaluates."""
@@ -159,39 +212,52 @@ class Member:
             loss.backward()
             first = not self.closure_points or self.closure_points[-1][0] != t
             self.clip(record=first)
+            if first:
+                self.grad.append(self.gradient().clone())
             self.closure_points.append((t, self.position().detach().clone(), loss.item()))
             return loss
 
         loss = float(self.optimizer.step(closure).detach())
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             self.alive = False
             return
         self.finish_step(loss, sum(1 for p in self.closure_points if p[0] == t), t0)
 
 
+CHECK_EVERY = 16  # steps between checks for runs whose every start diverged (they stop)
+
+
 def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
-    """Step element-wise members together: one forward/backward for all of them."""
+    """Step element-wise members together: one forward/backward for all of them.
+
+    Members whose every start has diverged stop at the next check (every CHECK_EVERY steps).
+    """
     t0 = time.perf_counter()
-    for t in range(steps):
-        active = [m for m in members if m.alive]
-        if not active:
-            return
+    active = list(members)
+    for t in range(steps if active else 0):
         batch = None if batches is None else batches[t]
         for m in active:
             m.optimizer.zero_grad()
-        positions = [m.position() for m in active]
-        losses = fn(positions[0] if len(active) == 1 else torch.cat(positions), batch)
-        losses.sum().backward()
-        finite = torch.isfinite(losses)
-        split = losses.detach().split([m.rows for m in active])
-        ok = finite.split([m.rows for m in active])
-        for m, member_loss, member_ok in zip(active, split, ok, strict=True):
-            if not member_ok.any():  # every start of this member has diverged
-                m.alive = False
-                continue
-            m.clip()
+        if len(active) == 1 and len(active[0].tensors) == 1:  # the plain loop: loss = f(p)
+            losses = fn(active[0].tensors[0], batch)
+        else:
+            losses = fn(torch.cat([m.position() for m in active]), batch)
+        (losses if losses.dim() == 0 else losses.sum()).backward()
+        check = t % CHECK_EVERY == 0 or t == steps - 1
+        per_member = None
+        if check or any(m.needs_loss for m in active):
+            per_member = losses.detach().split([m.rows for m in active]) if len(active) > 1 else [losses.detach()]
+        for j, m in enumerate(active):
+            if m.clipping:
+                m.clip(record=True)
             m.optimizer.step()
-            m.finish_step(member_loss.sum().item() if m.needs_loss else None, 1, t0)
+            m.finish_step(per_member[j].sum().item() if m.needs_loss else None, 1, t0)
+        if check:
+            for m, member_loss in zip(active, per_member, strict=True):
+                m.alive = bool(torch.isfinite(member_loss).any())
+            active = [m for m in active if m.alive]
+            if not active:
+                return
 
 
 def _closure_runs(members: list[Member], fn, batches, steps: int) -> None:
@@ -217,21 +283,28 @@ def _several(config: dict) -> bool:
     return isinstance(config["start"][0], list)
 
 
-def _stack(items: list[torch.Tensor], length: int) -> np.ndarray:
-    """Stack per-step tensors; NaN-pad to `length` steps (a run stopped when it diverged)."""
-    out = torch.stack(items).numpy()
-    if len(out) < length:
-        fill = np.nan if np.issubdtype(out.dtype, np.floating) else 0
-        pad = np.full((length - len(out), *out.shape[1:]), fill, dtype=out.dtype)
-        out = np.concatenate([out, pad])
-    return out
+def _pad(a: np.ndarray, length: int) -> np.ndarray:
+    """Pad axis 0 to `length` steps (a run that stopped after it diverged): NaN, or 0 for counts."""
+    if len(a) >= length:
+        return a
+    fill = np.nan if np.issubdtype(a.dtype, np.floating) else 0
+    return np.concatenate([a, np.full((length - len(a), *a.shape[1:]), fill, dtype=a.dtype)])
 
 
-def _state_arrays(member: Member, length: int) -> dict[str, np.ndarray]:
-    """Each state entry shaped like the position: (steps, rows, 2)."""
-    dtype = member.xy[0].dtype
-    return {key: _stack([torch.cat(parts, dim=-1).to(dtype) for parts in zip(*per_tensor, strict=True)], length)
-            for key, per_tensor in member.state.items() if per_tensor[0]}
+def _member_arrays(m: Member, steps: int) -> dict[str, np.ndarray | None]:
+    """What one member recorded, as (steps[+1], rows, ...) arrays."""
+    out = {k: v.numpy() for k, v in m.records().items()}
+    out["xy"] = np.concatenate([m.start.numpy()[None], out.get("xy", np.empty((0, m.rows, 2)))])
+    if m.spec.closure:
+        out["grad"] = torch.stack(m.grad[:m.done]).numpy() if m.done else np.empty((0, m.rows, 2))
+    out["grad"] = out.get("grad", np.empty((0, m.rows, 2)))
+    if m.clipping:
+        out["raw_grad"] = torch.stack(m.raw_grad[:m.done]).numpy() if m.done else np.empty((0, m.rows, 2))
+    per_row = lambda a: np.repeat(np.asarray(a)[:, None], m.rows, axis=1)  # noqa: E731
+    out["group_lr"] = per_row(np.array(m.lr, dtype=float).reshape(m.done, -1))
+    out["evals"] = per_row(np.array(m.evals, dtype=int))
+    out["wall_time"] = np.array(m.time)
+    return {k: _pad(v, steps + 1 if k == "xy" else steps) for k, v in out.items()}
 
 
 def _full_loss(fn, xy: np.ndarray, dtype: torch.dtype, n_samples: int | None) -> np.ndarray:
@@ -243,41 +316,38 @@ def _full_loss(fn, xy: np.ndarray, dtype: torch.dtype, n_samples: int | None) ->
         return torch.cat([fn(points[i:i + chunk]) for i in range(0, len(points), chunk)]).numpy()
 
 
+def _blank_after_divergence(arrays: dict[str, np.ndarray]) -> list[int | None]:
+    """First non-finite step of each start; every per-step value from there on becomes NaN."""
+    xy, loss = arrays["xy"], arrays["loss"]
+    bad = ~(np.isfinite(xy).all(-1) & np.isfinite(loss))
+    diverged = [int(col.argmax()) if col.any() else None for col in bad.T]
+    for i, first in enumerate(diverged):
+        if first is not None:
+            for key, a in arrays.items():
+                if a.dtype.kind == "f" and key != "wall_time":
+                    a[first:, i] = np.nan
+    return diverged
+
+
 def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> Trajectory:
     steps, several = config["steps"], _several(config)
-    cat = lambda arrays: np.concatenate(arrays, axis=1)  # noqa: E731  (join the starts axis)
-    xy = cat([_stack(m.xy, steps + 1) for m in members])
-    loss = _full_loss(surface.fn, xy, DTYPES[config["dtype"]], surface.n_samples)
-    grad = cat([_stack(m.grad, steps) for m in members])
-    raw = cat([_stack(m.raw_grad, steps) for m in members]) if members[0].clipping else None
-    states = [_state_arrays(m, steps) for m in members]
-    state = {k: cat([s[k] for s in states]) for k in states[0] if all(k in s for s in states)}
-    group_lr = np.stack([_stack([torch.tensor(lr, dtype=torch.float64) for lr in m.lr], steps)
-                         for m in members for _ in range(m.rows)], axis=1)
-    evals = np.stack([_stack([torch.tensor(e) for e in m.evals], steps) for m in members
-                      for _ in range(m.rows)], axis=1)
-    diverged = []
-    for i in range(xy.shape[1]):
-        bad = ~(np.isfinite(xy[:, i]).all(-1) & np.isfinite(loss[:, i]))
-        first = int(bad.argmax()) if bad.any() else None
-        diverged.append(first)
-        if first is not None:
-            for array in (xy, loss):
-                array[first:, i] = np.nan
-            for array in (grad, raw, group_lr, *state.values()):
-                if array is not None:
-                    array[first:, i] = np.nan
+    parts = [_member_arrays(m, steps) for m in members]
+    keys = [k for k in parts[0] if k != "wall_time" and all(k in p for p in parts)]
+    arrays = {k: np.concatenate([p[k] for p in parts], axis=1) for k in keys}  # join the starts axis
+    arrays["loss"] = _full_loss(surface.fn, arrays["xy"], DTYPES[config["dtype"]], surface.n_samples)
+    diverged = _blank_after_divergence(arrays)
+    one = (lambda a: a) if several else (lambda a: a[:, 0])
+    named = ("xy", "loss", "grad", "group_lr", "evals", "raw_grad")
     closure = [_closure_arrays(m) for m in members] if members[0].spec.closure else None
-    squeeze = (lambda a: a) if several else (lambda a: None if a is None else a[:, 0])
-    first_closure = (lambda k: [c[k] for c in closure] if several else closure[0][k]) if closure else (lambda k: None)
+    closure_field = lambda k: None if closure is None else ([c[k] for c in closure] if several else closure[0][k])  # noqa: E731
     return Trajectory(
-        config=config, xy=squeeze(xy), loss=squeeze(loss), lr=group_lr[:, 0, 0], group_lr=squeeze(group_lr),
-        grad=squeeze(grad), raw_grad=squeeze(raw), state={k: squeeze(v) for k, v in state.items()},
-        evals=squeeze(evals), wall_time=_stack([torch.tensor(t) for t in members[0].time] or [torch.tensor(0.0)],
-                                                steps),
-        diverged_at=diverged if several else diverged[0],
+        config=config, xy=one(arrays["xy"]), loss=one(arrays["loss"]), lr=arrays["group_lr"][:, 0, 0],
+        group_lr=one(arrays["group_lr"]), grad=one(arrays["grad"]),
+        raw_grad=one(arrays["raw_grad"]) if "raw_grad" in arrays else None,
+        state={k: one(v) for k, v in arrays.items() if k not in named}, evals=one(arrays["evals"]),
+        wall_time=parts[0]["wall_time"], diverged_at=diverged if several else diverged[0],
         batches=None if batches is None else _padded(batches), epoch=epochs,
-        closure_xy=first_closure("xy"), closure_loss=first_closure("loss"), closure_step=first_closure("step"))
+        closure_xy=closure_field("xy"), closure_loss=closure_field("loss"), closure_step=closure_field("step"))
 
 
 def _closure_arrays(member: Member) -> dict[str, np.ndarray]:

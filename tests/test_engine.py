@@ -285,3 +285,44 @@ def test_bad_configs_raise_clear_errors(config, words):
     for word in words:
         assert word in str(info.value)
     assert info.value.message("zh") and info.value.message("zh") != str(info.value)
+
+
+@pytest.mark.parametrize(("name", "hparams"), OPTIMIZERS, ids=lambda v: str(v) if isinstance(v, str) else "")
+def test_recorded_gradient_is_the_gradient_at_the_step_start(name, hparams):
+    surface = get_surface("himmelblau")
+    traj = run({"surface": "himmelblau", "start": [0.5, -0.5], "steps": 10, "optimizer": name, "hparams": hparams})
+    for t in range(10):
+        np.testing.assert_allclose(traj.grad[t], _full_grad(surface, traj.xy[t]), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("groups", [None, [1.0, 0.5]])
+@pytest.mark.parametrize(("name", "hparams"), OPTIMIZERS, ids=lambda v: str(v) if isinstance(v, str) else "")
+def test_recorded_state_equals_torch_state_at_every_step(name, hparams, groups):
+    base, full = resolve(name, hparams)
+    if base == "LBFGS" and groups:
+        pytest.skip("LBFGS has no parameter groups")
+    traj = run({"surface": "bowl", "start": [-2.0, 1.0], "steps": 8, "optimizer": name, "hparams": hparams,
+                "lr_multipliers": groups})
+    fn = get_surface("bowl").fn
+    if groups:
+        params = [torch.tensor([-2.0], requires_grad=True), torch.tensor([1.0], requires_grad=True)]
+        lr = full.get("lr", traj.config["hparams"]["lr"])
+        opt = getattr(torch.optim, base)([{"params": [params[0]], "lr": lr * groups[0]},
+                                          {"params": [params[1]], "lr": lr * groups[1]}], **full)
+    else:
+        params = [torch.tensor([-2.0, 1.0], requires_grad=True)]
+        opt = getattr(torch.optim, base)(params, **full)
+
+    def closure():
+        opt.zero_grad()
+        loss = fn(torch.cat(params))
+        loss.backward()
+        return loss
+
+    for t in range(8):
+        opt.step(closure)
+        for key, recorded in traj.state.items():
+            values = [opt.state[p][key] for p in params]
+            expected = np.concatenate([np.broadcast_to(np.asarray(v, dtype=float), p.shape)
+                                       for v, p in zip(values, params, strict=True)])
+            np.testing.assert_allclose(recorded[t], expected, rtol=1e-6, err_msg=f"{key} at step {t}")
