@@ -123,7 +123,7 @@ class Member:
         self.grad: list[torch.Tensor] = []  # LBFGS: the gradient at the step's start, from the closure
         self.raw_grad: list[torch.Tensor] = []
         self.lr: list[list[float]] = []
-        self.evals: list[int] = []
+        self.evals: list[int] = []          # LBFGS: closure calls per step (others: one)
         self.time: list[float] = []
         self.closure_points: list[tuple[int, torch.Tensor, float]] = []
         self.alive = True
@@ -189,7 +189,8 @@ class Member:
         torch.stack(self._parts, out=self._rows[self.done])
         self.done += 1
         self.lr.append([g["lr"] for g in self.optimizer.param_groups])
-        self.evals.append(evals)
+        if self.spec.closure:
+            self.evals.append(evals)
         if self.scheduler is not None:
             step_scheduler(self.scheduler, loss, self.config["scheduler"])
         self.time.append(time.perf_counter() - t0)
@@ -234,6 +235,7 @@ def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
     """
     t0 = time.perf_counter()
     active = list(members)
+    needs_loss = any(m.needs_loss for m in active)
     for t in range(steps if active else 0):
         batch = None if batches is None else batches[t]
         for m in active:
@@ -245,7 +247,7 @@ def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
         (losses if losses.dim() == 0 else losses.sum()).backward()
         check = t % CHECK_EVERY == 0 or t == steps - 1
         per_member = None
-        if check or any(m.needs_loss for m in active):
+        if check or needs_loss:
             per_member = losses.detach().split([m.rows for m in active]) if len(active) > 1 else [losses.detach()]
         for j, m in enumerate(active):
             if m.clipping:
@@ -302,7 +304,7 @@ def _member_arrays(m: Member, steps: int) -> dict[str, np.ndarray | None]:
         out["raw_grad"] = torch.stack(m.raw_grad[:m.done]).numpy() if m.done else np.empty((0, m.rows, 2))
     per_row = lambda a: np.repeat(np.asarray(a)[:, None], m.rows, axis=1)  # noqa: E731
     out["group_lr"] = per_row(np.array(m.lr, dtype=float).reshape(m.done, -1))
-    out["evals"] = per_row(np.array(m.evals, dtype=int))
+    out["evals"] = per_row(np.array(m.evals, dtype=int) if m.spec.closure else np.ones(m.done, dtype=int))
     out["wall_time"] = np.array(m.time)
     return {k: _pad(v, steps + 1 if k == "xy" else steps) for k, v in out.items()}
 

@@ -48,9 +48,8 @@ def bowl(params: dict) -> Surface:
         x, y = xy(p)
         u, v = c * x + s * y, -s * x + c * y
         return 0.5 * (u ** 2 + kappa * v ** 2)
-    latex = (rf"f = \tfrac12\left(u^2 + {kappa:g}\,v^2\right),\quad "
-             rf"\begin{{pmatrix}}u\\v\end{{pmatrix}} = R({params['rotation']:g}^\circ)"
-             rf"\begin{{pmatrix}}x\\y\end{{pmatrix}}")
+    latex = (rf"f = \tfrac12\left(u^2 + {kappa:g}\,v^2\right),\;"
+             rf"(u, v) = R_{{{params['rotation']:g}^\circ}}\,(x, y)")
     return Surface("bowl", f, latex, ((-3.0, 3.0), (-3.0, 3.0)), starts=((-2.5, 2.0),),
                    minima=((0.0, 0.0),), min_value=0.0, log_scale=True)
 
@@ -70,7 +69,8 @@ def beale(params: dict) -> Surface:
     def f(p):
         x, y = xy(p)
         return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2
-    latex = r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"
+    latex = (r"\begin{aligned} f(x, y) = {} & (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 \\"
+             r" & + (2.625 - x + xy^3)^2 \end{aligned}")
     return Surface("beale", f, latex, ((-4.5, 4.5), (-4.5, 4.5)), starts=((1.0, 1.5), (-2.0, -1.0)),
                    minima=((3.0, 0.5),), min_value=0.0, log_scale=True)
 

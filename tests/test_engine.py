@@ -221,6 +221,9 @@ def test_lbfgs_records_every_closure_evaluation():
     traj = run({"surface": "rosenbrock", "steps": 5, "optimizer": "LBFGS", "hparams": {"max_iter": 4}})
     assert traj.evals.sum() == len(traj.closure_xy) == len(traj.closure_loss)
     assert traj.evals.max() > 1
+    assert list(traj.evals) == [int((traj.closure_step == t).sum()) for t in range(5)]
+    converged = run({"surface": "bowl", "steps": 6, "optimizer": "LBFGS"})  # one evaluation per step once converged
+    assert converged.evals[-1] == 1 and converged.evals.sum() == len(converged.closure_xy)
     for t in range(5):  # the first evaluation of each step is the step's starting point
         first = np.flatnonzero(traj.closure_step == t)[0]
         np.testing.assert_allclose(traj.closure_xy[first], traj.xy[t], rtol=1e-6)

@@ -1,0 +1,61 @@
+"""AppTest: the home page runs in both languages and shows what the registries hold."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optimizers import OPTIMIZERS, SCHEDULERS
+from surfaces import SURFACES
+
+ROOT = Path(__file__).parents[1]
+
+
+def home(lang=None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    if lang:
+        at.query_params["lang"] = lang
+    return at.run()
+
+
+def test_catalogues_hold_the_same_keys_and_no_empty_text():
+    catalogues = {p.stem: json.loads(p.read_text("utf-8")) for p in (ROOT / "locales").glob("*.json")}
+    assert set(catalogues) == {"en", "zh"}
+    assert set(catalogues["en"]) == set(catalogues["zh"])
+    for lang, texts in catalogues.items():
+        assert all(v.strip() for v in texts.values()), lang
+
+
+def test_every_key_used_in_the_code_exists():
+    import re
+    keys = json.loads((ROOT / "locales" / "en.json").read_text("utf-8"))
+    sources = [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
+    used = {k for path in sources for k in re.findall(r"""\bt\(\s*["']([a-z_.]+)["']""", path.read_text("utf-8"))}
+    assert used and used <= set(keys)
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Optimizer Playground"), ("zh", "优化器游乐场")])
+def test_home_page_in_each_language(lang, title):
+    at = home(lang)
+    assert not at.exception
+    assert at.title[0].value == title
+    assert len(at.latex) == len(SURFACES)
+    names = [t.label for t in at.tabs]
+    assert len(names) == 3
+    optimizers_table, schedulers_table = at.dataframe
+    assert len(optimizers_table.value) == len(OPTIMIZERS)
+    assert len(schedulers_table.value) == len(SCHEDULERS)
+    assert at.query_params["lang"] == lang
+
+
+def test_language_switch_changes_the_texts_and_the_url():
+    at = home("en")
+    at.sidebar.button_group[0].set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "优化器游乐场" and at.query_params["lang"] == "zh"
+
+
+def test_unknown_language_in_the_url_falls_back():
+    at = home("klingon")
+    assert not at.exception and at.title[0].value in ("Optimizer Playground", "优化器游乐场")

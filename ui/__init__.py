@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by every page (the engine packages never import this)."""

@@ -1,0 +1,52 @@
+"""The interface's two languages: one text catalogue per language in `locales/`.
+
+`text(key, lang)` is pure (tests check both catalogues hold the same keys);
+`language()` picks the language from the URL (`?lang=zh`), the session, or the
+browser's locale, and `language_picker()` lets the user switch.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+CATALOGUES = {lang: json.loads((Path(__file__).parents[1] / "locales" / f"{lang}.json").read_text("utf-8"))
+              for lang in LANGUAGES}
+
+
+def text(key: str, lang: str, **values) -> str:
+    """The text for `key` in `lang`, with `{name}` fields filled from `values`."""
+    template = CATALOGUES[lang].get(key) or CATALOGUES["en"][key]
+    return template.format(**values) if values else template
+
+
+def _browser_language() -> str:
+    locale = (st.context.locale or "en").lower()
+    return "zh" if locale.startswith("zh") else "en"
+
+
+def language() -> str:
+    """The current language: URL first, then this session's choice, then the browser's locale."""
+    chosen = st.query_params.get("lang")
+    if chosen in LANGUAGES:
+        st.session_state.lang = chosen
+    return st.session_state.setdefault("lang", _browser_language())
+
+
+def language_picker() -> str:
+    """A language switch in the sidebar; the choice goes into the URL so a shared link keeps it."""
+    lang = language()
+    picked = st.sidebar.segmented_control(text("lang.label", lang), list(LANGUAGES), default=lang,
+                                          format_func=LANGUAGES.get, key="lang_picker")
+    lang = picked or lang
+    st.session_state.lang = lang
+    st.query_params["lang"] = lang
+    return lang
+
+
+def t(key: str, **values) -> str:
+    """`text` in the current language."""
+    return text(key, language(), **values)
