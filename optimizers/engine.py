@@ -15,10 +15,8 @@ gets its own optimizer.  Either way the result equals separate runs.
 from __future__ import annotations
 
 import json
-import math
-import operator
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -27,10 +25,9 @@ from torch.utils.data import DataLoader
 from surfaces import get_surface
 
 from .config import normalize_config
-from .schedulers import SCHEDULERS, build_scheduler, step_scheduler
+from .member import DTYPES, Member
+from .schedulers import SCHEDULERS
 from .specs import OPTIMIZERS
-
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 @dataclass
@@ -60,7 +57,6 @@ class Trajectory:
     closure_xy: np.ndarray | list | None = None
     closure_loss: np.ndarray | list | None = None
     closure_step: np.ndarray | list | None = None
-    meta: dict = field(default_factory=dict)
 
     @property
     def update(self) -> np.ndarray:
@@ -88,141 +84,6 @@ def _batch_schedule(n: int, batch_size: int | None, seed: int, steps: int):
                 break
         epoch += 1
     return batches, np.array(epochs)
-
-
-class Member:
-    """One optimizer (and scheduler) moving one parameter that holds `rows` starts.
-
-    After every step one `torch.cat` copies the position, the gradient and the
-    optimizer's state into a row of a preallocated buffer (recording costs one
-    call, not one per array).
-    """
-
-    def __init__(self, config: dict, starts: list, owner: int):
-        self.config, self.owner, self.rows = config, owner, len(starts)
-        self.spec = OPTIMIZERS[config["optimizer"]]
-        self.dtype = DTYPES[config["dtype"]]
-        self.start = torch.tensor(starts, dtype=self.dtype)
-        param = self.start[0] if self.rows == 1 else self.start  # one start: a plain 2-vector
-        scales = config["lr_multipliers"]
-        if scales is None:
-            self.tensors = [param.clone().requires_grad_(True)]
-            groups = [{"params": self.tensors}]
-        else:  # one parameter group per coordinate, as in optim.SGD([{'params': [w]}, {'params': [b], 'lr': ...}])
-            self.tensors = [param[..., i:i + 1].clone().requires_grad_(True) for i in range(2)]
-            lr = config["hparams"]["lr"]
-            groups = [{"params": [t], "lr": lr * s} for t, s in zip(self.tensors, scales, strict=True)]
-        self.optimizer = self.spec.cls(groups, **config["hparams"])
-        self.scheduler = build_scheduler(config["scheduler"], config["scheduler_params"], self.optimizer,
-                                         config["steps"], scales)
-        self.clipping = config["clip_grad_norm"] is not None or config["clip_grad_value"] is not None
-        self.needs_loss = config["scheduler"] is not None and SCHEDULERS[config["scheduler"]].needs_loss
-        self.done = 0                       # steps recorded
-        self.buffer: torch.Tensor | None = None
-        self.layout: list[tuple[str, int, int]] = []   # (name, tensor index, width) of each buffer slice
-        self.grad: list[torch.Tensor] = []  # LBFGS: the gradient at the step's start, from the closure
-        self.raw_grad: list[torch.Tensor] = []
-        self.lr: list[list[float]] = []
-        self.evals: list[int] = []          # LBFGS: closure calls per step (others: one)
-        self.time: list[float] = []
-        self.closure_points: list[tuple[int, torch.Tensor, float]] = []
-        self.alive = True
-
-    def position(self) -> torch.Tensor:
-        """The starts as a (rows, 2) tensor (a view while there is one tensor)."""
-        p = self.tensors[0] if len(self.tensors) == 1 else torch.cat(self.tensors, dim=-1)
-        return p.view(self.rows, 2)
-
-    def gradient(self) -> torch.Tensor:
-        g = self.tensors[0].grad if len(self.tensors) == 1 else torch.cat([t.grad for t in self.tensors], -1)
-        return g.view(self.rows, 2)
-
-    def clip(self, record: bool) -> None:
-        """Clip the gradient in place as configured (torch.nn.utils), keeping the raw one if `record`."""
-        c = self.config
-        if record and self.clipping:
-            self.raw_grad.append(self.gradient().clone())
-        if c["clip_grad_value"] is not None:
-            torch.nn.utils.clip_grad_value_(self.tensors, c["clip_grad_value"])
-        if c["clip_grad_norm"] is not None:
-            torch.nn.utils.clip_grad_norm_(self.tensors, c["clip_grad_norm"])
-
-    def _plan(self) -> None:
-        """Choose what each buffer row holds, from the state the first step created.
-
-        Every slot has the parameter's shape (scalars are broadcast), so one
-        `torch.stack` per step fills a row.
-        """
-        first = self.tensors[0]
-        names = ["xy"] if self.spec.closure else ["xy", "grad"]
-        names += [k for k, v in self.optimizer.state[first].items() if isinstance(v, int | float) or (
-            torch.is_tensor(v) and v.numel() in (1, first.numel()))]
-        self.layout = [(name, i) for name in names for i in range(len(self.tensors))]
-        self.buffer = torch.empty(self.config["steps"], len(self.layout), *first.shape, dtype=self.dtype)
-        self._rows = self.buffer.unbind(0)
-        self._parts = [self.tensors[i].detach() if name == "xy" else None for name, i in self.layout]
-        self._grad_slots = [(k, self.tensors[i]) for k, (name, i) in enumerate(self.layout) if name == "grad"]
-        self._state_slots = [(k, self.optimizer.state[self.tensors[i]], name)
-                             for k, (name, i) in enumerate(self.layout) if name not in ("xy", "grad")]
-        self._dicts = [d for _, d, _ in self._state_slots]
-        self._names = [name for _, _, name in self._state_slots]
-        self._objects: list = [None] * len(self._state_slots)
-
-    def _refresh_state_views(self) -> None:
-        """Views of the state entries.  Optimizers update their state tensors in place, so the
-        views are made again only when an entry is a new object (or a Python number)."""
-        shape = self.tensors[0].shape
-        for j, (k, state, name) in enumerate(self._state_slots):
-            source = state.get(name, math.nan)
-            value = source.detach() if torch.is_tensor(source) else torch.tensor(float(source), dtype=self.dtype)
-            self._parts[k] = value.reshape(()).expand(shape) if value.numel() == 1 else value.view(shape)
-            self._objects[j] = source
-
-    def finish_step(self, loss: float | None, evals: int, t0: float) -> None:
-        """After `optimizer.step()`: record position, gradient, state and LR; step the scheduler."""
-        if self.buffer is None:
-            self._plan()
-        for k, tensor in self._grad_slots:
-            self._parts[k] = tensor.grad  # optimizers read .grad without changing it
-        if not all(map(operator.is_, map(dict.get, self._dicts, self._names), self._objects)):
-            self._refresh_state_views()
-        torch.stack(self._parts, out=self._rows[self.done])
-        self.done += 1
-        self.lr.append([g["lr"] for g in self.optimizer.param_groups])
-        if self.spec.closure:
-            self.evals.append(evals)
-        if self.scheduler is not None:
-            step_scheduler(self.scheduler, loss, self.config["scheduler"])
-        self.time.append(time.perf_counter() - t0)
-
-    def records(self) -> dict[str, torch.Tensor]:
-        """The buffer as named (steps done, rows, 2) tensors (scalars broadcast per coordinate)."""
-        if self.buffer is None:
-            return {}
-        done = self.buffer[:self.done]
-        parts: dict[str, list[torch.Tensor]] = {}
-        for k, (name, _) in enumerate(self.layout):
-            parts.setdefault(name, []).append(done[:, k].reshape(self.done, self.rows, -1))
-        return {name: torch.cat(p, dim=-1) for name, p in parts.items()}
-
-    def step_closure(self, fn, batch, t: int, t0: float) -> None:
-        """One LBFGS `optimizer.step(closure)`, recording every point the closure evaluates."""
-        def closure():
-            self.optimizer.zero_grad()
-            loss = fn(self.position(), batch).sum()
-            loss.backward()
-            first = not self.closure_points or self.closure_points[-1][0] != t
-            self.clip(record=first)
-            if first:
-                self.grad.append(self.gradient().clone())
-            self.closure_points.append((t, self.position().detach().clone(), loss.item()))
-            return loss
-
-        loss = float(self.optimizer.step(closure).detach())
-        if not math.isfinite(loss):
-            self.alive = False
-            return
-        self.finish_step(loss, sum(1 for p in self.closure_points if p[0] == t), t0)
 
 
 CHECK_EVERY = 16  # steps between checks for runs whose every start diverged (they stop)
@@ -271,14 +132,14 @@ def _closure_runs(members: list[Member], fn, batches, steps: int) -> None:
                 break
 
 
-def _members(config: dict, index: int) -> list[Member]:
+def _members(config: dict) -> list[Member]:
     """One member for all starts where that is exact, else one per start."""
     spec = OPTIMIZERS[config["optimizer"]]
     starts = config["start"] if _several(config) else [config["start"]]
     scheduler = config["scheduler"]
     shared = (spec.elementwise and config["clip_grad_norm"] is None
               and not (scheduler is not None and SCHEDULERS[scheduler].needs_loss))
-    return [Member(config, starts, index)] if shared else [Member(config, [s], index) for s in starts]
+    return [Member(config, starts)] if shared else [Member(config, [s]) for s in starts]
 
 
 def _several(config: dict) -> bool:
@@ -376,7 +237,7 @@ def _group_key(c: dict) -> str:
 def run_many(configs: list[dict]) -> list[Trajectory]:
     """`[run(c) for c in configs]`, with runs on the same surface stepped in lock-step."""
     configs = [normalize_config(c) for c in configs]
-    members = [_members(c, i) for i, c in enumerate(configs)]
+    members = [_members(c) for c in configs]
     groups: dict[str, list[Member]] = {}
     for c, ms in zip(configs, members, strict=True):
         groups.setdefault(_group_key(c), []).extend(ms)
