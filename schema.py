@@ -136,6 +136,16 @@ class Param:
         return cast(value)
 
 
+def mapping(value: Any, owner: str) -> dict:
+    """`value` as a dict ({} for None), or a ConfigError naming `owner`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{owner} parameters must be a mapping, got {value!r:.40}",
+                          f"{owner} 的参数必须是键值映射，收到 {value!r:.40}")
+    return value
+
+
 def validate_params(schema: tuple[Param, ...], values: dict | None, owner: str,
                     context: dict | None = None) -> dict:
     """Check `values` against `schema`; fill missing keys with torch's defaults.
@@ -144,10 +154,7 @@ def validate_params(schema: tuple[Param, ...], values: dict | None, owner: str,
     "lr"}) feeds the suggestions for keywords torch has no default for.
     """
     context = context or {"steps": 100, "lr": 0.01}
-    values = {} if values is None else values
-    if not isinstance(values, dict):
-        raise ConfigError(f"{owner} parameters must be a mapping, got {values!r:.40}",
-                          f"{owner} 的参数必须是键值映射，收到 {values!r:.40}")
+    values = mapping(values, owner)
     known = {p.key: p for p in schema}
     unknown = [k for k in values if k not in known]
     if unknown:

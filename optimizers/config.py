@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from schema import ConfigError, Param, validate_params
+from schema import ConfigError, Param, mapping, validate_params
 from surfaces import get_surface, validate_surface
 
 from .schedulers import validate_scheduler
@@ -18,6 +18,8 @@ from .specs import OPTIMIZERS, PRESETS
 
 MAX_STEPS = 10_000
 MAX_STARTS = 4_096
+MAX_POINTS = 5_000_000      # starts × steps of one run (each point records position, gradient, state)
+MAX_EVALUATIONS = 2_000_000  # LBFGS: starts × steps × closure calls per step, at most
 
 DEFAULTS = {
     "surface": "rosenbrock",
@@ -52,14 +54,17 @@ _DTYPE = Param("dtype", "choice", "float32", "Floating-point precision", "浮点
 
 def resolve_optimizer(name: str, hparams: dict | None) -> tuple[str, dict]:
     """A class name and hyperparameters; a preset name becomes its class plus its values."""
+    if not isinstance(name, str):
+        name = repr(name)
+    hparams = mapping(hparams, "hparams")
     if name in PRESETS:
         base, preset = PRESETS[name]
-        return base, {**preset, **(hparams or {})}
+        return base, {**preset, **hparams}
     if name not in OPTIMIZERS:
         valid = ", ".join([*OPTIMIZERS, *PRESETS])
         raise ConfigError(f"unknown optimizer {name!r:.40}; valid: {valid}",
                           f"未知的优化器 {name!r:.40}；可用：{valid}")
-    return name, dict(hparams or {})
+    return name, dict(hparams)
 
 
 def _starts(value, surface) -> list[float] | list[list[float]]:
@@ -123,4 +128,22 @@ def normalize_config(config: dict) -> dict:
         raise ConfigError("LBFGS does not support parameter groups (lr_multipliers)",
                           "LBFGS 不支持参数组（lr_multipliers）")
     out["dtype"] = _DTYPE.validate(c["dtype"], "config")
+    _check_budget(out, spec)
     return out
+
+
+def _check_budget(config: dict, spec) -> None:
+    """Refuse runs too big to record (memory) or to compute in reasonable time (LBFGS)."""
+    starts = len(config["start"]) if isinstance(config["start"][0], list) else 1
+    if starts * config["steps"] > MAX_POINTS:
+        raise ConfigError(f"starts × steps = {starts * config['steps']:,} is more than {MAX_POINTS:,}: "
+                          "use fewer starts or fewer steps",
+                          f"起点数 × 步数 = {starts * config['steps']:,}，超过 {MAX_POINTS:,}：请减少起点或步数")
+    if spec.closure:
+        hp = config["hparams"]
+        calls = hp["max_eval"] or hp["max_iter"] * 5 // 4
+        if starts * config["steps"] * calls > MAX_EVALUATIONS:
+            raise ConfigError(f"LBFGS: starts × steps × max_eval = {starts * config['steps'] * calls:,} "
+                              f"function evaluations is more than {MAX_EVALUATIONS:,}: lower steps or max_iter",
+                              f"LBFGS：起点数 × 步数 × max_eval = {starts * config['steps'] * calls:,} 次函数求值，"
+                              f"超过 {MAX_EVALUATIONS:,}：请减少步数或 max_iter")

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
-from schema import ConfigError, Param, validate_params
+from schema import ConfigError, Param, mapping, validate_params
 
 
 def gamma(default, help_en="Multiplicative factor γ of each decay", help_zh="每次衰减的乘法因子 γ",
@@ -202,13 +202,13 @@ def validate_scheduler(name: str | None, params: dict | None, context: dict) -> 
     """Check a scheduler name and parameters; fill torch's defaults.  None = no scheduler."""
     if name is None:
         return None, {}
-    if name not in SCHEDULERS:
+    if not isinstance(name, str) or name not in SCHEDULERS:
         valid = ", ".join(SCHEDULERS)
         raise _scheduler_error(f"unknown scheduler {name!r:.40}; valid: {valid}",
                                f"未知的调度器 {name!r:.40}；可用：{valid}")
     if name != "SequentialLR":
         return name, validate_params(SCHEDULERS[name].params, params, name, context)
-    params = dict(params or {})
+    params = dict(mapping(params, name))
     children = params.pop("schedulers", None)
     if children is None:
         children = [{"name": "LinearLR", "params": {"start_factor": 0.1, "total_iters": context["steps"] // 10}},
@@ -224,7 +224,7 @@ def validate_scheduler(name: str | None, params: dict | None, context: dict) -> 
     for child in children:
         child = child if isinstance(child, dict) else {}
         child_name = child.get("name")
-        if child_name not in CHAINABLE:
+        if not isinstance(child_name, str) or child_name not in CHAINABLE:
             valid = ", ".join(CHAINABLE)
             raise _scheduler_error(f"SequentialLR cannot chain {child_name!r:.40}; valid: {valid}",
                                    f"SequentialLR 不能串联 {child_name!r:.40}；可用：{valid}")

@@ -51,7 +51,7 @@ SURFACES: dict[str, SurfaceSpec] = {s.key: s for s in (*classic.SPECS, regressio
 
 def validate_surface(key: str, params: dict | None) -> dict:
     """Check a surface key and its parameters; fill the defaults."""
-    if key not in SURFACES:
+    if not isinstance(key, str) or key not in SURFACES:
         valid = ", ".join(SURFACES)
         raise ConfigError(f"unknown surface {key!r:.40}; valid: {valid}", f"未知的曲面 {key!r:.40}；可用：{valid}")
     return validate_params(SURFACES[key].params, params, key)
