@@ -28,21 +28,25 @@ def _browser_language() -> str:
     return "zh" if locale.startswith("zh") else "en"
 
 
+PICKER = "lang_picker"
+
+
 def language() -> str:
-    """The current language: URL first, then this session's choice, then the browser's locale."""
+    """The current language: the switch once used, else the URL (`?lang=zh`), else the browser's locale."""
+    picked = st.session_state.get(PICKER)
+    if picked in LANGUAGES:
+        return picked
     chosen = st.query_params.get("lang")
-    if chosen in LANGUAGES:
-        st.session_state.lang = chosen
-    return st.session_state.setdefault("lang", _browser_language())
+    return chosen if chosen in LANGUAGES else _browser_language()
 
 
 def language_picker() -> str:
     """A language switch in the sidebar; the choice goes into the URL so a shared link keeps it."""
     lang = language()
-    picked = st.sidebar.segmented_control(text("lang.label", lang), list(LANGUAGES), default=lang,
-                                          format_func=LANGUAGES.get, key="lang_picker")
-    lang = picked or lang
-    st.session_state.lang = lang
+    if st.session_state.get(PICKER) not in LANGUAGES:
+        st.session_state[PICKER] = lang  # seeded from the URL or the locale; also re-selects after a deselect
+    lang = st.sidebar.segmented_control(text("lang.label", lang), list(LANGUAGES), format_func=LANGUAGES.get,
+                                        key=PICKER)
     st.query_params["lang"] = lang
     return lang
 

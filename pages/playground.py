@@ -1,0 +1,53 @@
+"""Playground: race up to six optimizers on a surface, animated in the browser."""
+
+import streamlit as st
+
+from optimizers.codegen import torch_code
+from schema import ConfigError
+from ui.cache import cached_run
+from ui.charts import race_chart, summary_table, swarm_section
+from ui.i18n import language, t
+from ui.runs import MAX_RUNS, add_run, run_list
+from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
+
+lang = language()
+apply_clicked_start("pg", chart_key="pg.chart")
+
+mode = st.sidebar.segmented_control(t("pg.mode"), ["race", "swarm"], default="race", key="pg.mode",
+                                    format_func=lambda m: t(f"pg.mode.{m}"), help=t("pg.mode.help")) or "race"
+st.sidebar.subheader(t("pg.surface"))
+surface_choice, surface = surface_picker("pg")
+if surface is None:
+    st.stop()
+where = start_and_steps("pg", surface)
+
+st.sidebar.subheader(t("pg.runs") if mode == "race" else t("pg.optimizer"))
+runs = run_list(limit=1 if mode == "swarm" else MAX_RUNS)
+if mode == "race" and len(runs) < MAX_RUNS:
+    st.sidebar.button(t("pg.add_run"), on_click=add_run, icon=":material/add:", width="stretch")
+
+st.title(t("pg.title"))
+st.caption(t("pg.caption"))
+
+done = []  # (run, config, trajectory) of every run that could run
+for run in runs:
+    config = {**surface_choice, **where, **run["config"]}
+    try:
+        done.append((run, config, cached_run(config)))
+    except ConfigError as err:
+        st.error(f"{run['label']}: {err.message(lang)}")
+
+if mode == "swarm":
+    if done:
+        swarm_section(surface, done[0])
+    st.stop()
+
+race_chart(surface, done, chart_key="pg.chart")
+st.subheader(t("pg.summary"))
+summary_table(surface, done)
+
+st.subheader(t("pg.code"))
+st.caption(t("pg.code.caption"))
+if done:
+    for tab, (_, config, _) in zip(st.tabs([run["label"] for run, _, _ in done]), done, strict=True):
+        tab.code(torch_code(config), language="python")

@@ -1,0 +1,87 @@
+"""Browser tests (Playwright + Debian's Chromium): what only a browser shows.
+
+Every request that is not to this machine is refused (no CDN, no telemetry).
+"""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def wait_idle(page, timeout=60_000):
+    page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
+    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def open_app(page, url, path=""):
+    page.goto(url + path)
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000) if "about" not in path.lower() else None
+
+
+def assert_clean(page):
+    assert not page.errors, page.errors
+    assert not page.outside, page.outside
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+MARKERS_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const frames = gd._transitionData._frames;
+  const i = frames.length ? frames[0].traces[0] : -1;  // the first trace a frame moves: the markers on the map
+  return {index: i, x: gd.data[i] ? Array.from(gd.data[i].x) : null,
+          slider: gd._fullLayout.sliders && gd._fullLayout.sliders[0] ? gd._fullLayout.sliders[0].active : null,
+          contourPaths: gd.querySelectorAll('.scatterlayer .trace path.js-line').length};
+}"""
+
+
+def test_playground_loads_offline_with_no_errors(page, app_url):
+    open_app(page, app_url)
+    assert page.get_by_text("Optimizer race").count() == 1
+    assert_clean(page)
+
+
+def test_play_moves_the_markers_and_keeps_the_contours(page, app_url):
+    open_app(page, app_url)
+    before = page.evaluate(MARKERS_JS)
+    assert before["index"] >= 0 and before["contourPaths"] > 20
+    page.locator(".updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_timeout(1500)
+    during = page.evaluate(MARKERS_JS)
+    assert during["x"] != before["x"]                       # the cursor moved the markers
+    assert during["contourPaths"] >= before["contourPaths"]  # the surface is still drawn while playing
+    assert during["slider"] != before["slider"]
+    assert_clean(page)
+
+
+def test_clicking_the_contour_moves_the_start(page, app_url):
+    open_app(page, app_url)
+    start_x = page.locator("input[aria-label='x₀']")
+    old = start_x.input_value()
+    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    assert start_x.input_value() != old
+    assert_clean(page)
+
+
+def test_language_switch(page, app_url):
+    open_app(page, app_url)
+    page.locator("[data-testid=stSidebar]").get_by_text("中文", exact=True).click()
+    wait_idle(page)
+    assert page.get_by_text("优化器赛跑").count() == 1
+    assert "lang=zh" in page.url
+    assert_clean(page)
+
+
+def test_about_page_offline(page, app_url):
+    open_app(page, app_url)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("About").click()
+    wait_idle(page)
+    page.wait_for_selector(".katex")
+    assert page.locator(".katex").count() >= 10  # formulas render from the bundled KaTeX
+    assert_clean(page)

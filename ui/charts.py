@@ -1,0 +1,120 @@
+"""Charts on a page: the animated race, the 3D view, the swarm, and the summary table.
+
+Figures are built by `viz` (pure) from cached trajectories and cached here on
+the runs' configs, so a rerun that changes nothing rebuilds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from optimizers.metrics import nearest_minimum, summary
+from surfaces import Surface, get_surface
+from viz import CLICK_TARGET, PALETTE, RunView, race_figure, surface_3d_figure, swarm_figure
+
+from .cache import cached_run
+from .i18n import language, t
+
+VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
+             "diverged", "x", "y")
+
+
+def plotly_chart(fig: dict, **kwargs):
+    """`st.plotly_chart` for a figure dict that viz built valid: skip plotly's slow re-validation."""
+    return st.plotly_chart(go.Figure(fig, _validate=False), theme=None, config={"displaylogo": False}, **kwargs)
+
+
+def viz_texts() -> dict:
+    return {k: t(f"viz.{k}") for k in VIZ_TEXTS}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _figure(kind: str, surface_json: str, runs_json: str, lang: str) -> dict:
+    """A race or 3D figure for the runs (labels, colours, configs) on a surface, in a language."""
+    del lang  # part of the cache key: the figure's texts depend on it
+    surface_choice = json.loads(surface_json)
+    surface = get_surface(surface_choice["surface"], surface_choice["surface_params"])
+    runs = json.loads(runs_json)
+    views = [RunView(r["label"], r["color"], *_arrays(cached_run(r["config"]))) for r in runs]
+    build = race_figure if kind == "race" else surface_3d_figure
+    return build(surface, views, texts=viz_texts())
+
+
+def _arrays(traj) -> tuple:
+    return traj.xy, traj.loss, traj.lr, traj.diverged_at
+
+
+def race_chart(surface: Surface, done: list, chart_key: str) -> None:
+    """The contour race (animated, click to set the start) or the 3D view, chosen by a toggle."""
+    view = st.segmented_control(t("pg.view"), ["contour", "3d"], default="contour", key=f"{chart_key}.view",
+                                format_func=lambda v: t(f"pg.view.{v}")) or "contour"
+    if not done:
+        st.info(t("pg.no_runs"))
+        return
+    config = done[0][1]
+    surface_json = json.dumps({"surface": config["surface"], "surface_params": config["surface_params"]},
+                              sort_keys=True)
+    runs_json = json.dumps([{"label": r["label"], "color": r["color"], "config": c} for r, c, _ in done],
+                           sort_keys=True)
+    fig = _figure("race" if view == "contour" else "3d", surface_json, runs_json, language())
+    if view == "3d":
+        plotly_chart(fig, key=f"{chart_key}.3d")
+        return
+    names = [trace.get("name") for trace in fig["data"]]
+    st.session_state[f"{chart_key}.click_trace"] = names.index(CLICK_TARGET) if CLICK_TARGET in names else None
+    st.caption(t("pg.click_hint"))
+    plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode="points")
+
+
+def summary_table(surface: Surface, done: list) -> None:
+    """One row per run: final loss and position, distance to the nearest minimum, steps to reach
+    the minimum's value (within 1e-3), function evaluations, divergence."""
+    rows = []
+    for run, _, traj in done:
+        s = summary(traj, surface.minima, surface.min_value)
+        rows.append({
+            t("col.run"): run["label"], t("col.final_loss"): s["final_loss"],
+            t("col.final_xy"): f"({s['final_x']:.4g}, {s['final_y']:.4g})", t("col.distance"): s["distance"],
+            t("col.reached"): s["reached_at"], t("col.evals"): s["evaluations"],
+            t("col.diverged"): "—" if s["diverged_at"] is None else t("pg.diverged_at", step=s["diverged_at"]),
+        })
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 column_config={t("col.final_loss"): st.column_config.NumberColumn(format="%.4g"),
+                                t("col.distance"): st.column_config.NumberColumn(format="%.3g")})
+    if any(traj.diverged_at is not None for _, _, traj in done):
+        st.warning(t("pg.diverged_note"))
+
+
+def grid_starts(surface: Surface, size: int) -> list[list[float]]:
+    """`size` × `size` starts evenly over the surface's bounds (inset half a cell)."""
+    (x0, x1), (y0, y1) = surface.bounds
+    xs = x0 + (np.arange(size) + 0.5) * (x1 - x0) / size
+    ys = y0 + (np.arange(size) + 0.5) * (y1 - y0) / size
+    return [[float(x), float(y)] for y in ys for x in xs]
+
+
+def swarm_section(surface: Surface, first: tuple) -> None:
+    """Basins of attraction: the first run's optimizer from a grid of starts, each start coloured by
+    the minimum it reached."""
+    run, config, _ = first
+    size = st.sidebar.slider(t("pg.grid"), 4, 64, 24, key="pg.grid", help=t("pg.grid.help"))
+    with st.spinner(t("pg.swarm.running", n=size * size)):
+        traj = cached_run({**config, "start": grid_starts(surface, size)})
+    (x0, x1), (y0, y1) = surface.bounds
+    tolerance = 0.02 * float(np.hypot(x1 - x0, y1 - y0))
+    final = traj.xy[-1]
+    labels = nearest_minimum(final, surface.minima, tolerance)
+    labels[~np.isfinite(final).all(-1)] = -1
+    st.caption(t("pg.swarm.caption", optimizer=run["label"], n=size * size))
+    colors = [PALETTE[i % len(PALETTE)] for i in range(max(len(surface.minima), 1))]
+    plotly_chart(swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts()), key="pg.swarm")
+    counts = [{t("col.minimum"): f"({x:.3g}, {y:.3g})", t("col.share"): float(np.mean(labels == i))}
+              for i, (x, y) in enumerate(surface.minima)]
+    counts.append({t("col.minimum"): t("pg.swarm.none"), t("col.share"): float(np.mean(labels == -1))})
+    st.dataframe(counts, hide_index=True,
+                 column_config={t("col.share"): st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                               max_value=1)})

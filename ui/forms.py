@@ -1,0 +1,132 @@
+"""Widgets generated from a parameter schema: one `Param` in, one Streamlit widget out.
+
+Log-scale floats (learning rates) get a slider over a 1–2–5 grid, bounded floats
+a linear slider, everything else the input that fits its type.  Each widget's
+key is ``f"{prefix}.{param.key}"`` so pages can preset or copy values through
+`st.session_state`.  Help texts come from the schema in the page's language.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from schema import ConfigError, Param
+
+from .i18n import language, t
+
+
+def log_grid(low: float, high: float, extra: tuple = ()) -> list[float]:
+    """1–2–5 values from `low` to `high` (plus `extra`), sorted: a log slider's stops."""
+    values = set(extra)
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            v = float(f"{mantissa}e{exponent}")
+            if low <= v <= high:
+                values.add(v)
+    return sorted(values)
+
+
+def seed(key: str, **initial) -> dict:
+    """The initial-value keyword for a widget, unless its key already holds a value (set by a
+    copy or by the user): passing both makes Streamlit warn."""
+    return {} if key in st.session_state else initial
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "None"
+    return f"{v:g}" if isinstance(v, int | float) else str(v)
+
+
+def _float(p: Param, key: str, label: str, value: float | None, container) -> float:
+    lo, hi = p.slider or (p.low, p.high)
+    value = p.default if value is None else value
+    if p.log and lo is not None and lo > 0:
+        options = log_grid(lo, hi, extra=(value,) if value and value > 0 else ())
+        if key in st.session_state and st.session_state[key] not in options:
+            options = sorted({*options, st.session_state[key]})
+        return container.select_slider(label, options, **seed(key, value=value if value in options else options[0]),
+                                       format_func=_fmt, key=key, help=p.help(language()))
+    lo = lo if lo is not None else min(0.0, value)
+    hi = hi if hi is not None else max(1.0, value)
+    lo, hi = min(lo, value), max(hi, value)
+    step = _nice_step((hi - lo) / 200)
+    return container.slider(label, float(lo), float(hi), **seed(key, value=float(value)), step=step, format="%g",
+                            key=key, help=p.help(language()))
+
+
+def _nice_step(raw: float) -> float:
+    """A 1–2–5 step no larger than `raw`."""
+    if raw <= 0:
+        return 0.01
+    exponent = math.floor(math.log10(raw))
+    for mantissa in (5, 2, 1):
+        step = mantissa * 10.0 ** exponent
+        if step <= raw:
+            return float(f"{step:.1e}")
+    return 10.0 ** exponent
+
+
+def param_widget(p: Param, prefix: str, value=None, container=st):
+    """One widget for `p`; returns its current value (schema types: float, int, bool, …)."""
+    key = f"{prefix}.{p.key}"
+    label = p.key
+    help_text = p.help(language())
+    if value is None and key not in st.session_state:
+        value = p.default
+    if p.kind == "bool":
+        return container.toggle(label, **seed(key, value=bool(value)), key=key, help=help_text)
+    if p.kind == "choice":
+        options = ([None] if p.optional else []) + list(p.choices)
+        index = options.index(value) if value in options else 0
+        return container.selectbox(label, options, **seed(key, index=index), format_func=_fmt, key=key,
+                                   help=help_text)
+    if p.kind == "int":
+        return container.number_input(label, min_value=int(p.low) if p.low is not None else None,
+                                      max_value=int(p.high) if p.high is not None else None,
+                                      **seed(key, value=value if value is not None or p.optional else p.default),
+                                      step=1, key=key, help=help_text, placeholder=t("form.empty"))
+    if p.kind == "float" and not p.optional:
+        return _float(p, key, label, value, container)
+    if p.kind == "float":
+        return container.number_input(label, min_value=p.low, max_value=p.high, **seed(key, value=value),
+                                      format="%g", key=key, help=help_text, placeholder=t("form.empty"))
+    if p.kind == "pair":
+        left, right = container.columns(2)
+        first = value[0] if value is not None else None
+        second = value[1] if value is not None else None
+        return [_pair_item(p, f"{key}.0", f"{label}[0]", first, left),
+                _pair_item(p, f"{key}.1", f"{label}[1]", second, right)]
+    if p.kind == "int_list":
+        text = container.text_input(label, **seed(key, value=", ".join(map(str, value or []))), key=key,
+                                    help=help_text)
+        return parse_int_list(text, label)
+    if p.kind == "text":
+        return container.text_input(label, **seed(key, value=value or ""), key=key, help=help_text, max_chars=200)
+    raise ValueError(f"no widget for a {p.kind!r} parameter")  # float_list: data uploads, not a widget
+
+
+def _pair_item(p: Param, key: str, label: str, value, container):
+    if p.none_items:
+        return container.number_input(label, min_value=p.low, max_value=p.high, **seed(key, value=value),
+                                      format="%g", key=key, help=p.help(language()), placeholder="None")
+    item = Param(p.key, "float", value, p.help_en, p.help_zh, low=p.low, high=p.high, slider=p.slider, log=p.log)
+    return _float(item, key, label, value, container)
+
+
+def parse_int_list(text: str, label: str) -> list[int]:
+    """'30, 60' -> [30, 60]; a ConfigError naming the label otherwise."""
+    try:
+        return [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{label}: write whole numbers separated by commas, e.g. 30, 60",
+                          f"{label}：请写用逗号分隔的整数，例如 30, 60") from None
+
+
+def schema_form(schema: tuple[Param, ...], prefix: str, values: dict | None = None, container=st) -> dict:
+    """Widgets for every parameter of a schema (data columns excluded); returns {key: value}."""
+    values = values or {}
+    return {p.key: param_widget(p, prefix, values.get(p.key), container) for p in schema
+            if p.kind != "float_list"}

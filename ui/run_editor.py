@@ -1,0 +1,83 @@
+"""The run editor: one optimizer with its hyperparameters, scheduler, clipping and colour.
+
+Every page that lets a student configure an optimizer uses `run_editor`; it
+returns the run's part of an engine config.  Widget keys start with
+``run{id}.`` so a run can be duplicated by copying its session-state entries.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
+from optimizers.config import resolve_optimizer
+from optimizers.specs import OptimizerSpec
+
+from .forms import schema_form, seed
+from .i18n import language, t
+
+OPTIMIZER_CHOICES = [*OPTIMIZERS, *PRESETS]
+CLIP_MODES = ("none", "norm", "value")
+
+
+def optimizer_spec(choice: str) -> tuple[OptimizerSpec, dict]:
+    """The class spec behind a choice (a class or a preset) and the preset's values."""
+    name, preset = resolve_optimizer(choice, {})
+    return OPTIMIZERS[name], preset
+
+
+def run_label(run: dict) -> str:
+    """A short legend label: 'Adam lr=0.01 · StepLR'."""
+    label = f"{run['optimizer']} lr={run['hparams'].get('lr', optimizer_spec(run['optimizer'])[0].params[0].default):g}"
+    return label + (f" · {run['scheduler']}" if run.get("scheduler") else "")
+
+
+def run_editor(run_id: int, initial: dict, container=st) -> dict:
+    """Widgets for one run; returns {optimizer, hparams, scheduler, scheduler_params, clip…, color}."""
+    prefix = f"run{run_id}"
+    key = f"{prefix}.optimizer"
+    choice = container.selectbox(t("run.optimizer"), OPTIMIZER_CHOICES,
+                                 **seed(key, index=OPTIMIZER_CHOICES.index(initial.get("optimizer", "Adam"))),
+                                 key=key, help=t("run.optimizer.help"))
+    spec, preset = optimizer_spec(choice)
+    container.caption(spec.summary(language()))
+    start_values = {**preset, **(initial.get("hparams", {}) if choice == initial.get("optimizer") else {})}
+    hparams = schema_form(spec.params, f"{prefix}.hp.{choice}", start_values, container)
+
+    names = [None, *SCHEDULERS]
+    key = f"{prefix}.scheduler"
+    scheduler = container.selectbox(t("run.scheduler"), names, **seed(key, index=names.index(initial.get("scheduler"))),
+                                    format_func=lambda n: t("run.no_scheduler") if n is None else n,
+                                    key=key, help=t("run.scheduler.help"))
+    scheduler_params = {}
+    if scheduler == "SequentialLR":
+        container.caption(t("run.sequential"))
+    elif scheduler is not None:
+        container.caption(SCHEDULERS[scheduler].summary(language()))
+        scheduler_params = schema_form(SCHEDULERS[scheduler].params, f"{prefix}.sched.{scheduler}",
+                                       initial.get("scheduler_params", {}), container)
+    key = f"{prefix}.clip"
+    clip = container.radio(t("run.clip"), CLIP_MODES, horizontal=True, key=key,
+                           **seed(key, index=CLIP_MODES.index(initial.get("clip", "none"))),
+                           format_func=lambda m: t(f"run.clip.{m}"), help=t("run.clip.help"))
+    clip_value = None
+    if clip != "none":
+        key = f"{prefix}.clip_value"
+        clip_value = container.number_input(t("run.clip_at"), min_value=1e-6, max_value=1e6, format="%g",
+                                            **seed(key, value=initial.get("clip_value", 1.0)), key=key)
+    key = f"{prefix}.color"
+    color = container.color_picker(t("run.color"), **seed(key, value=initial["color"]), key=key)
+    return {"optimizer": choice, "hparams": hparams, "scheduler": scheduler, "scheduler_params": scheduler_params,
+            "clip_grad_norm": clip_value if clip == "norm" else None,
+            "clip_grad_value": clip_value if clip == "value" else None, "color": color}
+
+
+def copy_run_widgets(source: int, target: int) -> None:
+    """Give run `target` the current widget values of run `source` (call from a button callback)."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"run{source}.")]:
+        st.session_state[f"run{target}." + key.split(".", 1)[1]] = st.session_state[key]
+
+
+def forget_run_widgets(run_id: int) -> None:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"run{run_id}.")]:
+        del st.session_state[key]

@@ -1,0 +1,20 @@
+"""Figure builders: pure functions from surfaces and trajectories to plotly figure dicts (no Streamlit).
+
+>>> from optimizers import run
+>>> from surfaces import get_surface
+>>> traj = run({"surface": "rosenbrock", "steps": 200, "optimizer": "Adam", "hparams": {"lr": 0.01}})
+>>> fig = race_figure(get_surface("rosenbrock"), [RunView.of(traj, "Adam", PALETTE[0])], texts={})
+>>> fig["data"][0]["name"], len(fig["frames"]) <= 240
+('click target', True)
+"""
+
+from .contours import contour_lines
+from .encode import figure_bytes
+from .layers import CLICK_TARGET
+from .race import race_figure
+from .runs import PALETTE, TEXTS_EN, RunView
+from .surface3d import surface_3d_figure
+from .swarm import swarm_figure
+
+__all__ = ["CLICK_TARGET", "PALETTE", "TEXTS_EN", "RunView", "contour_lines", "figure_bytes", "race_figure",
+           "surface_3d_figure", "swarm_figure"]

@@ -1,0 +1,61 @@
+"""What a figure needs to know about a run, the run colours and the default (English) texts."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import plotly.io as pio
+
+# Okabe & Ito (2008) colour-blind-safe palette without yellow and black (weak on a projector / on the text).
+PALETTE: list[str] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+
+# Every visible string of the figures; the page passes its own language's texts (missing keys fall back here).
+# ▮▮ rather than ⏸: U+23F8 is missing from common Linux fonts (it showed as a box in Debian's Chromium).
+TEXTS_EN: dict[str, str] = {
+    "step": "step", "loss": "loss", "lr": "learning rate", "distance": "distance to minimum",
+    "play": "▶ Play", "pause": "▮▮ Pause", "speed": "Speed", "no_minimum": "no known minimum",
+    "start": "start", "minimum": "minimum", "diverged": "diverged", "x": "x", "y": "y",
+}
+
+
+def texts_with_defaults(texts: dict | None) -> dict[str, str]:
+    return {**TEXTS_EN, **(texts or {})}
+
+
+@cache
+def _plotly_white() -> dict:
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+def template() -> dict:
+    """plotly's "plotly_white" template spelled out (6.5 kB), so the figure looks the same unvalidated.
+
+    plotly.py expands the name "plotly_white" only when it validates a figure; plotly.js ignores the bare name.
+    """
+    return copy.deepcopy(_plotly_white())
+
+
+@dataclass(frozen=True, eq=False)  # arrays: compared by identity, not element-wise
+class RunView:
+    """One run as drawn: label and colour, and the Trajectory's four fixed arrays (single start)."""
+
+    label: str
+    color: str
+    xy: np.ndarray  # (steps + 1, 2); NaN from diverged_at on
+    loss: np.ndarray  # (steps + 1,)
+    lr: np.ndarray  # (steps,)
+    diverged_at: int | None
+
+    @classmethod
+    def of(cls, traj, label: str, color: str) -> RunView:
+        """A view of a single-start `optimizers.Trajectory`."""
+        return cls(label, color, np.asarray(traj.xy, float), np.asarray(traj.loss, float),
+                   np.asarray(traj.lr, float), traj.diverged_at)
+
+    @property
+    def finite_len(self) -> int:
+        """How many leading positions are finite (the path up to divergence)."""
+        return len(self.xy) if self.diverged_at is None else self.diverged_at
