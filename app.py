@@ -6,8 +6,10 @@ import streamlit as st
 
 from ui.i18n import language_picker, t
 
-st.set_page_config(page_title="Optimizer Playground", page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide")
-st.html(f"<style>{(Path(__file__).parent / 'ui' / 'style.css').read_text()}</style>")
+UI = Path(__file__).parent / "ui"
+
+st.set_page_config(page_title="Optimizer Playground", page_icon=str(UI / "icon.png"), layout="wide")
+st.html(f"<style>{(UI / 'style.css').read_text()}</style>")
 language_picker()
 navigation = st.navigation([
     st.Page("pages/playground.py", title=t("nav.playground"), icon=":material/sports_score:", default=True),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizers.metrics import distance_to_minima
+
 from .contours import map_layer
 from .controls import CONTROLS_MARGIN, animation_controls, frames_of, sample_steps
 from .encode import clean
@@ -26,12 +28,6 @@ def _padded(runs: list[RunView], last: int):
     for i, r in enumerate(runs):
         xy[i, :len(r.xy)], loss[i, :len(r.loss)], lr[i, :len(r.lr)] = r.xy, r.loss, r.lr
     return xy, loss, lr
-
-
-def distance_to_minima(xy: np.ndarray, minima) -> np.ndarray:
-    """Euclidean distance of each point in `xy` (..., 2) to the nearest of `minima`."""
-    m = np.asarray(minima, dtype=float)
-    return np.linalg.norm(xy[..., None, :] - m, axis=-1).min(-1)
 
 
 def _run_traces(r: RunView, i: int, dist, texts: dict) -> list[dict]:
@@ -78,7 +74,7 @@ def _axes(surface, texts: dict, last: int, log_loss: bool, log_lr: bool) -> dict
                              **({"title": title(texts["step"])} if k == 4 else {"matches": "x4",
                                                                                 "showticklabels": False})}
         axes[f"yaxis{k}"] = {"domain": [d0, d1], "anchor": f"x{k}", "type": kind, "title": title(texts[name]),
-                             "exponentformat": "power"}
+                             "exponentformat": "power", **({"dtick": "D2"} if kind == "log" else {})}
     return axes
 
 
