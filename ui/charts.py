@@ -111,7 +111,8 @@ def swarm_section(surface: Surface, first: tuple) -> None:
     labels[~np.isfinite(final).all(-1)] = -1
     st.caption(t("pg.swarm.caption", optimizer=run["label"], n=size * size))
     colors = [PALETTE[i % len(PALETTE)] for i in range(max(len(surface.minima), 1))]
-    plotly_chart(swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts()), key="pg.swarm")
+    frames = max(30, min(120, 200_000 // (size * size)))  # a 64 × 64 swarm stays a few MB
+    plotly_chart(swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), key="pg.swarm")
     counts = [{t("col.minimum"): f"({x:.3g}, {y:.3g})", t("col.share"): float(np.mean(labels == i))}
               for i, (x, y) in enumerate(surface.minima)]
     counts.append({t("col.minimum"): t("pg.swarm.none"), t("col.share"): float(np.mean(labels == -1))})

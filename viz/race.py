@@ -74,7 +74,7 @@ def _axes(surface, texts: dict, last: int, log_loss: bool, log_lr: bool) -> dict
                              **({"title": title(texts["step"])} if k == 4 else {"matches": "x4",
                                                                                 "showticklabels": False})}
         axes[f"yaxis{k}"] = {"domain": [d0, d1], "anchor": f"x{k}", "type": kind, "title": title(texts[name]),
-                             "exponentformat": "power", **({"dtick": "D2"} if kind == "log" else {})}
+                             "exponentformat": "power", **({"dtick": "D2"} if name == "distance" else {})}
     return axes
 
 
