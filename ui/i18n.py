@@ -40,13 +40,20 @@ def language() -> str:
     return chosen if chosen in LANGUAGES else _browser_language()
 
 
+def _keep_a_language() -> None:
+    """Clicking the selected language again would leave none selected: keep the last one."""
+    if st.session_state.get(PICKER) not in LANGUAGES:
+        st.session_state[PICKER] = st.session_state.get("lang_last", "en")
+
+
 def language_picker() -> str:
     """A language switch in the sidebar; the choice goes into the URL so a shared link keeps it."""
     lang = language()
     if st.session_state.get(PICKER) not in LANGUAGES:
-        st.session_state[PICKER] = lang  # seeded from the URL or the locale; also re-selects after a deselect
-    lang = st.sidebar.segmented_control(text("lang.label", lang), list(LANGUAGES), format_func=LANGUAGES.get,
-                                        key=PICKER)
+        st.session_state[PICKER] = lang  # seeded from the URL or the browser's locale
+    st.sidebar.segmented_control(text("lang.label", lang), list(LANGUAGES), format_func=LANGUAGES.get, key=PICKER,
+                                 on_change=_keep_a_language)
+    st.session_state.lang_last = lang = st.session_state[PICKER]
     st.query_params["lang"] = lang
     return lang
 

@@ -1,0 +1,327 @@
+"""Playground benchmark: how fast the Playground page reruns, and how many bytes its race figure sends.
+
+Run from the repo root:  python bench/playground_bench.py  [--profile]
+
+Prints one `name: value unit` line per figure; figures with a target print it, and the
+baseline measured in the same run with the ratio.  Rerun times are medians over RERUNS
+reruns after WARMUP reruns (the min is printed too); other times the median of REPEATS
+calls after one warm-up call.
+
+Reruns are driven with `streamlit.testing.v1.AppTest`, so they include AppTest's own
+overhead (the script runs in a thread, the main thread polls for its end every 1 ms, then
+parses the forward messages into an element tree) but not the websocket or the browser.
+AppTest's share is printed: each rerun line gives the time of the page's script thread too.
+To check that each rerun recomputes what it should, the bench wraps (in this process only,
+the files are untouched) the engine call behind `ui.cache._run`, the `race_figure` call
+behind `ui.charts._figure` and AppTest's script thread: it counts and times them.
+
+`--profile` also prints a cProfile of the page's script thread for one rerun of each kind.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import logging
+import pstats
+import re
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import plotly.graph_objects as go
+import plotly.io
+import torch
+from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+from streamlit.testing.v1 import AppTest
+
+import ui.cache
+import ui.charts
+import ui.i18n
+from optimizers import run
+from surfaces import get_surface
+from ui.charts import VIZ_TEXTS
+from ui.forms import log_grid
+from ui.i18n import PICKER, text
+from ui.run_editor import optimizer_spec, run_label
+from ui.runs import DEFAULT_RUNS
+from viz import PALETTE, RunView, figure_bytes, race_figure
+from viz.encode import clean
+
+ROOT = Path(__file__).resolve().parent.parent
+WARMUP, RERUNS, REPEATS = 3, 15, 7
+TIMEOUT = 120  # s for one AppTest run (the first one imports torch and runs 4 × 500 steps)
+SURFACE = "rosenbrock"
+# Above these learning rates the run diverges within a few steps on Rosenbrock from the page's start; the engine
+# then stops it early, which would flatter the one-run-changed figure (the bench checks no sampled run diverged).
+MAX_STABLE_LR = {"SGD": 0.002, "Momentum": 0.002}
+MB = 1e6
+# What --profile shows: the page's own functions and the big library steps under them.
+PROFILE_LINES = (re.escape(str(ROOT)) + r"|plotly_chart\.py|graph_objs/_figure\.py|basedatatypes\.py:\d+\(to_dict\)"
+                 r"|convert_to_base64|io/_json\.py:\d+\(to_json\)|_pickle")
+
+# Quiet Streamlit's bare-mode warnings (AppTest formats widget values in the main thread: "missing ScriptRunContext").
+logging.disable(logging.WARNING)
+
+
+class Spy:
+    """Replace `owner.name` (looked up when called) by a wrapper recording each call's seconds, arguments and result."""
+
+    def __init__(self, owner, name: str):
+        self.calls: list[tuple[float, tuple, object]] = []
+        inner = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            out = inner(*args, **kwargs)
+            self.calls.append((time.perf_counter() - t0, args, out))
+            return out
+
+        setattr(owner, name, wrapper)
+
+
+ENGINE = Spy(ui.cache, "run")  # the one engine call of a cache miss in ui.cache._run
+BUILD = Spy(ui.charts, "race_figure")  # the figure build of a cache miss in ui.charts._figure
+SCRIPT = Spy(ScriptRunner, "_run_script_thread")  # the page's run in AppTest's script thread (the rest is AppTest's)
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def median_min(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), min(samples)
+
+
+def repeat_times(fn, repeats: int = REPEATS) -> list[float]:
+    """Seconds per call of `fn`: one warm-up call, then `repeats` timed calls."""
+    fn()
+    return [timed(fn) for _ in range(repeats)]
+
+
+def rerun(at: AppTest, engine_calls: int, builds: int | None) -> tuple[float, float]:
+    """Seconds of one `at.run()` and of the page's script thread in it, checking the run was clean and called the
+    engine and built the figure as often as said (`builds=None`: any number of times)."""
+    e0, b0 = len(ENGINE.calls), len(BUILD.calls)
+    dt = timed(at.run)
+    if at.exception:
+        raise RuntimeError(at.exception[0].value)
+    got = (len(ENGINE.calls) - e0, len(BUILD.calls) - b0)
+    if got[0] != engine_calls or builds not in (None, got[1]):
+        raise RuntimeError(f"expected {engine_calls} engine call(s) and {builds} figure build(s), got {got}")
+    return dt, SCRIPT.calls[-1][0]
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "playground.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    if at.exception:
+        raise RuntimeError(at.exception[0].value)
+    return at
+
+
+def unseen_lr_changes() -> list[tuple[str, float]]:
+    """(widget key, learning rate) pairs, run 0, 1, 2, 3, 0, …: each a 1–2–5 value its run has not had yet.
+
+    A run's config depends only on its own widgets (and the surface, start and steps, left alone), so each
+    change is an engine cache miss for that run and a hit for the three others.
+    """
+    queues = []
+    for i, r in enumerate(DEFAULT_RUNS):
+        param = optimizer_spec(r["optimizer"])[0].params[0]
+        top = MAX_STABLE_LR.get(r["optimizer"], float("inf"))
+        values = [v for v in log_grid(*param.slider) if v != r["hparams"]["lr"] and v <= top]
+        queues.append([(f"run{i}.hp.{r['optimizer']}.lr", v) for v in values])
+    pairs = []
+    while any(queues):
+        pairs += [q.pop(0) for q in queues if q]
+    return pairs
+
+
+def figure_rerun_one_run_changed() -> None:
+    at = open_page()
+    rerun(at, 0, 0)
+    changes = unseen_lr_changes()
+    assert len(changes) >= WARMUP + RERUNS, len(changes)
+    samples, script, engine, configs = [], [], [], []
+    for k, (key, lr) in enumerate(changes[:WARMUP + RERUNS]):
+        at.select_slider(key=key).set_value(lr)
+        dt, dt_script = rerun(at, 1, 1)  # exactly one run recomputed; the figure rebuilt (its key holds every config)
+        seconds, (config,), traj = ENGINE.calls[-1]
+        if traj.diverged_at is not None:
+            raise RuntimeError(f"{key}={lr} diverged: lower MAX_STABLE_LR")
+        if k >= WARMUP:
+            samples.append(dt)
+            script.append(dt_script)
+            engine.append(seconds)
+            configs.append(config)
+    run(configs[0])
+    alone = [timed(lambda c=c: run(c)) for c in configs]  # the same configs, in the main thread, without AppTest
+    med, low = median_min(samples)
+    eng = statistics.median(alone)
+    print(f"rerun_one_run_changed_ms: {med * 1e3:.0f} ms (target <= 250; median of {RERUNS}, min {low * 1e3:.0f}; "
+          f"page script thread {statistics.median(script) * 1e3:.0f})")
+    print(f"engine_one_run_500_ms: {eng * 1e3:.0f} ms (optimizers.run of the same {RERUNS} configs alone, median; "
+          f"{statistics.median(engine) * 1e3:.0f} inside the reruns)")
+    print(f"rerun_one_run_changed_vs_engine: {med / eng:.2f} x")
+
+
+class ShownLanguage:
+    """Work around AppTest for language switches.
+
+    At the start of each run AppTest formats the last run's widget values again, in the main thread, with the
+    widgets' format_func; there `t()` has no session (so no language choice) and falls back to the browser's
+    locale, "en", so after a run in Chinese the formatted values no longer match the options and AppTest fails.
+    This makes that fallback, in the main thread only, the language the last run was drawn in.
+    """
+
+    def __init__(self):
+        self.lang = "en"
+        fallback = ui.i18n._browser_language
+
+        def browser_language() -> str:
+            return self.lang if threading.current_thread() is threading.main_thread() else fallback()
+
+        ui.i18n._browser_language = browser_language
+
+
+def figure_rerun_nothing_changed() -> None:
+    # The page file, not app.py: AppTest resets `PagesManager.uses_pages_directory` before every run, and with a
+    # pages/ folder next to app.py it then runs the last page's file directly, so from the second run on app.py (and
+    # its language picker) no longer runs.  The picker only stores the language under its key: the bench sets that
+    # key, leaving out the picker widget itself and app.py's few other calls.
+    at = open_page()
+    shown = ShownLanguage()
+
+    def switch(lang: str, builds: int | None = 0) -> tuple[float, float]:
+        at.session_state[PICKER] = lang
+        times = rerun(at, 0, builds)
+        shown.lang = lang
+        return times
+
+    # The language is part of the figure's cache key: the first visit of each language builds its figure (unless an
+    # earlier page in this process drew it)…
+    switch("zh", builds=None)
+    switch("en", builds=None)
+    rerun(at, 0, 0)
+    titles = set()
+    switched, plain = [], []
+    for k in range(WARMUP + RERUNS):
+        times_switch = switch("zh" if k % 2 == 0 else "en")  # … later visits rebuild nothing (no engine call either)
+        titles.add(at.title[0].value)
+        times_plain = rerun(at, 0, 0)
+        if k >= WARMUP:
+            switched.append(times_switch)
+            plain.append(times_plain)
+    assert len(titles) == 2, titles  # the language really switched
+    med, low = median_min([dt for dt, _ in switched])
+    base, base_low = median_min([dt for dt, _ in plain])
+    print(f"rerun_nothing_changed_ms: {med * 1e3:.0f} ms (target <= 100; language switch, median of {RERUNS}, "
+          f"min {low * 1e3:.0f}; page script thread {statistics.median(s for _, s in switched) * 1e3:.0f})")
+    print(f"rerun_no_change_ms: {base * 1e3:.0f} ms (plain rerun, median of {RERUNS}, min {base_low * 1e3:.0f}; "
+          f"page script thread {statistics.median(s for _, s in plain) * 1e3:.0f})")
+    print(f"rerun_nothing_changed_vs_no_change: {med / base:.2f} x")
+
+
+def race_views(steps: int) -> list[RunView]:
+    """The page's 4 default runs on Rosenbrock from its first start, labelled and coloured as the page does."""
+    start = list(get_surface(SURFACE).starts[0])
+    return [RunView.of(run({"surface": SURFACE, "start": start, "steps": steps, **r}), f"{i} · {run_label(r)}",
+                       PALETTE[i - 1]) for i, r in enumerate(DEFAULT_RUNS, 1)]
+
+
+def texts_en() -> dict:
+    return {k: text(f"viz.{k}", "en") for k in VIZ_TEXTS}
+
+
+def path_so_far_bytes(fig: dict, views: list[RunView]) -> int:
+    """The naive figure: the same data and layout, but one frame per step holding every run's path from 0 to t."""
+    paths = [(clean(v.xy[:, 0]), clean(v.xy[:, 1])) for v in views]
+    labels = {v.label for v in views}
+    traces = [i for i, trace in enumerate(fig["data"]) if trace.get("name") in labels]
+    last = max(len(v.xy) for v in views) - 1
+    frames = [{"name": str(t), "traces": traces, "data": [{"x": x[:t + 1], "y": y[:t + 1]} for x, y in paths]}
+              for t in range(last + 1)]
+    naive = {"data": fig["data"], "layout": fig["layout"], "frames": frames}
+    return len(json.dumps(naive, separators=(",", ":")).encode())  # compact, as plotly's orjson encoder writes
+
+
+def figure_payload() -> None:
+    texts = texts_en()
+    for steps in (500, 1000, 2000):
+        views = race_views(steps)
+        fig = race_figure(get_surface(SURFACE), views, texts=texts)
+        size = figure_bytes(fig)
+        target = " (target <= 0.5)" if steps == 1000 else ""
+        print(f"payload_4x{steps}_mb: {size / MB:.3f} MB{target}")
+        if steps == 1000:
+            naive = path_so_far_bytes(fig, views)
+            print(f"payload_path_so_far_frames_mb: {naive / MB:.1f} MB")
+            print(f"payload_vs_path_so_far: {size / naive:.4f} x")
+
+
+def figure_build() -> None:
+    surface, views, texts = get_surface(SURFACE), race_views(500), texts_en()
+    fig = race_figure(surface, views, texts=texts)
+    med, low = median_min(repeat_times(lambda: race_figure(surface, views, texts=texts)))
+    print(f"figure_build_4x500_ms: {med * 1e3:.0f} ms (median of {REPEATS}, min {low * 1e3:.0f})")
+
+    def chart_json() -> str:  # what every rerun does with the cached figure dict, cache hit or not
+        wrapped = go.Figure(fig, _validate=False)  # ui.charts.plotly_chart
+        return plotly.io.to_json(wrapped.to_dict(), validate=False)  # st.plotly_chart: to_dict, then to_json
+
+    med, low = median_min(repeat_times(chart_json))
+    print(f"plotly_chart_prep_4x500_ms: {med * 1e3:.0f} ms (go.Figure + to_dict + to_json of the built figure; "
+          f"median of {REPEATS}, min {low * 1e3:.0f})")
+
+
+def profile_reruns() -> None:
+    """cProfile of the page's script thread (AppTest runs the page in a thread of its own), one rerun of each kind."""
+    holder: dict[str, cProfile.Profile | None] = {"profile": None}
+    inner = ScriptRunner._run_script_thread
+
+    def profiled(self):
+        profile = holder["profile"]
+        if profile is None:
+            return inner(self)
+        profile.enable()
+        try:
+            return inner(self)
+        finally:
+            profile.disable()
+
+    ScriptRunner._run_script_thread = profiled
+    at = open_page()
+    unseen = unseen_lr_changes()[-1]  # the last pair: a value figure 1 did not reach
+    for title, change, counts in (("no change", None, (0, 0)), ("one run changed", unseen, (1, 1))):
+        if change:
+            at.select_slider(key=change[0]).set_value(change[1])
+        holder["profile"] = cProfile.Profile()
+        dt, _ = rerun(at, *counts)
+        print(f"\n--- profile of one rerun, {title} ({dt * 1e3:.0f} ms with the profiler on) ---")
+        pstats.Stats(holder["profile"], stream=sys.stdout).sort_stats("cumulative").print_stats(PROFILE_LINES, 25)
+        holder["profile"] = None
+    ScriptRunner._run_script_thread = inner
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    print(f"torch_threads: {torch.get_num_threads()} threads")
+    figure_rerun_one_run_changed()
+    figure_rerun_nothing_changed()
+    figure_payload()
+    figure_build()
+    print(f"bench_total_s: {time.perf_counter() - t0:.1f} s")
+    if "--profile" in sys.argv[1:]:
+        profile_reruns()
+
+
+if __name__ == "__main__":
+    main()
