@@ -27,7 +27,7 @@ def _animate(names: list[str] | None, duration: float) -> list:
     return [names, opts]
 
 
-def animation_controls(steps, texts: dict, frame_ms: float = FRAME_MS) -> dict:
+def animation_controls(steps, texts: dict, frame_ms: float = FRAME_MS, active: int = 0) -> dict:
     """Layout entries (`updatemenus`, `sliders`) for ▶/⏸, a speed menu and a step slider over frames named by `steps`.
 
     Play runs at 1×; choosing a speed plays from the current frame at that speed.
@@ -44,7 +44,7 @@ def animation_controls(steps, texts: dict, frame_ms: float = FRAME_MS) -> dict:
         "buttons": [{"label": f"{texts['speed']} {s:g}×", "method": "animate", "args": _animate(None, frame_ms / s)}
                     for s in SPEEDS]}
     slider = {
-        "active": 0, "x": 0.32, "len": 0.68, "y": 0, "yanchor": "top", "pad": {"t": 36, "b": 0},
+        "active": active, "x": 0.32, "len": 0.68, "y": 0, "yanchor": "top", "pad": {"t": 36, "b": 0},
         "currentvalue": {"prefix": f"{texts['step']}: ", "visible": True, "xanchor": "left",
                          "font": {"size": 14, "color": "#333333"}},
         "font": {"color": "rgba(0,0,0,0)"}, "ticklen": 0, "minorticklen": 0,  # no label under each of 240 ticks

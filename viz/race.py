@@ -78,11 +78,13 @@ def _axes(surface, texts: dict, last: int, log_loss: bool, log_lr: bool) -> dict
     return axes
 
 
-def race_figure(surface, runs: list[RunView], *, texts: dict, max_frames: int = 240, height: int = 720) -> dict:
+def race_figure(surface, runs: list[RunView], *, texts: dict, max_frames: int = 240, height: int = 720,
+                cursor: int = 0) -> dict:
     """The animated race of `runs` on `surface` as a plotly figure dict (see the module docstring).
 
     Trace 0 is the invisible click target. The last 3–4 traces are the animated markers
-    (map, loss, lr[, distance]); frames are named by step and only restyle those.
+    (map, loss, lr[, distance]); frames are named by step and only restyle those.  The
+    markers and the slider start at step `cursor` (one of the frames).
     """
     texts = texts_with_defaults(texts)
     last = max((len(r.xy) - 1 for r in runs), default=0)
@@ -98,7 +100,9 @@ def race_figure(surface, runs: list[RunView], *, texts: dict, max_frames: int = 
     for i, r in enumerate(runs):
         data += _run_traces(r, i, None if dist is None else dist[i], texts)
 
-    steps = sample_steps(last, max_frames)
+    cursor = min(max(int(cursor), 0), last)
+    steps = np.union1d(sample_steps(last, max_frames), [cursor])
+    at = int(np.searchsorted(steps, cursor))
     lr_steps = np.minimum(steps, lr.shape[1] - 1)
     colors = [r.color for r in runs]
     px, py, pl, plr = (clean(a) for a in (xy[:, steps, 0].T, xy[:, steps, 1].T, loss[:, steps].T, lr[:, lr_steps].T))
@@ -111,14 +115,14 @@ def race_figure(surface, runs: list[RunView], *, texts: dict, max_frames: int = 
         return out + ([{"x": [s] * n, "y": pd[k]}] if has_minima else [])
 
     cursor = {"type": "scatter", "mode": "markers", "hoverinfo": "skip", "showlegend": False, **keep_opacity()}
-    first = moving(0)  # the cursors start at step 0
+    first = moving(at)
     for points, axis, size in zip(first, ("", "2", "3", "4"), (15, 11, 11, 11), strict=False):
         data.append({**cursor, **points, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
                      "marker": {"size": size, "color": colors, "line": {"color": "#ffffff", "width": 2}}})
     animated = list(range(len(data) - len(first), len(data)))
 
     layout = {
-        **_axes(surface, texts, last, log_loss, log_lr), **animation_controls(steps, texts),
+        **_axes(surface, texts, last, log_loss, log_lr), **animation_controls(steps, texts, active=at),
         "template": template(), "height": height, "uirevision": "race", "hovermode": "closest",
         "font": {"size": 15}, "margin": {"l": 64, "r": 16, "t": 48, "b": CONTROLS_MARGIN},
         "legend": {"orientation": "h", "x": 0, "y": 1.01, "xanchor": "left", "yanchor": "bottom"},
