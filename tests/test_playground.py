@@ -1,5 +1,6 @@
 """AppTest for the Playground page: defaults, run editing, errors, swarm, languages."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,11 @@ def test_three_d_view():
 def test_both_languages(lang, title):
     at = playground(lang)
     assert not at.exception and at.title[0].value == title
+
+
+def test_step_box_moves_the_cursor():
+    at = playground()
+    at.number_input(key="pg.chart.cursor").set_value(137).run()
+    assert not at.exception
+    spec = json.loads(charts(at)[0].proto.spec)
+    assert spec["layout"]["sliders"][0]["steps"][spec["layout"]["sliders"][0]["active"]]["label"] == "137"

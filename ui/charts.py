@@ -66,8 +66,9 @@ def _arrays(traj) -> tuple:
 
 def race_chart(surface: Surface, done: list, chart_key: str) -> None:
     """The contour race (animated, click to set the start) or the 3D view, chosen by a toggle."""
-    view = st.segmented_control(t("pg.view"), ["contour", "3d"], default="contour", key=f"{chart_key}.view",
-                                format_func=lambda v: t(f"pg.view.{v}")) or "contour"
+    view_column, step_column = st.columns([2, 1], vertical_alignment="bottom")
+    view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], default="contour", key=f"{chart_key}.view",
+                                         format_func=lambda v: t(f"pg.view.{v}")) or "contour"
     if not done:
         st.info(t("pg.no_runs"))
         return
@@ -80,8 +81,8 @@ def race_chart(surface: Surface, done: list, chart_key: str) -> None:
         plotly_chart(_figure("3d", surface_json, runs_json, language()), key=f"{chart_key}.3d")
         return
     steps = config["steps"]
-    cursor = st.number_input(t("pg.cursor"), min_value=0, max_value=steps, value=0, step=1, key=f"{chart_key}.cursor",
-                             help=t("pg.cursor.help"))
+    cursor = step_column.number_input(t("pg.cursor"), min_value=0, max_value=steps, value=0, step=1,
+                                      key=f"{chart_key}.cursor", help=t("pg.cursor.help"))
     fig = _figure("race", surface_json, runs_json, language(), min(int(cursor), steps))
     names = [trace.get("name") for trace in fig["data"]]
     st.session_state[f"{chart_key}.click_trace"] = names.index(CLICK_TARGET) if CLICK_TARGET in names else None
