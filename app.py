@@ -13,6 +13,7 @@ st.html(f"<style>{(UI / 'style.css').read_text()}</style>")
 language_picker()
 navigation = st.navigation([
     st.Page("pages/playground.py", title=t("nav.playground"), icon=":material/sports_score:", default=True),
+    st.Page("pages/regression.py", title=t("nav.regression"), icon=":material/scatter_plot:"),
     st.Page("pages/home.py", title=t("nav.about"), icon=":material/menu_book:"),
 ])
 navigation.run()

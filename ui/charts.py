@@ -14,13 +14,22 @@ import streamlit as st
 
 from optimizers.metrics import nearest_minimum, summary
 from surfaces import Surface, get_surface
-from viz import CLICK_TARGET, PALETTE, RunView, race_figure, surface_3d_figure, swarm_figure
+from viz import (
+    CLICK_TARGET,
+    PALETTE,
+    RegressionRun,
+    RunView,
+    race_figure,
+    regression_figure,
+    surface_3d_figure,
+    swarm_figure,
+)
 
 from .cache import cached_run
 from .i18n import language, t
 
 VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
-             "diverged", "x", "y")
+             "diverged", "x", "y", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note", "evaluated")
 
 
 class _BuiltFigure(go.Figure):
@@ -54,6 +63,9 @@ def _figure(kind: str, surface_json: str, runs_json: str, lang: str, cursor: int
     surface_choice = json.loads(surface_json)
     surface = get_surface(surface_choice["surface"], surface_choice["surface_params"])
     runs = json.loads(runs_json)
+    if kind == "regression":
+        views = [RegressionRun(r["label"], r["color"], cached_run(r["config"])) for r in runs]
+        return regression_figure(surface, views, texts=viz_texts(), cursor=cursor)
     views = [RunView(r["label"], r["color"], *_arrays(cached_run(r["config"]))) for r in runs]
     if kind == "race":
         return race_figure(surface, views, texts=viz_texts(), cursor=cursor)
@@ -72,22 +84,42 @@ def race_chart(surface: Surface, done: list, chart_key: str) -> None:
     if not done:
         st.info(t("pg.no_runs"))
         return
-    config = done[0][1]
-    surface_json = json.dumps({"surface": config["surface"], "surface_params": config["surface_params"]},
-                              sort_keys=True)
-    runs_json = json.dumps([{"label": r["label"], "color": r["color"], "config": c} for r, c, _ in done],
-                           sort_keys=True)
+    surface_json, runs_json = _keys(done)
     if view == "3d":
         plotly_chart(_figure("3d", surface_json, runs_json, language()), key=f"{chart_key}.3d")
         return
-    steps = config["steps"]
-    cursor = step_column.number_input(t("pg.cursor"), min_value=0, max_value=steps, value=0, step=1,
-                                      key=f"{chart_key}.cursor", help=t("pg.cursor.help"))
-    fig = _figure("race", surface_json, runs_json, language(), min(int(cursor), steps))
+    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", step_column)
+    fig = _figure("race", surface_json, runs_json, language(), cursor)
     names = [trace.get("name") for trace in fig["data"]]
     st.session_state[f"{chart_key}.click_trace"] = names.index(CLICK_TARGET) if CLICK_TARGET in names else None
     st.caption(t("pg.click_hint"))
     plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode="points")
+
+
+def _keys(done: list) -> tuple[str, str]:
+    """The cache keys of a figure: its surface and its runs (labels, colours, configs) as JSON."""
+    config = done[0][1]
+    surface_json = json.dumps({"surface": config["surface"], "surface_params": config.get("surface_params", {})},
+                              sort_keys=True)
+    runs_json = json.dumps([{"label": r["label"], "color": r["color"], "config": c} for r, c, _ in done],
+                           sort_keys=True)
+    return surface_json, runs_json
+
+
+def cursor_box(steps: int, key: str, container=st) -> int:
+    """A step box whose − / + (or ↓ ↑) move the animation's cursor one step at a time."""
+    return min(int(container.number_input(t("pg.cursor"), min_value=0, max_value=steps, value=0, step=1, key=key,
+                                          help=t("pg.cursor.help"))), steps)
+
+
+def regression_chart(surface: Surface, done: list, chart_key: str) -> None:
+    """The data with the fitted lines, the MSE contour with the paths and gradient arrows, and the loss,
+    on one time cursor."""
+    if not done:
+        st.info(t("pg.no_runs"))
+        return
+    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor")
+    plotly_chart(_figure("regression", *_keys(done), language(), cursor), key=chart_key)
 
 
 def summary_table(surface: Surface, done: list) -> None:

@@ -1,0 +1,108 @@
+"""Linear regression: batch, mini-batch and stochastic gradient descent on the course's data."""
+
+import streamlit as st
+
+from optimizers.codegen import torch_code
+from optimizers.course import course_runs, printout
+from optimizers.export import to_csv
+from schema import ConfigError
+from surfaces import get_surface
+from ui.cache import cached_run
+from ui.charts import regression_chart, summary_table
+from ui.forms import seed
+from ui.i18n import language, t
+from ui.run_editor import run_editor
+from ui.upload import data_source
+
+lang = language()
+MODES = {"full": None, "mini": "batch", "single": 1}
+COLORS = {"full": "#0072B2", "mini": "#D55E00", "single": "#009E73"}
+
+st.sidebar.subheader(t("lr.data"))
+data = data_source("lr")
+standardize = st.sidebar.toggle(t("lr.standardize"), key="lr.standardize", help=t("lr.standardize.help"))
+surface_params = {**(data or {}), "standardize": standardize}
+try:
+    surface = get_surface("linear_regression", surface_params)
+except ConfigError as err:
+    st.sidebar.error(err.message(lang))
+    surface_params = {"standardize": standardize}
+    surface = get_surface("linear_regression", surface_params)
+n = surface.n_samples
+
+st.sidebar.subheader(t("lr.gradients"))
+modes = st.sidebar.pills(t("lr.modes"), list(MODES), selection_mode="multi", default=list(MODES), key="lr.modes",
+                         format_func=lambda m: t(f"lr.mode.{m}"), help=t("lr.modes.help")) or ["full"]
+batch_size = st.sidebar.slider(t("lr.batch_size"), 1, n, **seed("lr.batch_size", value=min(4, n)),
+                               key="lr.batch_size", help=t("lr.batch_size.help"))
+data_seed = st.sidebar.number_input(t("lr.seed"), 0, 2**31 - 1, **seed("lr.seed", value=0), key="lr.seed")
+(w0, w1), (b0, b1) = surface.bounds
+left, right = st.sidebar.columns(2)
+w_start = left.number_input("w₀", -1e6, 1e6, **seed("lr.w0", value=float(surface.starts[0][0])), format="%.4g",
+                            key="lr.w0")
+b_start = right.number_input("b₀", -1e6, 1e6, **seed("lr.b0", value=float(surface.starts[0][1])), format="%.4g",
+                             key="lr.b0")
+steps = st.sidebar.number_input(t("steps.label"), 1, 10_000, **seed("lr.steps", value=200), step=10, key="lr.steps")
+
+st.sidebar.subheader(t("pg.optimizer"))
+with st.sidebar.expander(t("lr.optimizer"), expanded=True):
+    run = run_editor(100, {"optimizer": "SGD", "hparams": {"lr": 0.01}, "color": COLORS["full"]})
+    groups = st.toggle(t("lr.groups"), key="lr.groups", help=t("lr.groups.help"))
+    multipliers = None
+    if groups:
+        mw, mb = st.columns(2)
+        multipliers = [
+            mw.number_input(t("lr.mult_w"), 1e-3, 1e3, **seed("lr.mw", value=1.0), format="%g", key="lr.mw"),
+            mb.number_input(t("lr.mult_b"), 1e-3, 1e3, **seed("lr.mb", value=10.0), format="%g", key="lr.mb")]
+run.pop("color")
+
+st.title(t("lr.title"))
+st.markdown(t("lr.intro", n=n, batch=batch_size, per_epoch=-(-n // batch_size)))
+
+done = []
+for mode in modes:
+    size = batch_size if MODES[mode] == "batch" else MODES[mode]
+    config = {"surface": "linear_regression", "surface_params": surface_params, "start": [w_start, b_start],
+              "steps": int(steps), **run, "batch_size": size, "seed": int(data_seed), "lr_multipliers": multipliers}
+    label = t(f"lr.mode.{mode}") + (f" (B={size})" if size else "")
+    try:
+        done.append(({"label": label, "color": COLORS[mode]}, config, cached_run(config)))
+    except ConfigError as err:
+        st.error(f"{label}: {err.message(lang)}")
+
+regression_chart(surface, done, chart_key="lr.chart")
+if run["optimizer"] == "LBFGS" and done:
+    st.info(t("lr.lbfgs", evals=int(done[0][2].evals.sum()), steps=int(steps)))
+
+st.subheader(t("pg.summary"))
+summary_table(surface, done)
+if done:
+    final = {r["label"]: traj.xy[traj.diverged_at - 1 if traj.diverged_at else -1] for r, _, traj in done}
+    line = "\n".join(f"{label}: y = {w:.6g}·x + {b:.6g}" for label, (w, b) in final.items())
+    st.code(line, language="text")
+    left, right = st.columns(2)
+    left.download_button(t("lr.download_traj"), to_csv([traj for _, _, traj in done]), "trajectories.csv",
+                         "text/csv", icon=":material/download:", width="stretch")
+    right.download_button(t("lr.download_line"), "run,w,b\n" + "\n".join(f"{k},{w},{b}" for k, (w, b) in final.items()),
+                          "fitted_line.csv", "text/csv", icon=":material/download:", width="stretch")
+
+st.subheader(t("lr.course"))
+st.markdown(t("lr.course.intro"))
+if st.button(t("lr.course.run"), icon=":material/play_arrow:", key="lr.course.button"):
+    st.session_state["lr.course.shown"] = True
+if st.session_state.get("lr.course.shown"):
+    runs = course_runs()
+    trajectories = [cached_run(r.config) for r in runs]
+    course_surface = get_surface("linear_regression")
+    figure_column, text_column = st.columns([3, 2])
+    with figure_column:
+        regression_chart(course_surface, [({"label": r.name, "color": c}, r.config, tr) for r, c, tr in
+                                          zip(runs, ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"),
+                                              trajectories, strict=True)], chart_key="lr.course.chart")
+    text_column.code(printout(runs, trajectories), language="text")
+    st.info(t("lr.course.adam"))
+
+st.subheader(t("pg.code"))
+if done:
+    for tab, (_, config, _) in zip(st.tabs([r["label"] for r, _, _ in done]), done, strict=True):
+        tab.code(torch_code(config), language="python")

@@ -1,0 +1,128 @@
+"""The course's whole example (reference 004): five models from one seed, each from its own start."""
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from optimizers import run
+from optimizers.course import CourseRun, course_runs, course_starts, printout, run_course_script
+from surfaces.regression import COURSE_START, COURSE_X, COURSE_Y
+
+OPTIMIZERS = [  # the script's optimizers, in its order of model creation
+    lambda p: torch.optim.SGD(p, lr=0.01),
+    lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+    lambda p: torch.optim.RMSprop(p, lr=0.01),
+    lambda p: torch.optim.Adam(p, lr=0.001),
+    lambda p: torch.optim.LBFGS(p, lr=1, max_iter=20),
+]
+NAMES = ["SGD", "SGD with Momentum", "RMSprop", "Adam", "LBFGS"]
+
+
+def script_models() -> list[torch.nn.Linear]:
+    """The script's five nn.Linear(1, 1), created one after another after torch.manual_seed(42)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(42)
+        return [torch.nn.Linear(1, 1) for _ in range(5)]
+
+
+def script_losses(index: int) -> list[float]:
+    """The script's loop for model `index`: the loss before each step (after each step for LBFGS)."""
+    model = script_models()[index]
+    x = torch.tensor(COURSE_X, dtype=torch.float32).unsqueeze(1)
+    y = torch.tensor(COURSE_Y, dtype=torch.float32).unsqueeze(1)
+    criterion = torch.nn.MSELoss()
+    optimizer = OPTIMIZERS[index](model.parameters())
+    losses = []
+    if NAMES[index] != "LBFGS":
+        for _ in range(100):
+            loss = criterion(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+
+    def closure():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        return loss
+
+    for _ in range(5):
+        optimizer.step(closure)
+        with torch.no_grad():
+            losses.append(criterion(model(x), y).item())
+    return losses
+
+
+@pytest.fixture(scope="module")
+def runs_and_trajectories():
+    runs = course_runs()
+    return runs, [run(r.config) for r in runs]
+
+
+def test_course_starts_are_the_scripts_inits():
+    expected = [(m.weight.item(), m.bias.item()) for m in script_models()]
+    assert course_starts() == expected
+    assert course_starts()[0] == COURSE_START
+    assert len(set(expected)) == 5  # every model starts elsewhere
+
+
+def test_course_starts_leave_the_global_rng_alone():
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    course_starts()
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_course_runs():
+    runs = course_runs()
+    assert [r.name for r in runs] == NAMES
+    assert all(isinstance(r, CourseRun) for r in runs)
+    assert [r.epochs for r in runs] == [100, 100, 100, 100, 5]
+    assert [tuple(r.config["start"]) for r in runs] == course_starts()
+    assert all(r.config["surface"] == "linear_regression" and r.config["steps"] == r.epochs for r in runs)
+
+
+@pytest.mark.parametrize("index", range(5), ids=NAMES)
+def test_engine_losses_equal_the_scripts_loop(index, runs_and_trajectories):
+    runs, trajectories = runs_and_trajectories
+    traj = trajectories[index]
+    got = traj.loss[1:] if NAMES[index] == "LBFGS" else traj.loss[:-1]
+    np.testing.assert_allclose(got, script_losses(index), rtol=1e-4, atol=1e-4)
+
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def test_printout_equals_the_scripts_output(runs_and_trajectories):
+    """Line by line; printed numbers may differ by at most one or so in their last digit (float32 rounding)."""
+    rebuilt, printed = printout(*runs_and_trajectories), run_course_script()
+    assert printed.count("--- Training with") == 5
+    assert len(rebuilt.splitlines()) == len(printed.splitlines())
+    for mine, theirs in zip(rebuilt.splitlines(), printed.splitlines(), strict=True):
+        assert NUMBER.sub("#", mine) == NUMBER.sub("#", theirs)
+        for a, b in zip(NUMBER.findall(mine), NUMBER.findall(theirs), strict=True):
+            decimals = len(b.partition(".")[2])
+            assert abs(float(a) - float(b)) <= 1.5 * 10.0 ** -decimals, (mine, theirs)
+
+
+def test_printout_text(runs_and_trajectories):
+    """The shape of the output, and the course's Adam (lr 0.001, 100 epochs) barely moving: ~lr per step."""
+    runs, trajectories = runs_and_trajectories
+    lines = printout(runs, trajectories).splitlines()
+    assert lines[:2] == ["", "--- Training with SGD ---"]
+    assert lines.count("--- Training with SGD ---") == 2  # plain SGD and SGD with momentum
+    assert "Step [5/5]" in lines and lines[-1].startswith("Learned parameters: w=")
+    adam = trajectories[3]
+    assert np.abs(adam.xy[-1] - adam.xy[0]).max() <= 100 * 0.001 + 1e-6
+    assert adam.loss[-1] > 10 * trajectories[0].loss[-1]
+
+
+def test_run_course_script_leaves_the_global_rng_alone():
+    torch.manual_seed(7)
+    before = torch.get_rng_state()
+    run_course_script()
+    assert torch.equal(torch.get_rng_state(), before)
