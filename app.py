@@ -1,19 +1,57 @@
-"""Optimizer Playground: the entry point (page config, language, navigation)."""
+"""Optimizer Playground — the first page: race up to six optimizers on a surface, animated in the browser.
 
-from pathlib import Path
+Run with `streamlit run app.py`; the other pages are in `pages/`.
+"""
 
 import streamlit as st
 
-from ui.i18n import language_picker, t
+from optimizers.codegen import torch_code
+from schema import ConfigError
+from ui.cache import cached_run
+from ui.charts import race_chart, summary_table, swarm_section
+from ui.i18n import t
+from ui.page import setup
+from ui.runs import MAX_RUNS, add_run, run_list
+from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
 
-UI = Path(__file__).parent / "ui"
+lang = setup()
+apply_clicked_start("pg", chart_key="pg.chart")
 
-st.set_page_config(page_title="Optimizer Playground", page_icon=str(UI / "icon.png"), layout="wide")
-st.html(f"<style>{(UI / 'style.css').read_text()}</style>")
-language_picker()
-navigation = st.navigation([
-    st.Page("pages/playground.py", title=t("nav.playground"), icon=":material/sports_score:", default=True),
-    st.Page("pages/regression.py", title=t("nav.regression"), icon=":material/scatter_plot:"),
-    st.Page("pages/home.py", title=t("nav.about"), icon=":material/menu_book:"),
-])
-navigation.run()
+mode = st.sidebar.segmented_control(t("pg.mode"), ["race", "swarm"], default="race", key="pg.mode",
+                                    format_func=lambda m: t(f"pg.mode.{m}"), help=t("pg.mode.help")) or "race"
+st.sidebar.subheader(t("pg.surface"))
+surface_choice, surface = surface_picker("pg")
+if surface is None:
+    st.stop()
+where = start_and_steps("pg", surface)
+
+st.sidebar.subheader(t("pg.runs") if mode == "race" else t("pg.optimizer"))
+runs = run_list(limit=1 if mode == "swarm" else MAX_RUNS)
+if mode == "race" and len(runs) < MAX_RUNS:
+    st.sidebar.button(t("pg.add_run"), on_click=add_run, icon=":material/add:", width="stretch")
+
+st.title(t("pg.title"))
+st.caption(t("pg.caption"))
+
+done = []  # (run, config, trajectory) of every run that could run
+for run in runs:
+    config = {**surface_choice, **where, **run["config"]}
+    try:
+        done.append((run, config, cached_run(config)))
+    except ConfigError as err:
+        st.error(f"{run['label']}: {err.message(lang)}")
+
+if mode == "swarm":
+    if done:
+        swarm_section(surface, done[0])
+    st.stop()
+
+race_chart(surface, done, chart_key="pg.chart")
+st.subheader(t("pg.summary"))
+summary_table(surface, done)
+
+st.subheader(t("pg.code"))
+st.caption(t("pg.code.caption"))
+if done:
+    for tab, (_, config, _) in zip(st.tabs([run["label"] for run, _, _ in done]), done, strict=True):
+        tab.code(torch_code(config), language="python")

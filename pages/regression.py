@@ -10,11 +10,12 @@ from surfaces import get_surface
 from ui.cache import cached_run
 from ui.charts import regression_chart, summary_table
 from ui.forms import seed
-from ui.i18n import language, t
+from ui.i18n import t
+from ui.page import setup
 from ui.run_editor import run_editor
 from ui.upload import data_source
 
-lang = language()
+lang = setup()
 MODES = {"full": None, "mini": "batch", "single": 1}
 COLORS = {"full": "#0072B2", "mini": "#D55E00", "single": "#009E73"}
 

@@ -20,7 +20,10 @@ def open_page(path: str, lang=None) -> AppTest:
 
 
 def home(lang=None) -> AppTest:
-    return open_page("pages/home.py", lang)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
+    return at.switch_page("pages/about.py").run()
 
 
 def test_catalogues_hold_the_same_keys_and_no_empty_text():

@@ -102,8 +102,31 @@ def test_language_switch(page, app_url):
 
 def test_about_page_offline(page, app_url):
     open_app(page, app_url)
-    page.locator("[data-testid=stSidebarNav]").get_by_text("About").click()
+    page.locator("[data-testid=stSidebar]").get_by_text("About", exact=True).click()
     wait_idle(page)
     page.wait_for_selector(".katex")
     assert page.locator(".katex").count() >= 10  # formulas render from the bundled KaTeX
+    assert_clean(page)
+
+
+FIT_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const fit = gd.data.filter(t => t.meta && t.meta.role === 'fit');
+  const cursor = gd.data.filter(t => t.meta && t.meta.role === 'cursor_map');
+  return {fit: fit.map(t => Array.from(t.y)), cursor: cursor.map(t => [Array.from(t.x), Array.from(t.y)])};
+}"""
+
+
+def test_regression_line_moves_with_the_path(page, app_url):
+    open_app(page, app_url)
+    page.locator("[data-testid=stSidebar]").get_by_text("Linear regression", exact=True).click()
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot")
+    before = page.evaluate(FIT_JS)
+    assert len(before["fit"]) == 3
+    page.locator(".updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_timeout(1500)
+    during = page.evaluate(FIT_JS)
+    assert during["fit"] != before["fit"]        # the fitted lines moved …
+    assert during["cursor"] != before["cursor"]  # … together with the points on the MSE contour
     assert_clean(page)

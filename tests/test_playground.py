@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).parents[1] / "pages" / "playground.py")
+PAGE = str(Path(__file__).parents[1] / "app.py")
 
 
 def playground(lang="en") -> AppTest:

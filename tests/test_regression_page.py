@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).parents[1] / "pages" / "regression.py")
+APP = str(Path(__file__).parents[1] / "app.py")
 
 
 def regression_page(lang="en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["lang"] = lang
-    return at.run()
+    return at.switch_page("pages/regression.py").run()
 
 
 def test_three_gradient_modes_side_by_side():

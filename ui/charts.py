@@ -118,7 +118,7 @@ def regression_chart(surface: Surface, done: list, chart_key: str) -> None:
     if not done:
         st.info(t("pg.no_runs"))
         return
-    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor")
+    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", st.columns([2, 1])[1])
     plotly_chart(_figure("regression", *_keys(done), language(), cursor), key=chart_key)
 
 

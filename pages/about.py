@@ -4,9 +4,10 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from surfaces import SURFACES, get_surface
-from ui.i18n import language, t
+from ui.i18n import t
+from ui.page import setup
 
-lang = language()
+lang = setup()
 
 st.title(t("app.title"))
 st.subheader(t("app.tagline"))
