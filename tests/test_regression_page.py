@@ -59,3 +59,20 @@ def test_lbfgs_is_explained():
 def test_both_languages(lang, title):
     at = regression_page(lang)
     assert not at.exception and at.title[0].value.startswith(title)
+
+
+@pytest.mark.parametrize(("data", "ok"), [
+    (b"x,y\n1,2.1\n2,3.9\n3,6.2\n4,8.1\n", True),
+    (b"", False),
+    (b"x,y\n1,abc\n2,3\n", False),
+    (b"x,y\n1,2\n", False),
+    (b"x,y\n" + b"1,2\n" * 5_000_000, False),   # 20 MB: refused by size
+    ("x,y\n1,2\n2,é\n".encode("latin-1"), False),  # not UTF-8
+])
+def test_uploads_on_the_page(data, ok):
+    at = regression_page()
+    at.radio(key="lr.data_source").set_value("upload").run()
+    at.file_uploader(key="lr.file").set_value(("data.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert len(at.dataframe) >= 1 and len(at.get("plotly_chart")) == 1  # the page keeps working
+    assert bool(at.sidebar.error) != ok
