@@ -7,6 +7,7 @@ from optimizers.course import course_runs, printout
 from optimizers.export import to_csv
 from schema import ConfigError
 from surfaces import get_surface
+from surfaces.regression import conditioning
 from ui.cache import cached_run
 from ui.charts import regression_chart, summary_table
 from ui.forms import seed
@@ -30,6 +31,8 @@ except ConfigError as err:
     surface_params = {"standardize": standardize}
     surface = get_surface("linear_regression", surface_params)
 n = surface.n_samples
+kappa, lr_max = conditioning(surface.data["x"])
+st.sidebar.caption(t("lr.conditioning", kappa=f"{kappa:.3g}", lr_max=f"{lr_max:.3g}"))
 
 st.sidebar.subheader(t("lr.gradients"))
 modes = st.sidebar.pills(t("lr.modes"), list(MODES), selection_mode="multi", default=list(MODES), key="lr.modes",

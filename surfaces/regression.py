@@ -30,6 +30,14 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return w, b, float(np.mean((w * x + b - y) ** 2))
 
 
+def conditioning(x: np.ndarray) -> tuple[float, float]:
+    r"""Condition number of the MSE's Hessian $H = 2\begin{pmatrix}\overline{x^2} & \bar x\\ \bar x & 1\end{pmatrix}$
+    and the largest learning rate full-batch gradient descent survives, $2/\lambda_{max}$."""
+    mean_x, mean_xx = float(np.mean(x)), float(np.mean(x * x))
+    eig = np.linalg.eigvalsh(2 * np.array([[mean_xx, mean_x], [mean_x, 1.0]]))
+    return float(eig[-1] / eig[0]), float(2 / eig[-1])
+
+
 def _columns(params: dict) -> tuple[np.ndarray, np.ndarray]:
     x, y = params["x"], params["y"]
     if (x is None) != (y is None):

@@ -133,3 +133,15 @@ def test_importing_the_engine_loads_no_streamlit():
     code = "import sys, optimizers, surfaces; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ENGINE, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_conditioning_predicts_where_gradient_descent_diverges():
+    from optimizers import run
+    from surfaces.regression import conditioning
+    kappa, lr_max = conditioning(get_surface("linear_regression").data["x"])
+    assert kappa > 100
+    config = {"surface": "linear_regression", "steps": 300, "optimizer": "SGD", "start": [0.0, 0.0]}
+    assert run({**config, "hparams": {"lr": 0.95 * lr_max}}).diverged_at is None
+    assert run({**config, "hparams": {"lr": 1.05 * lr_max}}).loss[-1] > 1e6 or \
+        run({**config, "hparams": {"lr": 1.05 * lr_max}}).diverged_at is not None
+    assert conditioning(get_surface("linear_regression", {"standardize": True}).data["x"])[0] == pytest.approx(1.0)
