@@ -15,10 +15,11 @@ from ui.i18n import t
 from ui.page import setup
 from ui.run_editor import run_editor
 from ui.upload import data_source
+from viz import PALETTE
 
 lang = setup()
 MODES = {"full": None, "mini": "batch", "single": 1}
-COLORS = {"full": "#0072B2", "mini": "#D55E00", "single": "#009E73"}
+COLORS = dict(zip(MODES, PALETTE, strict=False))
 
 st.sidebar.subheader(t("lr.data"))
 data = data_source("lr")
@@ -97,14 +98,13 @@ if st.button(t("lr.course.run"), icon=":material/play_arrow:", key="lr.course.bu
 if st.session_state.get("lr.course.shown"):
     runs = course_runs()
     trajectories = [cached_run(r.config) for r in runs]
-    course_surface = get_surface("linear_regression")
-    figure_column, text_column = st.columns([3, 2])
-    with figure_column:
-        regression_chart(course_surface, [({"label": r.name, "color": c}, r.config, tr) for r, c, tr in
-                                          zip(runs, ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"),
-                                              trajectories, strict=True)], chart_key="lr.course.chart")
-    text_column.code(printout(runs, trajectories), language="text")
-    st.info(t("lr.course.adam"))
+    shown = [({"label": r.name, "color": c}, r.config, tr) for r, c, tr in zip(runs, PALETTE, trajectories,
+                                                                                strict=False)]
+    regression_chart(get_surface("linear_regression"), shown, chart_key="lr.course.chart")
+    printout_column, note_column = st.columns([3, 2])
+    printout_column.code(printout(runs, trajectories), language="text")
+    with note_column:
+        st.info(t("lr.course.adam"))
 
 st.subheader(t("pg.code"))
 if done:
