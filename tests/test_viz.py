@@ -274,3 +274,15 @@ def test_figure_builders_never_import_streamlit():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.split(".")[0] == "streamlit" for n in names), path
+
+
+def test_lr_drops_are_marked_on_the_path():
+    from optimizers import run
+    from surfaces import get_surface
+    from viz import RunView, race_figure
+    traj = run({"surface": "bowl", "steps": 40, "optimizer": "SGD", "hparams": {"lr": 0.05},
+                "scheduler": "StepLR", "scheduler_params": {"step_size": 10, "gamma": 0.5}})
+    fig = race_figure(get_surface("bowl"), [RunView("a", "#0072B2", traj.xy, traj.loss, traj.lr, None)], texts={})
+    marks = [tr for tr in fig["data"] if tr.get("customdata") and "drops" in tr.get("hovertemplate", "")]
+    assert len(marks) == 1 and marks[0]["customdata"] == [10, 20, 30]
+    assert marks[0]["x"] == pytest.approx(traj.xy[[10, 20, 30], 0].tolist(), rel=1e-5)

@@ -29,7 +29,8 @@ from .cache import cached_run
 from .i18n import language, t
 
 VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
-             "diverged", "x", "y", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note", "evaluated")
+             "diverged", "x", "y", "lr_drop", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note",
+             "evaluated")
 
 
 class _BuiltFigure(go.Figure):

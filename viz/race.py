@@ -30,6 +30,9 @@ def _padded(runs: list[RunView], last: int):
     return xy, loss, lr
 
 
+MAX_LR_MARKS = 30
+
+
 def _run_traces(r: RunView, i: int, dist, texts: dict) -> list[dict]:
     """One run's static traces: path, start ring, '×' where it diverged, and its loss/lr/distance curves."""
     n = r.finite_len
@@ -51,6 +54,13 @@ def _run_traces(r: RunView, i: int, dist, texts: dict) -> list[dict]:
             "marker": {"symbol": "x", "size": 20, "color": r.color, "line": {"width": 2, "color": "#222222"}},
             **keep_opacity(), "hovertemplate": f"{r.label}: {texts['diverged']} ({texts['step']} {r.diverged_at})"
                                                "<extra></extra>"})
+    drops = np.flatnonzero(np.diff(r.lr[:n]) < 0) + 1  # steps whose learning rate is lower than the step before
+    if 0 < len(drops) <= MAX_LR_MARKS:  # a drop per step (ExponentialLR) would only clutter the path
+        traces.append({
+            "type": "scatter", "mode": "markers", "x": clean(r.xy[drops, 0]), "y": clean(r.xy[drops, 1]), **group,
+            "marker": {"symbol": "diamond", "size": 11, "color": r.color, "line": {"width": 1.5, "color": "#ffffff"}},
+            **keep_opacity(), "customdata": drops.tolist(),
+            "hovertemplate": f"{r.label}: {texts['lr_drop']}<br>{texts['step']} %{{customdata}}<extra></extra>"})
     curves = [(r.loss[:n], "2", texts["loss"]), (r.lr[:min(n, len(r.lr))], "3", texts["lr"])]
     if dist is not None:
         curves.append((dist[:n], "4", texts["distance"]))
