@@ -26,7 +26,7 @@ if surface is None:
 where = start_and_steps("pg", surface)
 
 st.sidebar.subheader(t("pg.runs") if mode == "race" else t("pg.optimizer"))
-runs = run_list(limit=1 if mode == "swarm" else MAX_RUNS)
+runs = run_list(where["steps"], limit=1 if mode == "swarm" else MAX_RUNS)
 if mode == "race" and len(runs) < MAX_RUNS:
     st.sidebar.button(t("pg.add_run"), on_click=add_run, icon=":material/add:", width="stretch")
 

@@ -51,7 +51,7 @@ steps = st.sidebar.number_input(t("steps.label"), 1, 10_000, **seed("lr.steps", 
 
 st.sidebar.subheader(t("pg.optimizer"))
 with st.sidebar.expander(t("lr.optimizer"), expanded=True):
-    run = run_editor(100, {"optimizer": "SGD", "hparams": {"lr": 0.01}, "color": COLORS["full"]})
+    run = run_editor(100, {"optimizer": "SGD", "hparams": {"lr": 0.01}, "color": COLORS["full"]}, int(steps))
     groups = st.toggle(t("lr.groups"), key="lr.groups", help=t("lr.groups.help"))
     multipliers = None
     if groups:

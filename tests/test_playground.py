@@ -112,3 +112,13 @@ def test_step_box_moves_the_cursor():
     assert not at.exception
     spec = json.loads(charts(at)[0].proto.spec)
     assert spec["layout"]["sliders"][0]["steps"][spec["layout"]["sliders"][0]["active"]]["label"] == "137"
+
+
+@pytest.mark.parametrize("scheduler", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+                                       "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "ReduceLROnPlateau",
+                                       "SequentialLR"])
+def test_every_scheduler_starts_from_sensible_values(scheduler):
+    at = playground()
+    at.selectbox(key="run3.scheduler").set_value(scheduler).run()
+    assert not at.exception and not at.error
+    assert scheduler in summary_rows(at).iloc[3, 0]

@@ -69,13 +69,20 @@ def _nice_step(raw: float) -> float:
     return 10.0 ** exponent
 
 
-def param_widget(p: Param, prefix: str, value=None, container=st):
-    """One widget for `p`; returns its current value (schema types: float, int, bool, …)."""
+DEFAULT_CONTEXT = {"steps": 500, "lr": 0.01}
+
+
+def param_widget(p: Param, prefix: str, value=None, container=st, context: dict | None = None):
+    """One widget for `p`; returns its current value (schema types: float, int, bool, …).
+
+    Keywords torch has no default for start at the schema's suggestion for `context`
+    ({"steps", "lr"} of the run), e.g. StepLR's step_size = steps / 4.
+    """
     key = f"{prefix}.{p.key}"
     label = p.key
     help_text = p.help(language())
     if value is None and key not in st.session_state:
-        value = p.default
+        value = p.fallback(context or DEFAULT_CONTEXT)
     if p.kind == "bool":
         return container.toggle(label, **seed(key, value=bool(value)), key=key, help=help_text)
     if p.kind == "choice":
@@ -125,8 +132,9 @@ def parse_int_list(text: str, label: str) -> list[int]:
                           f"{label}：请写用逗号分隔的整数，例如 30, 60") from None
 
 
-def schema_form(schema: tuple[Param, ...], prefix: str, values: dict | None = None, container=st) -> dict:
+def schema_form(schema: tuple[Param, ...], prefix: str, values: dict | None = None, container=st,
+                context: dict | None = None) -> dict:
     """Widgets for every parameter of a schema (data columns excluded); returns {key: value}."""
     values = values or {}
-    return {p.key: param_widget(p, prefix, values.get(p.key), container) for p in schema
+    return {p.key: param_widget(p, prefix, values.get(p.key), container, context) for p in schema
             if p.kind != "float_list"}

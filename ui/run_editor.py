@@ -11,6 +11,7 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from optimizers.config import resolve_optimizer
+from optimizers.schedulers import CHAINABLE
 from optimizers.specs import OptimizerSpec
 
 from .forms import schema_form, seed
@@ -32,8 +33,30 @@ def run_label(run: dict) -> str:
     return label + (f" · {run['scheduler']}" if run.get("scheduler") else "")
 
 
-def run_editor(run_id: int, initial: dict, container=st) -> dict:
-    """Widgets for one run; returns {optimizer, hparams, scheduler, scheduler_params, clip…, color}."""
+WARMUPS = ("LinearLR", "ConstantLR")
+
+
+def scheduler_form(name: str, prefix: str, context: dict, initial: dict | None = None, container=st) -> dict:
+    """The parameters of scheduler `name`; SequentialLR gets a warm-up followed by a scheduler of choice."""
+    if name != "SequentialLR":
+        return schema_form(SCHEDULERS[name].params, f"{prefix}.{name}", initial, container, context)
+    container.caption(t("run.sequential"))
+    key = f"{prefix}.warmup"
+    warmup = container.selectbox(t("run.warmup"), WARMUPS, key=key)
+    warm_params = schema_form(SCHEDULERS[warmup].params, f"{prefix}.warm.{warmup}",
+                              {"start_factor": 0.1, "factor": 0.1, "total_iters": max(1, context["steps"] // 10)},
+                              container, context)
+    later = [n for n in CHAINABLE if n not in WARMUPS]
+    key = f"{prefix}.then"
+    then = container.selectbox(t("run.then"), later, **seed(key, index=later.index("CosineAnnealingLR")), key=key)
+    then_params = schema_form(SCHEDULERS[then].params, f"{prefix}.then.{then}", {}, container, context)
+    return {"schedulers": [{"name": warmup, "params": warm_params}, {"name": then, "params": then_params}],
+            "milestones": [max(1, int(warm_params.get("total_iters", 1)))]}
+
+
+def run_editor(run_id: int, initial: dict, steps: int, container=st) -> dict:
+    """Widgets for one run of `steps` steps; returns {optimizer, hparams, scheduler, scheduler_params, clip…,
+    color}."""
     prefix = f"run{run_id}"
     key = f"{prefix}.optimizer"
     choice = container.selectbox(t("run.optimizer"), OPTIMIZER_CHOICES,
@@ -50,12 +73,10 @@ def run_editor(run_id: int, initial: dict, container=st) -> dict:
                                     format_func=lambda n: t("run.no_scheduler") if n is None else n,
                                     key=key, help=t("run.scheduler.help"))
     scheduler_params = {}
-    if scheduler == "SequentialLR":
-        container.caption(t("run.sequential"))
-    elif scheduler is not None:
+    if scheduler is not None:
         container.caption(SCHEDULERS[scheduler].summary(language()))
-        scheduler_params = schema_form(SCHEDULERS[scheduler].params, f"{prefix}.sched.{scheduler}",
-                                       initial.get("scheduler_params", {}), container)
+        scheduler_params = scheduler_form(scheduler, f"{prefix}.sched", {"steps": steps, "lr": hparams["lr"]},
+                                          initial.get("scheduler_params", {}), container)
     key = f"{prefix}.clip"
     clip = container.radio(t("run.clip"), CLIP_MODES, horizontal=True, key=key,
                            **seed(key, index=CLIP_MODES.index(initial.get("clip", "none"))),

@@ -67,13 +67,13 @@ def _current_label(run_id: int) -> str:
     return run_label(run)
 
 
-def run_list(limit: int = MAX_RUNS, container=st.sidebar) -> list[dict]:
-    """Draw the runs' editors; returns [{"id", "label", "color", "config"}] in order."""
+def run_list(steps: int, limit: int = MAX_RUNS, container=st.sidebar) -> list[dict]:
+    """Draw the editors of runs of `steps` steps; returns [{"id", "label", "color", "config"}] in order."""
     ids = _ids()
     runs = []
     for number, run_id in enumerate(ids[:limit], start=1):
         with container.expander(f"{number} · {_current_label(run_id)}", expanded=number == 1 and limit == 1):
-            values = run_editor(run_id, _initial(run_id))
+            values = run_editor(run_id, _initial(run_id), steps)
             left, right = st.columns(2)
             left.button(t("run.duplicate"), key=f"duplicate-run{run_id}", on_click=duplicate_run, args=(run_id,),
                         disabled=len(ids) >= MAX_RUNS or limit == 1, icon=":material/content_copy:", width="stretch")
