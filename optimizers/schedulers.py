@@ -259,7 +259,7 @@ def build_scheduler(name: str | None, params: dict, optimizer: torch.optim.Optim
         make = lambda: spec.cls(optimizer, **kwargs)  # noqa: E731
     try:
         return make()
-    except (ValueError, TypeError, KeyError) as err:
+    except (ValueError, TypeError, KeyError, ArithmeticError) as err:
         hint = " (set cycle_momentum to false for this optimizer)" if "momentum" in str(err) else ""
         hint_zh = "（对该优化器请把 cycle_momentum 设为 false）" if hint else ""
         raise _scheduler_error(f"{name}: {err}{hint}", f"{name}：{err}{hint_zh}") from err
@@ -298,5 +298,5 @@ def step_scheduler(scheduler, loss: float | None, name: str | None) -> None:
             scheduler.step(loss)
         else:
             scheduler.step()
-    except ValueError as err:  # e.g. OneCycleLR stepped past total_steps
+    except (ValueError, ArithmeticError) as err:  # e.g. OneCycleLR past total_steps, ConstantLR factor 0
         raise _scheduler_error(f"{name}: {err}", f"{name}：{err}") from err

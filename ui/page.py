@@ -16,6 +16,7 @@ from .i18n import language_picker, t
 HERE = Path(__file__).parent
 PAGES = (("app.py", "nav.playground", ":material/sports_score:"),
          ("pages/regression.py", "nav.regression", ":material/scatter_plot:"),
+         ("pages/schedules.py", "nav.schedules", ":material/timeline:"),
          ("pages/about.py", "nav.about", ":material/menu_book:"))
 
 

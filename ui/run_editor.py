@@ -54,9 +54,11 @@ def scheduler_form(name: str, prefix: str, context: dict, initial: dict | None =
             "milestones": [max(1, int(warm_params.get("total_iters", 1)))]}
 
 
-def run_editor(run_id: int, initial: dict, steps: int, container=st) -> dict:
+def run_editor(run_id: int, initial: dict, steps: int, container=st, fixed: dict | None = None,
+               schedule: bool = True) -> dict:
     """Widgets for one run of `steps` steps; returns {optimizer, hparams, scheduler, scheduler_params, clip…,
-    color}."""
+    color}.  `fixed` hyperparameters (e.g. {"lr": 0.1}) are set by the page instead of a widget; `schedule`
+    False leaves the scheduler out (the page chooses it)."""
     prefix = f"run{run_id}"
     key = f"{prefix}.optimizer"
     choice = container.selectbox(t("run.optimizer"), OPTIMIZER_CHOICES,
@@ -65,9 +67,11 @@ def run_editor(run_id: int, initial: dict, steps: int, container=st) -> dict:
     spec, preset = optimizer_spec(choice)
     container.caption(spec.summary(language()))
     start_values = {**preset, **(initial.get("hparams", {}) if choice == initial.get("optimizer") else {})}
-    hparams = schema_form(spec.params, f"{prefix}.hp.{choice}", start_values, container)
+    fixed = fixed or {}
+    schema = tuple(p for p in spec.params if p.key not in fixed)
+    hparams = {**schema_form(schema, f"{prefix}.hp.{choice}", start_values, container), **fixed}
 
-    names = [None, *SCHEDULERS]
+    names = [None, *SCHEDULERS] if schedule else [None]
     key = f"{prefix}.scheduler"
     scheduler = container.selectbox(t("run.scheduler"), names, **seed(key, index=names.index(initial.get("scheduler"))),
                                     format_func=lambda n: t("run.no_scheduler") if n is None else n,

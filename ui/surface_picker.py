@@ -42,8 +42,8 @@ def surface_picker(prefix: str, default: str = "rosenbrock", container=st.sideba
     return choice, surface
 
 
-def start_and_steps(prefix: str, surface: Surface, container=st.sidebar) -> dict:
-    """Start (x, y) and the number of steps; returns {"start", "steps"}."""
+def start_and_steps(prefix: str, surface: Surface, container=st.sidebar, with_steps: bool = True) -> dict:
+    """Start (x, y) and (unless the page sets it) the number of steps; returns {"start"[, "steps"]}."""
     (x0, x1), (y0, y1) = surface.bounds
     sx, sy = surface.starts[0]
     left, right = container.columns(2)
@@ -51,6 +51,8 @@ def start_and_steps(prefix: str, surface: Surface, container=st.sidebar) -> dict
                           step=(x1 - x0) / 100, format="%.4g", key=f"{prefix}.start_x", help=t("start.help"))
     y = right.number_input("y₀", min_value=-1e6, max_value=1e6, **seed(f"{prefix}.start_y", value=float(sy)),
                            step=(y1 - y0) / 100, format="%.4g", key=f"{prefix}.start_y", help=t("start.help"))
+    if not with_steps:
+        return {"start": [float(x), float(y)]}
     steps = container.number_input(t("steps.label"), min_value=1, max_value=MAX_STEPS,
                                    **seed(f"{prefix}.steps", value=500), step=50, key=f"{prefix}.steps",
                                    help=t("steps.help"))

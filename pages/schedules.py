@@ -1,0 +1,108 @@
+"""Learning-rate schedules: every torch scheduler's curve, its formula, and what it does to a trajectory."""
+
+import numpy as np
+import streamlit as st
+
+from optimizers import SCHEDULERS, lr_curve
+from optimizers.codegen import torch_code
+from optimizers.schedule_formulas import formula_latex, markers
+from schema import ConfigError
+from ui.cache import cached_run
+from ui.charts import plotly_chart, race_chart
+from ui.forms import log_grid, parse_int_list, seed
+from ui.i18n import t
+from ui.page import setup
+from ui.run_editor import run_editor, scheduler_form
+from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
+from viz import PALETTE
+from viz.schedules import lr_curves_figure
+
+lang = setup()
+apply_clicked_start("sch", chart_key="sch.chart")
+
+st.sidebar.subheader(t("sch.schedules"))
+base_lr = st.sidebar.select_slider(t("sch.base_lr"), log_grid(1e-4, 1.0), **seed("sch.lr", value=0.1), key="sch.lr",
+                                   format_func=lambda v: f"{v:g}", help=t("sch.base_lr.help"))
+steps = int(st.sidebar.number_input(t("sch.steps"), 2, 10_000, **seed("sch.epochs", value=100), step=10,
+                                    key="sch.epochs", help=t("sch.steps.help")))
+names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key="sch.names", max_selections=4,
+                               **seed("sch.names", default=["StepLR", "CosineAnnealingLR"]), help=t("sch.pick.help"))
+context = {"steps": steps, "lr": base_lr}
+chosen = {}
+for name in names:
+    with st.sidebar.expander(name, expanded=len(names) == 1):
+        st.caption(SCHEDULERS[name].summary(lang))
+        chosen[name] = scheduler_form(name, "sch.params", context)
+
+st.title(t("sch.title"))
+st.markdown(t("sch.intro"))
+
+st.sidebar.subheader(t("sch.trajectory"))
+surface_choice, surface = surface_picker("sch", default="bowl")
+where = start_and_steps("sch", surface, with_steps=False) if surface is not None else None
+with st.sidebar.expander(t("sch.optimizer"), expanded=False):
+    st.caption(t("sch.optimizer.caption"))
+    optimizer = run_editor(200, {"optimizer": "SGD", "color": PALETTE[0]}, steps, fixed={"lr": base_lr},
+                           schedule=False)
+for key in ("color", "scheduler", "scheduler_params"):
+    optimizer.pop(key)
+
+runs, curves = [], []
+plain = {**surface_choice, "start": where["start"] if where else None, "steps": steps, **optimizer} if where else None
+if plain:
+    try:
+        runs.append(({"label": t("sch.none"), "color": "#555555"}, plain, cached_run(plain)))
+    except ConfigError as err:
+        st.error(err.message(lang))
+for i, (name, params) in enumerate(chosen.items()):
+    color = PALETTE[i % len(PALETTE)]
+    try:
+        if SCHEDULERS[name].needs_loss:  # ReduceLROnPlateau reacts to the run's own loss: its curve is the run's
+            if not plain:
+                raise ConfigError("ReduceLROnPlateau needs a trajectory", "ReduceLROnPlateau 需要一条轨迹")
+            config = {**plain, "scheduler": name, "scheduler_params": params}
+            traj = cached_run(config)
+            runs.append(({"label": name, "color": color}, config, traj))
+            curve = traj.lr
+        else:
+            curve = lr_curve(name, params, steps, base_lr)
+            if plain:
+                config = {**plain, "scheduler": name, "scheduler_params": params}
+                runs.append(({"label": name, "color": color}, config, cached_run(config)))
+        curves.append((name, color, curve, params))
+    except ConfigError as err:
+        st.error(f"{name}: {err.message(lang)}")
+
+if curves:
+    log = st.toggle(t("sch.log"), key="sch.log")
+    plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps)) for n, c, lr, p in curves],
+                                  step_title=t("viz.step"), lr_title=t("viz.lr"), log=log), key="sch.curves")
+    for column, (name, _, _, _) in zip(st.columns(len(curves)), curves, strict=True):
+        column.markdown(f"**{name}**")
+        column.latex(formula_latex(name, chosen[name]))
+
+    st.subheader(t("sch.table"))
+    text = st.text_input(t("sch.table.steps"), **seed("sch.at", value=", ".join(
+        str(s) for s in sorted({0, steps // 4, steps // 2, steps - 1}))), key="sch.at", help=t("sch.table.help"))
+    try:
+        at = [s for s in parse_int_list(text, t("sch.table.steps")) if 0 <= s < steps]
+        table = {t("viz.step"): at, **{name: np.asarray(lr)[at] for name, _, lr, _ in curves}}
+        st.dataframe(table, hide_index=True, column_config={n: st.column_config.NumberColumn(format="%.6g")
+                                                            for n, _, _, _ in curves})
+        csv = "step," + ",".join(n for n, _, _, _ in curves) + "\n" + "\n".join(
+            f"{s}," + ",".join(repr(float(lr[s])) for _, _, lr, _ in curves) for s in range(steps))
+        st.download_button(t("sch.download"), csv, "learning_rates.csv", "text/csv", icon=":material/download:")
+    except ConfigError as err:
+        st.error(err.message(lang))
+
+st.subheader(t("sch.effect"))
+st.caption(t("sch.effect.caption"))
+if runs:
+    race_chart(surface, runs, chart_key="sch.chart")
+
+st.subheader(t("pg.code"))
+st.markdown(t("sch.order"))
+scheduled = [(r, c) for r, c, _ in runs if c.get("scheduler")]
+if scheduled:
+    for tab, (_, config) in zip(st.tabs([r["label"] for r, _ in scheduled]), scheduled, strict=True):
+        tab.code(torch_code(config), language="python")
