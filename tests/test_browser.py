@@ -130,3 +130,26 @@ def test_regression_line_moves_with_the_path(page, app_url):
     assert during["fit"] != before["fit"]        # the fitted lines moved …
     assert during["cursor"] != before["cursor"]  # … together with the points on the MSE contour
     assert_clean(page)
+
+
+LR_CURSOR_JS = """() => {
+  const plots = document.querySelectorAll('.js-plotly-plot');
+  const gd = plots[plots.length - 1];                 // the race below the learning-rate curves
+  const frames = gd._transitionData._frames;
+  const traces = frames[0].traces;                    // map, loss, lr[, distance] markers
+  return {map: Array.from(gd.data[traces[0]].x), lr: Array.from(gd.data[traces[2]].x)};
+}"""
+
+
+def test_schedule_curve_and_trajectory_animate_together(page, app_url):
+    open_app(page, app_url)
+    page.locator("[data-testid=stSidebar]").get_by_text("Learning-rate schedules", exact=True).click()
+    wait_idle(page)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2")
+    before = page.evaluate(LR_CURSOR_JS)
+    page.locator(".js-plotly-plot").last.locator(".updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_timeout(1500)
+    during = page.evaluate(LR_CURSOR_JS)
+    assert during["map"] != before["map"] and during["lr"] != before["lr"]  # path and LR cursor move together
+    assert page.locator(".katex").count() >= 2
+    assert_clean(page)
