@@ -84,3 +84,36 @@ def minibatch_loop(x, y, start, steps, batch_size, seed, optimizer, hparams):
             if len(xs) > steps:
                 break
     return torch.stack(xs).numpy()
+
+
+def course_loop(model, optimizer, epochs: int = 100, lbfgs_steps: int | None = None) -> list[float]:
+    """The course's training loop (reference 004) on its data: nn.Linear + MSELoss.
+
+    First-order optimizers: the loss before each of `epochs` steps.  LBFGS (`lbfgs_steps`):
+    `optimizer.step(closure)` and the loss after each step.
+    """
+    from surfaces.regression import COURSE_X, COURSE_Y
+    x = torch.tensor(COURSE_X, dtype=torch.float32).unsqueeze(1)
+    y = torch.tensor(COURSE_Y, dtype=torch.float32).unsqueeze(1)
+    criterion = torch.nn.MSELoss()
+    losses = []
+    if lbfgs_steps is None:
+        for _ in range(epochs):
+            loss = criterion(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+
+    def closure():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        return loss
+
+    for _ in range(lbfgs_steps):
+        optimizer.step(closure)
+        with torch.no_grad():
+            losses.append(criterion(model(x), y).item())
+    return losses

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from oracle import course_loop
 
 from optimizers import run
-from surfaces.regression import COURSE_START, COURSE_X, COURSE_Y
+from surfaces.regression import COURSE_START
 
 
 def course_model():
@@ -14,31 +15,9 @@ def course_model():
 
 
 def train_like_the_course(make_optimizer, epochs=100, closure_steps=None):
-    """The course's loop: losses printed before each step (or after each LBFGS step)."""
+    """The course's loop from the first model's start: losses before each step (after each LBFGS step)."""
     model = course_model()
-    x = torch.tensor(COURSE_X).unsqueeze(1)
-    y = torch.tensor(COURSE_Y).unsqueeze(1)
-    criterion = torch.nn.MSELoss()
-    optimizer = make_optimizer(model.parameters())
-    losses = []
-    if closure_steps is None:
-        for _ in range(epochs):
-            loss = criterion(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        return losses
-    def closure():
-        optimizer.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        return loss
-    for _ in range(closure_steps):
-        optimizer.step(closure)
-        with torch.no_grad():
-            losses.append(criterion(model(x), y).item())
-    return losses
+    return course_loop(model, make_optimizer(model.parameters()), epochs, closure_steps)
 
 
 @pytest.mark.parametrize(("name", "hparams", "make"), [

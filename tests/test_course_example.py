@@ -5,10 +5,11 @@ import re
 import numpy as np
 import pytest
 import torch
+from oracle import course_loop
 
 from optimizers import run
 from optimizers.course import CourseRun, course_runs, course_starts, printout, run_course_script
-from surfaces.regression import COURSE_START, COURSE_X, COURSE_Y
+from surfaces.regression import COURSE_START
 
 OPTIMIZERS = [  # the script's optimizers, in its order of model creation
     lambda p: torch.optim.SGD(p, lr=0.01),
@@ -30,31 +31,8 @@ def script_models() -> list[torch.nn.Linear]:
 def script_losses(index: int) -> list[float]:
     """The script's loop for model `index`: the loss before each step (after each step for LBFGS)."""
     model = script_models()[index]
-    x = torch.tensor(COURSE_X, dtype=torch.float32).unsqueeze(1)
-    y = torch.tensor(COURSE_Y, dtype=torch.float32).unsqueeze(1)
-    criterion = torch.nn.MSELoss()
-    optimizer = OPTIMIZERS[index](model.parameters())
-    losses = []
-    if NAMES[index] != "LBFGS":
-        for _ in range(100):
-            loss = criterion(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        return losses
-
-    def closure():
-        optimizer.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        return loss
-
-    for _ in range(5):
-        optimizer.step(closure)
-        with torch.no_grad():
-            losses.append(criterion(model(x), y).item())
-    return losses
+    return course_loop(model, OPTIMIZERS[index](model.parameters()),
+                       lbfgs_steps=5 if NAMES[index] == "LBFGS" else None)
 
 
 @pytest.fixture(scope="module")
