@@ -132,18 +132,25 @@ def _decay(p: Array, lr: Array, hp: dict, decoupled: bool) -> tuple[Array, Array
     return np.zeros_like(p), p
 
 
+def _moments(state: State, p: Array, grad: Array, lr: Array, hp: dict, decoupled: bool):
+    """What Adam, NAdam and RAdam share: the signed (and L2-decayed) gradient, the decoupled shrink,
+    and the two running moments.  Returns (step, g, decay, m, v, β1, β2)."""
+    step = _step(state, p)
+    b1, b2 = hp.get("betas", (0.9, 0.999))
+    g = _signed(grad, hp)
+    if not decoupled:
+        g = _l2(g, p, hp)
+    decay, _ = _decay(p, lr, hp, decoupled)
+    m = b1 * state.get("exp_avg", np.zeros_like(p)) + (1 - b1) * g
+    v = b2 * state.get("exp_avg_sq", np.zeros_like(p)) + (1 - b2) * g * g
+    return step, g, decay, m, v, b1, b2
+
+
 def _adam(decoupled_default: bool):
     def adam(state: State, p: Array, grad: Array, lr: Array, hp: dict) -> tuple[dict, State]:
-        step = _step(state, p)
-        b1, b2 = hp.get("betas", (0.9, 0.999))
         eps = hp.get("eps", 1e-8)
         decoupled = hp.get("decoupled_weight_decay", decoupled_default)
-        g = _signed(grad, hp)
-        if not decoupled:
-            g = _l2(g, p, hp)
-        decay, _ = _decay(p, lr, hp, decoupled)
-        m = b1 * state.get("exp_avg", np.zeros_like(p)) + (1 - b1) * g
-        v = b2 * state.get("exp_avg_sq", np.zeros_like(p)) + (1 - b2) * g * g
+        step, g, decay, m, v, b1, b2 = _moments(state, p, grad, lr, hp, decoupled)
         new: State = {"step": step, "exp_avg": m, "exp_avg_sq": v}
         bc1, bc2 = 1 - b1 ** step, 1 - b2 ** step
         q: dict[str, Array] = {"g": g, "m": m, "v": v, "bias_correction1": bc1, "bias_correction2": bc2,
@@ -176,21 +183,13 @@ def adamax(state: State, p: Array, grad: Array, lr: Array, hp: dict) -> tuple[di
 
 
 def nadam(state: State, p: Array, grad: Array, lr: Array, hp: dict) -> tuple[dict, State]:
-    step = _step(state, p)
-    b1, b2 = hp.get("betas", (0.9, 0.999))
     psi, eps = hp.get("momentum_decay", 0.004), hp.get("eps", 1e-8)
-    decoupled = hp.get("decoupled_weight_decay", False)
-    g = _signed(grad, hp)
-    if not decoupled:
-        g = _l2(g, p, hp)
-    decay, _ = _decay(p, lr, hp, decoupled)
+    step, g, decay, m, v, b1, b2 = _moments(state, p, grad, lr, hp, hp.get("decoupled_weight_decay", False))
     bc2 = 1 - b2 ** step
     mu = b1 * (1.0 - 0.5 * 0.96 ** (step * psi))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
     mu_product = _f32(_f32(state.get("mu_product", np.ones_like(p))) * _f32(mu))
     mu_product_next = mu_product * mu_next
-    m = b1 * state.get("exp_avg", np.zeros_like(p)) + (1 - b1) * g
-    v = b2 * state.get("exp_avg_sq", np.zeros_like(p)) + (1 - b2) * g * g
     denom = np.sqrt(v / bc2) + eps
     grad_coef = lr * (1.0 - mu) / (1.0 - mu_product)
     mom_coef = lr * mu_next / (1.0 - mu_product_next)
@@ -202,16 +201,8 @@ def nadam(state: State, p: Array, grad: Array, lr: Array, hp: dict) -> tuple[dic
 
 
 def radam(state: State, p: Array, grad: Array, lr: Array, hp: dict) -> tuple[dict, State]:
-    step = _step(state, p)
-    b1, b2 = hp.get("betas", (0.9, 0.999))
     eps = hp.get("eps", 1e-8)
-    decoupled = hp.get("decoupled_weight_decay", False)
-    g = _signed(grad, hp)
-    if not decoupled:
-        g = _l2(g, p, hp)
-    decay, _ = _decay(p, lr, hp, decoupled)
-    m = b1 * state.get("exp_avg", np.zeros_like(p)) + (1 - b1) * g
-    v = b2 * state.get("exp_avg_sq", np.zeros_like(p)) + (1 - b2) * g * g
+    step, g, decay, m, v, b1, b2 = _moments(state, p, grad, lr, hp, hp.get("decoupled_weight_decay", False))
     bc1, bc2 = 1 - b1 ** step, 1 - b2 ** step
     m_hat = m / bc1
     rho_inf = 2 / (1 - b2) - 1
