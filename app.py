@@ -9,7 +9,7 @@ from optimizers.codegen import torch_code
 from schema import ConfigError
 from ui.cache import cached_run
 from ui.charts import race_chart, summary_table, swarm_section
-from ui.i18n import t
+from ui.i18n import labels, t
 from ui.page import setup
 from ui.runs import MAX_RUNS, add_run, run_list
 from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
@@ -18,7 +18,7 @@ lang = setup()
 apply_clicked_start("pg", chart_key="pg.chart")
 
 mode = st.sidebar.segmented_control(t("pg.mode"), ["race", "swarm"], default="race", key="pg.mode",
-                                    format_func=lambda m: t(f"pg.mode.{m}"), help=t("pg.mode.help")) or "race"
+                                    format_func=labels("pg.mode", ["race", "swarm"]), help=t("pg.mode.help")) or "race"
 st.sidebar.subheader(t("pg.surface"))
 surface_choice, surface = surface_picker("pg")
 if surface is None:

@@ -11,7 +11,7 @@ from surfaces.regression import conditioning
 from ui.cache import cached_run
 from ui.charts import regression_chart, summary_table
 from ui.forms import seed
-from ui.i18n import t
+from ui.i18n import labels, t
 from ui.page import setup
 from ui.run_editor import run_editor
 from ui.upload import data_source
@@ -37,7 +37,7 @@ st.sidebar.caption(t("lr.conditioning", kappa=f"{kappa:.3g}", lr_max=f"{lr_max:.
 
 st.sidebar.subheader(t("lr.gradients"))
 modes = st.sidebar.pills(t("lr.modes"), list(MODES), selection_mode="multi", default=list(MODES), key="lr.modes",
-                         format_func=lambda m: t(f"lr.mode.{m}"), help=t("lr.modes.help")) or ["full"]
+                         format_func=labels("lr.mode", MODES), help=t("lr.modes.help")) or ["full"]
 batch_size = st.sidebar.slider(t("lr.batch_size"), 1, n, **seed("lr.batch_size", value=min(4, n)),
                                key="lr.batch_size", help=t("lr.batch_size.help"))
 data_seed = st.sidebar.number_input(t("lr.seed"), 0, 2**31 - 1, **seed("lr.seed", value=0), key="lr.seed")

@@ -122,3 +122,11 @@ def test_every_scheduler_starts_from_sensible_values(scheduler):
     at.selectbox(key="run3.scheduler").set_value(scheduler).run()
     assert not at.exception and not at.error
     assert scheduler in summary_rows(at).iloc[3, 0]
+
+
+def test_reruns_in_chinese_keep_working():
+    """AppTest re-formats widget options outside the run: labels must not depend on the session there."""
+    at = playground("zh")
+    at.radio(key="run0.clip").set_value("norm").run()
+    at.sidebar.button_group(key="pg.mode").set_value("race").run()
+    assert not at.exception and at.title[0].value == "优化器赛跑"

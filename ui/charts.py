@@ -26,7 +26,7 @@ from viz import (
 )
 
 from .cache import cached_run
-from .i18n import language, t
+from .i18n import labels, language, t
 
 VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
              "diverged", "x", "y", "lr_drop", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note",
@@ -81,7 +81,7 @@ def race_chart(surface: Surface, done: list, chart_key: str) -> None:
     """The contour race (animated, click to set the start) or the 3D view, chosen by a toggle."""
     view_column, step_column = st.columns([2, 1], vertical_alignment="bottom")
     view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], default="contour", key=f"{chart_key}.view",
-                                         format_func=lambda v: t(f"pg.view.{v}")) or "contour"
+                                         format_func=labels("pg.view", ["contour", "3d"])) or "contour"
     if not done:
         st.info(t("pg.no_runs"))
         return

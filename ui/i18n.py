@@ -8,6 +8,7 @@ browser's locale, and `language_picker()` lets the user switch.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -61,3 +62,9 @@ def language_picker() -> str:
 def t(key: str, **values) -> str:
     """`text` in the current language."""
     return text(key, language(), **values)
+
+
+def labels(prefix: str, options) -> Callable[[str], str]:
+    """A widget's `format_func` showing `t(f"{prefix}.{option}")`, fixed when the page runs (AppTest
+    formats options again outside the run, where the session's language is unknown)."""
+    return {option: t(f"{prefix}.{option}") for option in options}.get

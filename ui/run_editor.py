@@ -15,7 +15,7 @@ from optimizers.schedulers import CHAINABLE
 from optimizers.specs import OptimizerSpec
 
 from .forms import schema_form, seed
-from .i18n import language, t
+from .i18n import labels, language, t
 
 OPTIMIZER_CHOICES = [*OPTIMIZERS, *PRESETS]
 CLIP_MODES = ("none", "norm", "value")
@@ -74,7 +74,7 @@ def run_editor(run_id: int, initial: dict, steps: int, container=st, fixed: dict
     names = [None, *SCHEDULERS] if schedule else [None]
     key = f"{prefix}.scheduler"
     scheduler = container.selectbox(t("run.scheduler"), names, **seed(key, index=names.index(initial.get("scheduler"))),
-                                    format_func=lambda n: t("run.no_scheduler") if n is None else n,
+                                    format_func={**{n: n for n in names}, None: t("run.no_scheduler")}.get,
                                     key=key, help=t("run.scheduler.help"))
     scheduler_params = {}
     if scheduler is not None:
@@ -84,7 +84,7 @@ def run_editor(run_id: int, initial: dict, steps: int, container=st, fixed: dict
     key = f"{prefix}.clip"
     clip = container.radio(t("run.clip"), CLIP_MODES, horizontal=True, key=key,
                            **seed(key, index=CLIP_MODES.index(initial.get("clip", "none"))),
-                           format_func=lambda m: t(f"run.clip.{m}"), help=t("run.clip.help"))
+                           format_func=labels("run.clip", CLIP_MODES), help=t("run.clip.help"))
     clip_value = None
     if clip != "none":
         key = f"{prefix}.clip_value"
