@@ -30,7 +30,7 @@ from .i18n import labels, language, t
 
 VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
              "diverged", "x", "y", "lr_drop", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note",
-             "evaluated")
+             "evaluated", "path")
 
 
 class _BuiltFigure(go.Figure):

@@ -17,6 +17,7 @@ HERE = Path(__file__).parent
 PAGES = (("app.py", "nav.playground", ":material/sports_score:"),
          ("pages/regression.py", "nav.regression", ":material/scatter_plot:"),
          ("pages/schedules.py", "nav.schedules", ":material/timeline:"),
+         ("pages/inside.py", "nav.inside", ":material/biotech:"),
          ("pages/about.py", "nav.about", ":material/menu_book:"))
 
 

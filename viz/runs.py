@@ -18,7 +18,7 @@ TEXTS_EN: dict[str, str] = {
     "step": "step", "loss": "loss", "lr": "learning rate", "distance": "distance to minimum",
     "play": "▶ Play", "pause": "▮▮ Pause", "speed": "Speed", "no_minimum": "no known minimum",
     "start": "start", "minimum": "minimum", "diverged": "diverged", "x": "x", "y": "y",
-    "lr_drop": "learning rate drops here",
+    "lr_drop": "learning rate drops here", "path": "path so far",
 }
 
 

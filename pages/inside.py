@@ -1,0 +1,118 @@
+"""Inside the optimizer: one update at a time, torch's rule with this step's numbers, and its state."""
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from optimizers.checkpoint import checkpoint, resume
+from optimizers.explain import RULES, explain
+from optimizers.explain_latex import rule_latex, substituted_latex
+from schema import ConfigError
+from ui.cache import cached_run
+from ui.charts import cursor_box, plotly_chart, race_chart, viz_texts
+from ui.i18n import t
+from ui.page import setup
+from ui.run_editor import run_editor
+from ui.surface_picker import start_and_steps, surface_picker
+from viz import PALETTE
+from viz.inside import inside_figure, state_figure
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def explained(config_json: str):
+    return explain(cached_run(json.loads(config_json)))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def saved_state(config_json: str, t: int) -> dict:
+    return checkpoint(json.loads(config_json), t)
+
+
+def aligned(lines: list[str]) -> str:
+    return r"\begin{aligned}" + r"\\".join(line.replace(" = ", " &= ", 1) for line in lines) + r"\end{aligned}"
+
+
+lang = setup()
+st.sidebar.subheader(t("pg.surface"))
+surface_choice, surface = surface_picker("in", default="bowl")
+if surface is None:
+    st.stop()
+where = start_and_steps("in", surface)
+st.sidebar.subheader(t("pg.optimizer"))
+with st.sidebar.expander(t("in.optimizer"), expanded=True):
+    run = run_editor(300, {"optimizer": "Adam", "hparams": {"lr": 0.1}, "color": PALETTE[0]}, where["steps"])
+color = run.pop("color")
+config = {**surface_choice, **where, **run}
+
+st.title(t("in.title"))
+st.markdown(t("in.intro"))
+try:
+    traj = cached_run(config)
+except ConfigError as err:
+    st.error(err.message(lang))
+    st.stop()
+last = (traj.diverged_at or traj.steps + 1) - 1
+step = min(cursor_box(traj.steps - 1, "in.step"), max(last - 1, 0))
+name = traj.config["optimizer"]
+
+figure_column, rule_column = st.columns([3, 2])
+if name in RULES:
+    steps = explained(json.dumps(config, sort_keys=True))
+    now = steps[step]
+    first_moment = next((now.quantities[k] for k in ("m", "momentum_buffer", "exp_avg") if k in now.quantities), None)
+    arrows = [(t("in.neg_grad"), -now.quantities["g"], "#555555"), (t("in.update"), traj.update[step], color)]
+    if first_moment is not None:
+        arrows.insert(1, (t("in.momentum"), -first_moment, "#D55E00"))
+    with figure_column:
+        plotly_chart(inside_figure(surface, traj.xy, step, arrows, texts=viz_texts(),
+                                   color=color), key="in.figure")
+    with rule_column:
+        st.markdown(t("in.rule", optimizer=name))
+        st.latex(aligned(rule_latex(name, traj.config["hparams"])))
+        st.markdown(t("in.numbers", step=step + 1))
+        for tab, coordinate in zip(st.tabs(["x", "y"]), (0, 1), strict=True):
+            lines = substituted_latex(name, traj.config["hparams"], now, coordinate,
+                                      previous=steps[step - 1] if step else None)
+            tab.latex(aligned(lines))
+    st.subheader(t("in.state"))
+    st.caption(t("in.state.caption"))
+    series = {key: np.asarray(values) for key, values in traj.state.items() if key != "step"}
+    series[t("in.step_size")] = np.array([s.quantities["step_size"] * np.ones(2) for s in steps])
+    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
+else:
+    with figure_column:
+        plotly_chart(inside_figure(surface, traj.xy, step, [(t("in.update"), traj.update[step], color)],
+                                   texts=viz_texts(), color=color), key="in.figure")
+    rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])) if name == "LBFGS" else t("in.not_explained"))
+
+st.subheader(t("in.state_dict"))
+saved = saved_state(json.dumps(config, sort_keys=True), step + 1)
+left, right = st.columns([3, 2])
+with left.expander(t("in.state_dict.show", step=step + 1)):
+    st.json(saved, expanded=2)
+right.download_button(t("in.state_dict.save"), json.dumps(saved), f"state_dict_step{step + 1}.json",
+                      "application/json", icon=":material/download:", width="stretch")
+uploaded = right.file_uploader(t("in.state_dict.load"), type=["json"], key="in.upload", max_upload_size=5)
+if uploaded is not None:
+    try:
+        loaded = json.loads(uploaded.getvalue().decode("utf-8"))
+        resumed = resume(config, loaded)
+        same = np.array_equal(resumed, traj.xy[int(loaded["step"]):], equal_nan=True)
+        (right.success if same else right.warning)(
+            t("in.resumed.same" if same else "in.resumed.differs", step=int(loaded["step"]), n=len(resumed) - 1))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RuntimeError) as err:
+        right.error(t("in.resumed.bad", problem=str(err)[:200]))
+
+st.subheader(t("in.adamw"))
+st.markdown(t("in.adamw.intro"))
+if st.toggle(t("in.adamw.show"), key="in.adamw"):
+    pair = []
+    for label, optimizer, hp in (("Adam + L2", "Adam", {"lr": 0.1, "weight_decay": 0.5}),
+                                 ("AdamW", "AdamW", {"lr": 0.1, "weight_decay": 0.5})):
+        pair_config = {**surface_choice, **where, "optimizer": optimizer, "hparams": hp}
+        pair.append(({"label": label, "color": PALETTE[len(pair) + 1]}, pair_config, cached_run(pair_config)))
+    race_chart(surface, pair, chart_key="in.pair")
+    for column, (r, c, _) in zip(st.columns(2), pair, strict=True):
+        column.markdown(f"**{r['label']}**")
+        column.latex(aligned(rule_latex(c["optimizer"], cached_run(c).config["hparams"])))
