@@ -9,6 +9,7 @@ from optimizers.checkpoint import checkpoint, resume
 from optimizers.explain import RULES, explain
 from optimizers.explain_latex import rule_latex, substituted_latex
 from schema import ConfigError
+from surfaces import get_surface
 from ui.cache import cached_run
 from ui.charts import cursor_box, plotly_chart, race_chart, viz_texts
 from ui.i18n import t
@@ -110,9 +111,10 @@ if st.toggle(t("in.adamw.show"), key="in.adamw"):
     pair = []
     for label, optimizer, hp in (("Adam + L2", "Adam", {"lr": 0.1, "weight_decay": 0.5}),
                                  ("AdamW", "AdamW", {"lr": 0.1, "weight_decay": 0.5})):
-        pair_config = {**surface_choice, **where, "optimizer": optimizer, "hparams": hp}
+        pair_config = {"surface": "booth", "steps": 300, "optimizer": optimizer, "hparams": hp}
         pair.append(({"label": label, "color": PALETTE[len(pair) + 1]}, pair_config, cached_run(pair_config)))
-    race_chart(surface, pair, chart_key="in.pair")
+    race_chart(get_surface("booth"), pair, chart_key="in.pair", clickable=False)
+    st.caption(" · ".join(f"{r['label']}: ({tr.xy[-1][0]:.4g}, {tr.xy[-1][1]:.4g})" for r, _, tr in pair))
     for column, (r, c, _) in zip(st.columns(2), pair, strict=True):
         column.markdown(f"**{r['label']}**")
         column.latex(aligned(rule_latex(c["optimizer"], cached_run(c).config["hparams"])))

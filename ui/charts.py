@@ -77,8 +77,8 @@ def _arrays(traj) -> tuple:
     return traj.xy, traj.loss, traj.lr, traj.diverged_at
 
 
-def race_chart(surface: Surface, done: list, chart_key: str) -> None:
-    """The contour race (animated, click to set the start) or the 3D view, chosen by a toggle."""
+def race_chart(surface: Surface, done: list, chart_key: str, clickable: bool = True) -> None:
+    """The contour race (animated; click to set the start when `clickable`) or the 3D view, chosen by a toggle."""
     view_column, step_column = st.columns([2, 1], vertical_alignment="bottom")
     view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], default="contour", key=f"{chart_key}.view",
                                          format_func=labels("pg.view", ["contour", "3d"])) or "contour"
@@ -91,6 +91,9 @@ def race_chart(surface: Surface, done: list, chart_key: str) -> None:
         return
     cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", step_column)
     fig = _figure("race", surface_json, runs_json, language(), cursor)
+    if not clickable:
+        plotly_chart(fig, key=chart_key)
+        return
     names = [trace.get("name") for trace in fig["data"]]
     st.session_state[f"{chart_key}.click_trace"] = names.index(CLICK_TARGET) if CLICK_TARGET in names else None
     st.caption(t("pg.click_hint"))
