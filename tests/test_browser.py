@@ -153,3 +153,19 @@ def test_schedule_curve_and_trajectory_animate_together(page, app_url):
     assert during["map"] != before["map"] and during["lr"] != before["lr"]  # path and LR cursor move together
     assert page.locator(".katex").count() >= 2
     assert_clean(page)
+
+
+def test_inside_the_optimizer_steps_one_update_at_a_time(page, app_url):
+    open_app(page, app_url)
+    page.locator("[data-testid=stSidebar]").get_by_text("Inside the optimizer", exact=True).click()
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot")
+    path_length = "() => document.querySelector('.js-plotly-plot').data.find(t => t.mode === 'lines+markers').x.length"
+    assert page.evaluate(path_length) == 1
+    for _ in range(3):
+        step_box = page.locator("[data-testid=stNumberInput]").filter(has_text="Step through")
+        step_box.get_by_test_id("stNumberInputStepUp").click()
+        wait_idle(page)
+    assert page.evaluate(path_length) == 4  # the path so far grew by one point per step
+    assert page.locator(".katex").count() >= 3
+    assert_clean(page)
