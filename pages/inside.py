@@ -31,7 +31,9 @@ def saved_state(config_json: str, t: int) -> dict:
 
 
 def aligned(lines: list[str]) -> str:
-    return r"\begin{aligned}" + r"\\".join(line.replace(" = ", " &= ", 1) for line in lines) + r"\end{aligned}"
+    """Lines aligned at their first '=' (a coloured line keeps its group whole)."""
+    return (r"\begin{aligned}" + r"\\".join(line if line.startswith(r"\color") else line.replace(" = ", " &= ", 1)
+                                              for line in lines) + r"\end{aligned}")
 
 
 lang = setup()
@@ -85,7 +87,18 @@ else:
     with figure_column:
         plotly_chart(inside_figure(surface, traj.xy, step, [(t("in.update"), traj.update[step], color)],
                                    texts=viz_texts(), color=color), key="in.figure")
-    rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])) if name == "LBFGS" else t("in.not_explained"))
+    if name == "LBFGS":
+        rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])))
+        d, step_length, h = (traj.state[k][step] for k in ("d", "t", "H_diag"))
+        update = traj.update[step]
+        rule_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
+                                   rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
+                                   rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
+        series = {key: np.asarray(traj.state[key]) for key in ("d", "t", "H_diag", "func_evals")}
+        st.subheader(t("in.state"))
+        plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
+    else:
+        rule_column.info(t("in.not_explained"))
 
 st.subheader(t("in.state_dict"))
 saved = saved_state(json.dumps(config, sort_keys=True), step + 1)
@@ -115,6 +128,8 @@ if st.toggle(t("in.adamw.show"), key="in.adamw"):
         pair.append(({"label": label, "color": PALETTE[len(pair) + 1]}, pair_config, cached_run(pair_config)))
     race_chart(get_surface("booth"), pair, chart_key="in.pair", clickable=False)
     st.caption(" · ".join(f"{r['label']}: ({tr.xy[-1][0]:.4g}, {tr.xy[-1][1]:.4g})" for r, _, tr in pair))
-    for column, (r, c, _) in zip(st.columns(2), pair, strict=True):
+    rules = [rule_latex(c["optimizer"], tr.config["hparams"]) for _, c, tr in pair]
+    for column, (r, _, _), lines, other in zip(st.columns(2), pair, rules, rules[::-1], strict=True):
         column.markdown(f"**{r['label']}**")
-        column.latex(aligned(rule_latex(c["optimizer"], cached_run(c).config["hparams"])))
+        column.latex(aligned([line if line in other else r"\color{#D55E00}{" + line + "}" for line in lines]))
+    st.caption(t("in.adamw.differs"))

@@ -69,3 +69,13 @@ def test_adam_l2_vs_adamw():
 def test_chinese():
     at = inside_page("zh")
     assert not at.exception and at.title[0].value == "优化器内部"
+
+
+def test_lbfgs_numbers_and_the_differing_lines():
+    at = inside_page()
+    at.selectbox(key="run300.optimizer").set_value("LBFGS").run()
+    assert not at.exception and any(r"d_{last}" in x.value for x in at.latex)
+    at.selectbox(key="run300.optimizer").set_value("Adam").run()
+    at.toggle(key="in.adamw").set_value(True).run()
+    coloured = [x.value for x in at.latex if r"\color" in x.value]
+    assert len(coloured) == 2 and r"\lambda \theta_{t-1}" in coloured[0] and r"\gamma \lambda" in coloured[1]
