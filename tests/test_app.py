@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from apptest import open_app
 from streamlit.testing.v1 import AppTest
 
 from optimizers import OPTIMIZERS, SCHEDULERS
@@ -20,10 +21,7 @@ def open_page(path: str, lang=None) -> AppTest:
 
 
 def home(lang=None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    return at.switch_page("pages/about.py").run()
+    return open_app("pages/about.py", lang)
 
 
 def test_catalogues_hold_the_same_keys_and_no_empty_text():

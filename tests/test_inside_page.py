@@ -1,20 +1,16 @@
 """AppTest for Inside the optimizer: rules with numbers, state, state_dict save/load, Adam+L2 vs AdamW."""
 
 import json
-from pathlib import Path
 
 import pytest
+from apptest import open_app
 from streamlit.testing.v1 import AppTest
 
 from optimizers import run
 
-APP = str(Path(__file__).parents[1] / "app.py")
-
 
 def inside_page(lang="en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["lang"] = lang
-    return at.switch_page("pages/inside.py").run()
+    return open_app("pages/inside.py", lang)
 
 
 def test_rule_numbers_state_and_state_dict():

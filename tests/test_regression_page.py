@@ -1,17 +1,13 @@
 """AppTest for the Linear-regression page: modes, groups, standardize, the course's example, data upload."""
 
-from pathlib import Path
 
 import pytest
+from apptest import open_app
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).parents[1] / "app.py")
 
 
 def regression_page(lang="en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["lang"] = lang
-    return at.switch_page("pages/regression.py").run()
+    return open_app("pages/regression.py", lang)
 
 
 def test_three_gradient_modes_side_by_side():

@@ -1,18 +1,14 @@
 """AppTest for the Learning-rate schedules page: curves, formulas, table, errors in place, trajectories."""
 
-from pathlib import Path
 
 import pytest
 import torch
+from apptest import open_app
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).parents[1] / "app.py")
 
 
 def schedules_page(lang="en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["lang"] = lang
-    return at.switch_page("pages/schedules.py").run()
+    return open_app("pages/schedules.py", lang)
 
 
 def test_default_curves_formulas_table_and_trajectories():
