@@ -26,6 +26,19 @@ def open_app(page, url, path=""):
 KNOWN_PLOTLY_ERRORS = {"undefined", "Cannot read properties of undefined (reading 'selectAll')"}
 
 
+def go_to(page, url, title):
+    """Open the app and follow the sidebar link to the page called `title`."""
+    open_app(page, url)
+    page.locator("[data-testid=stSidebar]").get_by_text(title, exact=True).click()
+    wait_idle(page)
+
+
+def play(plot, wait_ms=1500):
+    """Press ▶ Play on a plotly figure and let the animation run."""
+    plot.locator(".updatemenu-button").filter(has_text="Play").first.click()
+    plot.page.wait_for_timeout(wait_ms)
+
+
 def assert_clean(page, allowed=frozenset()):
     assert not [e for e in page.errors if e not in allowed], page.errors
     assert not page.outside, page.outside
@@ -52,8 +65,7 @@ def test_play_moves_the_markers_and_keeps_the_contours(page, app_url):
     open_app(page, app_url)
     before = page.evaluate(MARKERS_JS)
     assert before["index"] >= 0 and before["contourPaths"] > 20
-    page.locator(".updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_timeout(1500)
+    play(page.locator(".js-plotly-plot").first)
     during = page.evaluate(MARKERS_JS)
     assert during["x"] != before["x"]                       # the cursor moved the markers
     assert during["contourPaths"] >= before["contourPaths"]  # the surface is still drawn while playing
@@ -77,8 +89,7 @@ def test_clicking_the_contour_moves_the_start(page, app_url):
 def test_after_playing_a_double_click_re_enables_setting_the_start(page, app_url):
     """plotly stops reporting clicks after an animation until the next relayout; the page says so."""
     open_app(page, app_url)
-    page.locator(".updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_timeout(800)
+    play(page.locator(".js-plotly-plot").first, wait_ms=800)
     page.locator(".updatemenu-button").filter(has_text="Pause").first.click()
     box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
     page.mouse.dblclick(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
@@ -101,9 +112,7 @@ def test_language_switch(page, app_url):
 
 
 def test_about_page_offline(page, app_url):
-    open_app(page, app_url)
-    page.locator("[data-testid=stSidebar]").get_by_text("About", exact=True).click()
-    wait_idle(page)
+    go_to(page, app_url, "About")
     page.wait_for_selector(".katex")
     assert page.locator(".katex").count() >= 10  # formulas render from the bundled KaTeX
     assert_clean(page)
@@ -118,14 +127,11 @@ FIT_JS = """() => {
 
 
 def test_regression_line_moves_with_the_path(page, app_url):
-    open_app(page, app_url)
-    page.locator("[data-testid=stSidebar]").get_by_text("Linear regression", exact=True).click()
-    wait_idle(page)
+    go_to(page, app_url, "Linear regression")
     page.wait_for_selector(".js-plotly-plot")
     before = page.evaluate(FIT_JS)
     assert len(before["fit"]) == 3
-    page.locator(".updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_timeout(1500)
+    play(page.locator(".js-plotly-plot").first)
     during = page.evaluate(FIT_JS)
     assert during["fit"] != before["fit"]        # the fitted lines moved …
     assert during["cursor"] != before["cursor"]  # … together with the points on the MSE contour
@@ -142,13 +148,10 @@ LR_CURSOR_JS = """() => {
 
 
 def test_schedule_curve_and_trajectory_animate_together(page, app_url):
-    open_app(page, app_url)
-    page.locator("[data-testid=stSidebar]").get_by_text("Learning-rate schedules", exact=True).click()
-    wait_idle(page)
+    go_to(page, app_url, "Learning-rate schedules")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2")
     before = page.evaluate(LR_CURSOR_JS)
-    page.locator(".js-plotly-plot").last.locator(".updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_timeout(1500)
+    play(page.locator(".js-plotly-plot").last)
     during = page.evaluate(LR_CURSOR_JS)
     assert during["map"] != before["map"] and during["lr"] != before["lr"]  # path and LR cursor move together
     assert page.locator(".katex").count() >= 2
@@ -156,9 +159,7 @@ def test_schedule_curve_and_trajectory_animate_together(page, app_url):
 
 
 def test_inside_the_optimizer_steps_one_update_at_a_time(page, app_url):
-    open_app(page, app_url)
-    page.locator("[data-testid=stSidebar]").get_by_text("Inside the optimizer", exact=True).click()
-    wait_idle(page)
+    go_to(page, app_url, "Inside the optimizer")
     page.wait_for_selector(".js-plotly-plot")
     path_length = "() => document.querySelector('.js-plotly-plot').data.find(t => t.mode === 'lines+markers').x.length"
     assert page.evaluate(path_length) == 1
