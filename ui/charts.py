@@ -153,22 +153,31 @@ def grid_starts(surface: Surface, size: int) -> list[list[float]]:
     return [[float(x), float(y)] for y in ys for x in xs]
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray]:
+    """The swarm figure and, per start, the index of the minimum it reached (−1: none or diverged)."""
+    del lang  # part of the cache key: the figure's texts depend on it
+    config = json.loads(config_json)
+    surface = get_surface(config["surface"], config["surface_params"])
+    traj = cached_run({**config, "start": grid_starts(surface, size)})
+    (x0, x1), (y0, y1) = surface.bounds
+    final = traj.xy[-1]
+    labels = nearest_minimum(final, surface.minima, 0.02 * float(np.hypot(x1 - x0, y1 - y0)))
+    labels[~np.isfinite(final).all(-1)] = -1
+    colors = [PALETTE[i % len(PALETTE)] for i in range(max(len(surface.minima), 1))]
+    frames = max(30, min(120, 200_000 // (size * size)))  # a 64 × 64 swarm stays a few MB
+    return swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), labels
+
+
 def swarm_section(surface: Surface, first: tuple) -> None:
     """Basins of attraction: the first run's optimizer from a grid of starts, each start coloured by
     the minimum it reached."""
     run, config, _ = first
     size = st.sidebar.slider(t("pg.grid"), 4, 64, 24, key="pg.grid", help=t("pg.grid.help"))
     with st.spinner(t("pg.swarm.running", n=size * size)):
-        traj = cached_run({**config, "start": grid_starts(surface, size)})
-    (x0, x1), (y0, y1) = surface.bounds
-    tolerance = 0.02 * float(np.hypot(x1 - x0, y1 - y0))
-    final = traj.xy[-1]
-    labels = nearest_minimum(final, surface.minima, tolerance)
-    labels[~np.isfinite(final).all(-1)] = -1
+        fig, labels = _swarm(json.dumps(config, sort_keys=True), size, language())
     st.caption(t("pg.swarm.caption", optimizer=run["label"], n=size * size))
-    colors = [PALETTE[i % len(PALETTE)] for i in range(max(len(surface.minima), 1))]
-    frames = max(30, min(120, 200_000 // (size * size)))  # a 64 × 64 swarm stays a few MB
-    plotly_chart(swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), key="pg.swarm")
+    plotly_chart(fig, key="pg.swarm")
     counts = [{t("col.minimum"): f"({x:.3g}, {y:.3g})", t("col.share"): float(np.mean(labels == i))}
               for i, (x, y) in enumerate(surface.minima)]
     counts.append({t("col.minimum"): t("pg.swarm.none"), t("col.share"): float(np.mean(labels == -1))})

@@ -14,6 +14,7 @@ import streamlit as st
 from .i18n import language_picker, t
 
 HERE = Path(__file__).parent
+STYLE = f"<style>{(HERE / 'style.css').read_text()}</style>"  # read once, not on every rerun
 PAGES = (("app.py", "nav.playground", ":material/sports_score:"),
          ("pages/regression.py", "nav.regression", ":material/scatter_plot:"),
          ("pages/schedules.py", "nav.schedules", ":material/timeline:"),
@@ -24,7 +25,7 @@ PAGES = (("app.py", "nav.playground", ":material/sports_score:"),
 def setup() -> str:
     """Configure the page and draw the sidebar's navigation and language switch; returns the language."""
     st.set_page_config(page_title="Optimizer Playground", page_icon=str(HERE / "icon.png"), layout="wide")
-    st.html(f"<style>{(HERE / 'style.css').read_text()}</style>")
+    st.html(STYLE)
     for path, title, icon in PAGES:
         st.sidebar.page_link(path, label=t(title), icon=icon)
     st.sidebar.divider()
