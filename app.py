@@ -8,16 +8,19 @@ import streamlit as st
 from optimizers.codegen import torch_code
 from schema import ConfigError
 from ui.cache import cached_run
-from ui.charts import race_chart, summary_table, swarm_section
+from ui.charts import chart_state, race_chart, summary_table, swarm_section
+from ui.exports import export_row
+from ui.forms import seed
 from ui.i18n import labels, t
-from ui.page import setup
+from ui.page import setup, visible
 from ui.runs import MAX_RUNS, add_run, run_list
+from ui.share import share_panel
 from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
 
-lang = setup()
+lang = setup("playground")
 apply_clicked_start("pg", chart_key="pg.chart")
 
-mode = st.sidebar.segmented_control(t("pg.mode"), ["race", "swarm"], default="race", key="pg.mode",
+mode = st.sidebar.segmented_control(t("pg.mode"), ["race", "swarm"], **seed("pg.mode", default="race"), key="pg.mode",
                                     format_func=labels("pg.mode", ["race", "swarm"]), help=t("pg.mode.help")) or "race"
 st.sidebar.subheader(t("pg.surface"))
 surface_choice, surface = surface_picker("pg")
@@ -29,6 +32,9 @@ st.sidebar.subheader(t("pg.runs") if mode == "race" else t("pg.optimizer"))
 runs = run_list(where["steps"], limit=1 if mode == "swarm" else MAX_RUNS)
 if mode == "race" and len(runs) < MAX_RUNS:
     st.sidebar.button(t("pg.add_run"), on_click=add_run, icon=":material/add:", width="stretch")
+share_panel("playground", {"mode": mode, **surface_choice, **where,
+                           "runs": [{**run["config"], "color": run["color"]} for run in runs],
+                           "grid": st.session_state.get("pg.grid", 24), **chart_state("pg.chart")})
 
 st.title(t("pg.title"))
 st.caption(t("pg.caption"))
@@ -46,12 +52,14 @@ if mode == "swarm":
         swarm_section(surface, done[0])
     st.stop()
 
-race_chart(surface, done, chart_key="pg.chart")
-st.subheader(t("pg.summary"))
-summary_table(surface, done)
+fig = race_chart(surface, done, chart_key="pg.chart")
+export_row(fig, done, "playground")
+if visible("table"):
+    st.subheader(t("pg.summary"))
+    summary_table(surface, done)
 
-st.subheader(t("pg.code"))
-st.caption(t("pg.code.caption"))
-if done:
+if visible("code") and done:
+    st.subheader(t("pg.code"))
+    st.caption(t("pg.code.caption"))
     for tab, (_, config, _) in zip(st.tabs([run["label"] for run, _, _ in done]), done, strict=True):
         tab.code(torch_code(config), language="python")

@@ -162,3 +162,14 @@ def validate_params(schema: tuple[Param, ...], values: dict | None, owner: str,
         raise ConfigError(f"{owner} has no parameter {unknown[0]!r:.40}; valid: {valid}",
                           f"{owner} 没有参数 {unknown[0]!r:.40}；可用的参数：{valid}")
     return {p.key: p.validate(values.get(p.key, p.fallback(context)), owner) for p in schema}
+
+
+def log_grid(low: float, high: float, extra: tuple = ()) -> list[float]:
+    """1–2–5 values from `low` to `high` (plus `extra`), sorted: a log slider's stops."""
+    values = set(extra)
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            v = float(f"{mantissa}e{exponent}")
+            if low <= v <= high:
+                values.add(v)
+    return sorted(values)

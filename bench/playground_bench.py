@@ -43,12 +43,12 @@ import ui.cache
 import ui.charts
 import ui.i18n
 from optimizers import run
+from share import PLAYGROUND_RUNS as DEFAULT_RUNS
 from surfaces import get_surface
 from ui.charts import VIZ_TEXTS
 from ui.forms import log_grid
 from ui.i18n import PICKER, text
 from ui.run_editor import optimizer_spec, run_label
-from ui.runs import DEFAULT_RUNS
 from viz import PALETTE, RunView, figure_bytes, race_figure
 from viz.encode import clean
 

@@ -7,7 +7,7 @@ from surfaces import SURFACES, get_surface
 from ui.i18n import t
 from ui.page import setup
 
-lang = setup()
+lang = setup("about")
 
 st.title(t("app.title"))
 st.subheader(t("app.tagline"))

@@ -15,6 +15,7 @@ from ui.charts import cursor_box, plotly_chart, race_chart, viz_texts
 from ui.i18n import t
 from ui.page import setup
 from ui.run_editor import run_editor
+from ui.share import share_panel
 from ui.surface_picker import start_and_steps, surface_picker
 from viz import PALETTE
 from viz.inside import inside_figure, state_figure
@@ -36,7 +37,7 @@ def aligned(lines: list[str]) -> str:
                                               for line in lines) + r"\end{aligned}")
 
 
-lang = setup()
+lang = setup("inside")
 st.sidebar.subheader(t("pg.surface"))
 surface_choice, surface = surface_picker("in", default="bowl")
 if surface is None:
@@ -47,6 +48,8 @@ with st.sidebar.expander(t("in.optimizer"), expanded=True):
     run = run_editor(300, {"optimizer": "Adam", "hparams": {"lr": 0.1}, "color": PALETTE[0]}, where["steps"])
 color = run.pop("color")
 config = {**surface_choice, **where, **run}
+share_panel("inside", {**surface_choice, **where, "run": {**run, "color": color},
+                       "step": st.session_state.get("in.step", 0), "adamw": st.session_state.get("in.adamw", False)})
 
 st.title(t("in.title"))
 st.markdown(t("in.intro"))

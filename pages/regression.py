@@ -4,20 +4,21 @@ import streamlit as st
 
 from optimizers.codegen import torch_code
 from optimizers.course import course_runs, printout
-from optimizers.export import to_csv
 from schema import ConfigError
 from surfaces import get_surface
 from surfaces.regression import conditioning
 from ui.cache import cached_run
-from ui.charts import regression_chart, summary_table
+from ui.charts import chart_state, regression_chart, summary_table
+from ui.exports import export_row
 from ui.forms import seed
 from ui.i18n import labels, t
-from ui.page import setup
+from ui.page import setup, visible
 from ui.run_editor import run_editor
+from ui.share import share_panel
 from ui.upload import data_source
 from viz import PALETTE
 
-lang = setup()
+lang = setup("regression")
 MODES = {"full": None, "mini": "batch", "single": 1}
 COLORS = dict(zip(MODES, PALETTE, strict=False))
 
@@ -29,15 +30,18 @@ try:
     surface = get_surface("linear_regression", surface_params)
 except ConfigError as err:
     st.sidebar.error(err.message(lang))
-    surface_params = {"standardize": standardize}
+    data, surface_params = None, {"standardize": standardize}
     surface = get_surface("linear_regression", surface_params)
 n = surface.n_samples
 kappa, lr_max = conditioning(surface.data["x"])
 st.sidebar.caption(t("lr.conditioning", kappa=f"{kappa:.3g}", lr_max=f"{lr_max:.3g}"))
 
 st.sidebar.subheader(t("lr.gradients"))
-modes = st.sidebar.pills(t("lr.modes"), list(MODES), selection_mode="multi", default=list(MODES), key="lr.modes",
+modes = st.sidebar.pills(t("lr.modes"), list(MODES), selection_mode="multi", **seed("lr.modes", default=list(MODES)),
+                         key="lr.modes",
                          format_func=labels("lr.mode", MODES), help=t("lr.modes.help")) or ["full"]
+if st.session_state.get("lr.batch_size", 0) > n:  # fewer rows than the batch: back to the default
+    del st.session_state["lr.batch_size"]
 batch_size = st.sidebar.slider(t("lr.batch_size"), 1, n, **seed("lr.batch_size", value=min(4, n)),
                                key="lr.batch_size", help=t("lr.batch_size.help"))
 data_seed = st.sidebar.number_input(t("lr.seed"), 0, 2**31 - 1, **seed("lr.seed", value=0), key="lr.seed")
@@ -59,7 +63,11 @@ with st.sidebar.expander(t("lr.optimizer"), expanded=True):
         multipliers = [
             mw.number_input(t("lr.mult_w"), 1e-3, 1e3, **seed("lr.mw", value=1.0), format="%g", key="lr.mw"),
             mb.number_input(t("lr.mult_b"), 1e-3, 1e3, **seed("lr.mb", value=10.0), format="%g", key="lr.mb")]
-run.pop("color")
+color = run.pop("color")
+share_panel("regression", {"data": data, "standardize": standardize, "modes": modes, "batch_size": batch_size,
+                           "seed": int(data_seed), "start": [w_start, b_start], "steps": int(steps),
+                           "run": {**run, "color": color}, "lr_multipliers": multipliers,
+                           "cursor": chart_state("lr.chart")["cursor"]})
 
 st.title(t("lr.title"))
 st.markdown(t("lr.intro", n=n, batch=batch_size, per_epoch=-(-n // batch_size)))
@@ -75,21 +83,20 @@ for mode in modes:
     except ConfigError as err:
         st.error(f"{label}: {err.message(lang)}")
 
-regression_chart(surface, done, chart_key="lr.chart")
+fig = regression_chart(surface, done, chart_key="lr.chart")
+export_row(fig, done, "regression")
 if run["optimizer"] == "LBFGS" and done:
     st.info(t("lr.lbfgs", evals=int(done[0][2].evals.sum()), steps=int(steps)))
 
-st.subheader(t("pg.summary"))
-summary_table(surface, done)
+if visible("table"):
+    st.subheader(t("pg.summary"))
+    summary_table(surface, done)
 if done:
     final = {r["label"]: traj.xy[traj.diverged_at - 1 if traj.diverged_at else -1] for r, _, traj in done}
     line = "\n".join(f"{label}: y = {w:.6g}·x + {b:.6g}" for label, (w, b) in final.items())
     st.code(line, language="text")
-    left, right = st.columns(2)
-    left.download_button(t("lr.download_traj"), to_csv([traj for _, _, traj in done]), "trajectories.csv",
-                         "text/csv", icon=":material/download:", width="stretch")
-    right.download_button(t("lr.download_line"), "run,w,b\n" + "\n".join(f"{k},{w},{b}" for k, (w, b) in final.items()),
-                          "fitted_line.csv", "text/csv", icon=":material/download:", width="stretch")
+    st.download_button(t("lr.download_line"), "run,w,b\n" + "\n".join(f"{k},{w},{b}" for k, (w, b) in final.items()),
+                       "fitted_line.csv", "text/csv", icon=":material/download:")
 
 st.subheader(t("lr.course"))
 st.markdown(t("lr.course.intro"))
@@ -106,7 +113,7 @@ if st.session_state.get("lr.course.shown"):
     with note_column:
         st.info(t("lr.course.adam"))
 
-st.subheader(t("pg.code"))
-if done:
+if visible("code") and done:
+    st.subheader(t("pg.code"))
     for tab, (_, config, _) in zip(st.tabs([r["label"] for r, _, _ in done]), done, strict=True):
         tab.code(torch_code(config), language="python")

@@ -7,25 +7,48 @@ from optimizers import SCHEDULERS, lr_curve
 from optimizers.codegen import torch_code
 from optimizers.schedule_formulas import formula_latex, markers
 from schema import ConfigError
+from share import MAX_SCHEDULES, SCHEDULE_LRS
 from ui.cache import cached_run
-from ui.charts import plotly_chart, race_chart
-from ui.forms import log_grid, parse_int_list, seed
+from ui.charts import chart_state, plotly_chart, race_chart
+from ui.exports import export_row
+from ui.forms import parse_int_list, seed
 from ui.i18n import t
-from ui.page import setup
+from ui.page import setup, visible
 from ui.run_editor import run_editor, scheduler_form
+from ui.share import share_panel
 from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
 from viz import PALETTE
 from viz.schedules import lr_curves_figure
 
-lang = setup()
+
+def default_table(steps: int) -> list[int]:
+    return sorted({0, steps // 4, steps // 2, steps - 1})
+
+
+def table_steps(steps: int) -> list[int]:
+    """The steps the table shows (the box's whole numbers within the run); a ConfigError if it does not parse."""
+    text = st.session_state.get("sch.at")
+    if text is None:
+        return default_table(steps)
+    return [s for s in parse_int_list(text, t("sch.table.steps")) if 0 <= s < steps][:50]
+
+
+def shared_table(steps: int) -> list[int]:
+    try:
+        return table_steps(steps)
+    except ConfigError:
+        return default_table(steps)
+
+
+lang = setup("schedules")
 apply_clicked_start("sch", chart_key="sch.chart")
 
 st.sidebar.subheader(t("sch.schedules"))
-base_lr = st.sidebar.select_slider(t("sch.base_lr"), log_grid(1e-4, 1.0), **seed("sch.lr", value=0.1), key="sch.lr",
+base_lr = st.sidebar.select_slider(t("sch.base_lr"), SCHEDULE_LRS, **seed("sch.lr", value=0.1), key="sch.lr",
                                    format_func=lambda v: f"{v:g}", help=t("sch.base_lr.help"))
 steps = int(st.sidebar.number_input(t("sch.steps"), 2, 10_000, **seed("sch.epochs", value=100), step=10,
                                     key="sch.epochs", help=t("sch.steps.help")))
-names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key="sch.names", max_selections=4,
+names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key="sch.names", max_selections=MAX_SCHEDULES,
                                **seed("sch.names", default=["StepLR", "CosineAnnealingLR"]), help=t("sch.pick.help"))
 context = {"steps": steps, "lr": base_lr}
 chosen = {}
@@ -46,6 +69,11 @@ with st.sidebar.expander(t("sch.optimizer"), expanded=False):
                            schedule=False)
 for key in ("color", "scheduler", "scheduler_params"):
     optimizer.pop(key)
+if where:
+    share_panel("schedules", {"lr": base_lr, "steps": steps, "schedulers": chosen, **surface_choice, **where,
+                              **optimizer, "hparams": {k: v for k, v in optimizer["hparams"].items() if k != "lr"},
+                              "log": st.session_state.get("sch.log", False), "table": shared_table(steps),
+                              **chart_state("sch.chart")})
 
 runs, curves = [], []
 plain = {**surface_choice, "start": where["start"] if where else None, "steps": steps, **optimizer} if where else None
@@ -82,10 +110,10 @@ if curves:
         column.latex(formula_latex(name, chosen[name]))
 
     st.subheader(t("sch.table"))
-    text = st.text_input(t("sch.table.steps"), **seed("sch.at", value=", ".join(
-        str(s) for s in sorted({0, steps // 4, steps // 2, steps - 1}))), key="sch.at", help=t("sch.table.help"))
+    text = st.text_input(t("sch.table.steps"), **seed("sch.at", value=", ".join(map(str, default_table(steps)))),
+                         key="sch.at", help=t("sch.table.help"))
     try:
-        at = [s for s in parse_int_list(text, t("sch.table.steps")) if 0 <= s < steps]
+        at = table_steps(steps)
         table = {t("viz.step"): at, **{name: np.asarray(lr)[at] for name, _, lr, _ in curves}}
         st.dataframe(table, hide_index=True, column_config={n: st.column_config.NumberColumn(format="%.6g")
                                                             for n, _, _, _ in curves})
@@ -98,11 +126,12 @@ if curves:
 st.subheader(t("sch.effect"))
 st.caption(t("sch.effect.caption"))
 if runs:
-    race_chart(surface, runs, chart_key="sch.chart")
+    fig = race_chart(surface, runs, chart_key="sch.chart")
+    export_row(fig, runs, "schedules")
 
-st.subheader(t("pg.code"))
-st.markdown(t("sch.order"))
 scheduled = [(r, c) for r, c, _ in runs if c.get("scheduler")]
-if scheduled:
+if visible("code") and scheduled:
+    st.subheader(t("pg.code"))
+    st.markdown(t("sch.order"))
     for tab, (_, config) in zip(st.tabs([r["label"] for r, _ in scheduled]), scheduled, strict=True):
         tab.code(torch_code(config), language="python")

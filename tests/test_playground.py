@@ -28,7 +28,7 @@ def test_opens_with_a_race_ready_to_play():
     assert not at.exception and not at.error
     assert len(charts(at)) == 1
     assert len(summary_rows(at)) == 4
-    codes = [c.value for c in at.code]
+    codes = [c.value for c in at.main.code]
     assert len(codes) == 4 and "torch.optim.SGD([p], lr=0.001, momentum=0.9)" in codes[1]
 
 

@@ -16,15 +16,15 @@ def test_three_gradient_modes_side_by_side():
     assert len(at.get("plotly_chart")) == 1
     labels = list(at.dataframe[0].value.iloc[:, 0])
     assert labels == ["Full batch", "Mini-batch (B=4)", "Single sample (B=1)"]
-    assert len(at.code) >= 4  # the fitted lines and one torch code per mode
-    assert "DataLoader" in at.code[-1].value and "batch_size=1" in at.code[-1].value
+    assert len(at.main.code) >= 4  # the fitted lines and one torch code per mode
+    assert "DataLoader" in at.main.code[-1].value and "batch_size=1" in at.main.code[-1].value
 
 
 def test_parameter_groups_show_the_per_group_code():
     at = regression_page()
     at.toggle(key="lr.groups").set_value(True).run()
     assert not at.exception
-    code = at.code[-3].value  # the full-batch run's code
+    code = at.main.code[-3].value  # the full-batch run's code
     assert '{"params": [b], "lr": 0.1}' in code
 
 
@@ -39,7 +39,7 @@ def test_the_course_example_button_shows_the_printout():
     at = regression_page()
     at.button(key="lr.course.button").click().run()
     assert not at.exception
-    text = "\n".join(c.value for c in at.code)
+    text = "\n".join(c.value for c in at.main.code)
     assert "--- Training with Adam ---" in text and "Epoch [100/100]" in text and "--- Training with LBFGS ---" in text
     assert len(at.get("plotly_chart")) == 2
 

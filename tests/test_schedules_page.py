@@ -29,7 +29,7 @@ def test_default_curves_formulas_table_and_trajectories():
     for step, lr in zip(table["step"], table["StepLR"], strict=True):
         assert lr == pytest.approx(expected[step], rel=1e-12)
     assert len(at.get("plotly_chart")) == 2  # the curves and the race
-    assert any("optimizer.step()" in c.value for c in at.code)
+    assert any("optimizer.step()" in c.value for c in at.main.code)
 
 
 def test_an_invalid_parameter_shows_a_message_in_place_of_its_curve():

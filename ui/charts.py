@@ -19,6 +19,7 @@ from viz import (
     PALETTE,
     RegressionRun,
     RunView,
+    projector,
     race_figure,
     regression_figure,
     surface_3d_figure,
@@ -26,7 +27,9 @@ from viz import (
 )
 
 from .cache import cached_run
+from .forms import seed
 from .i18n import labels, language, t
+from .page import lecture_mode
 
 VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
              "diverged", "x", "y", "lr_drop", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note",
@@ -47,9 +50,16 @@ class _BuiltFigure(go.Figure):
         return self._built
 
 
+PNG = {"format": "png", "filename": "optimizer-playground", "scale": 2}  # the camera button: a sharp PNG
+
+
 def plotly_chart(fig: dict, **kwargs):
-    """`st.plotly_chart` for a figure dict built by viz, our theme kept."""
-    return st.plotly_chart(_BuiltFigure(fig), theme=None, config={"displaylogo": False}, **kwargs)
+    """`st.plotly_chart` for a figure dict built by viz, our theme kept (larger for a projector in lecture
+    mode); the chart's camera button saves it as a PNG."""
+    if lecture_mode()["on"]:
+        fig = projector(fig)
+    return st.plotly_chart(_BuiltFigure(fig), theme=None,
+                           config={"displaylogo": False, "toImageButtonOptions": PNG}, **kwargs)
 
 
 def viz_texts() -> dict:
@@ -77,27 +87,41 @@ def _arrays(traj) -> tuple:
     return traj.xy, traj.loss, traj.lr, traj.diverged_at
 
 
-def race_chart(surface: Surface, done: list, chart_key: str, clickable: bool = True) -> None:
-    """The contour race (animated; click to set the start when `clickable`) or the 3D view, chosen by a toggle."""
-    view_column, step_column = st.columns([2, 1], vertical_alignment="bottom")
-    view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], default="contour", key=f"{chart_key}.view",
+def controls(key: str):
+    """A container for a chart's step box and view switch: a lecture link may hide it (`hide=controls`)."""
+    return st.container(key="controls-" + key.replace(".", "-"))
+
+
+def chart_state(chart_key: str) -> dict:
+    """The chart's view and cursor, as a share link keeps them."""
+    return {"view": st.session_state.get(f"{chart_key}.view") or "contour",
+            "cursor": st.session_state.get(f"{chart_key}.cursor", 0)}
+
+
+def race_chart(surface: Surface, done: list, chart_key: str, clickable: bool = True) -> dict | None:
+    """The contour race (animated; click to set the start when `clickable`) or the 3D view, chosen by a toggle;
+    returns the race figure (None for the 3D view or no runs)."""
+    view_column, step_column = controls(chart_key).columns([2, 1], vertical_alignment="bottom")
+    key = f"{chart_key}.view"
+    view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], **seed(key, default="contour"), key=key,
                                          format_func=labels("pg.view", ["contour", "3d"])) or "contour"
     if not done:
         st.info(t("pg.no_runs"))
-        return
+        return None
     surface_json, runs_json = _keys(done)
     if view == "3d":
         plotly_chart(_figure("3d", surface_json, runs_json, language()), key=f"{chart_key}.3d")
-        return
+        return None
     cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", step_column)
     fig = _figure("race", surface_json, runs_json, language(), cursor)
     if not clickable:
         plotly_chart(fig, key=chart_key)
-        return
+        return fig
     names = [trace.get("name") for trace in fig["data"]]
     st.session_state[f"{chart_key}.click_trace"] = names.index(CLICK_TARGET) if CLICK_TARGET in names else None
     st.caption(t("pg.click_hint"))
     plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode="points")
+    return fig
 
 
 def _keys(done: list) -> tuple[str, str]:
@@ -112,18 +136,22 @@ def _keys(done: list) -> tuple[str, str]:
 
 def cursor_box(steps: int, key: str, container=st) -> int:
     """A step box whose − / + (or ↓ ↑) move the animation's cursor one step at a time."""
-    return min(int(container.number_input(t("pg.cursor"), min_value=0, max_value=steps, value=0, step=1, key=key,
-                                          help=t("pg.cursor.help"))), steps)
+    if st.session_state.get(key, 0) > steps:  # fewer steps than before: back to the start
+        st.session_state[key] = 0
+    return int(container.number_input(t("pg.cursor"), min_value=0, max_value=steps, **seed(key, value=0), step=1,
+                                      key=key, help=t("pg.cursor.help")))
 
 
-def regression_chart(surface: Surface, done: list, chart_key: str) -> None:
+def regression_chart(surface: Surface, done: list, chart_key: str) -> dict | None:
     """The data with the fitted lines, the MSE contour with the paths and gradient arrows, and the loss,
     on one time cursor."""
     if not done:
         st.info(t("pg.no_runs"))
-        return
-    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", st.columns([2, 1])[1])
-    plotly_chart(_figure("regression", *_keys(done), language(), cursor), key=chart_key)
+        return None
+    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", controls(chart_key).columns([2, 1])[1])
+    fig = _figure("regression", *_keys(done), language(), cursor)
+    plotly_chart(fig, key=chart_key)
+    return fig
 
 
 def summary_table(surface: Surface, done: list) -> None:
@@ -173,7 +201,7 @@ def swarm_section(surface: Surface, first: tuple) -> None:
     """Basins of attraction: the first run's optimizer from a grid of starts, each start coloured by
     the minimum it reached."""
     run, config, _ = first
-    size = st.sidebar.slider(t("pg.grid"), 4, 64, 24, key="pg.grid", help=t("pg.grid.help"))
+    size = st.sidebar.slider(t("pg.grid"), 4, 64, **seed("pg.grid", value=24), key="pg.grid", help=t("pg.grid.help"))
     with st.spinner(t("pg.swarm.running", n=size * size)):
         fig, labels = _swarm(json.dumps(config, sort_keys=True), size, language())
     st.caption(t("pg.swarm.caption", optimizer=run["label"], n=size * size))

@@ -12,20 +12,9 @@ import math
 
 import streamlit as st
 
-from schema import ConfigError, Param
+from schema import ConfigError, Param, log_grid
 
 from .i18n import language, t
-
-
-def log_grid(low: float, high: float, extra: tuple = ()) -> list[float]:
-    """1–2–5 values from `low` to `high` (plus `extra`), sorted: a log slider's stops."""
-    values = set(extra)
-    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
-        for mantissa in (1, 2, 5):
-            v = float(f"{mantissa}e{exponent}")
-            if low <= v <= high:
-                values.add(v)
-    return sorted(values)
 
 
 def seed(key: str, **initial) -> dict:
@@ -43,10 +32,9 @@ def _fmt(v) -> str:
 def _float(p: Param, key: str, label: str, value: float | None, container) -> float:
     lo, hi = p.slider or (p.low, p.high)
     value = p.default if value is None else value
+    value = st.session_state.get(key, value)  # a value set by a link may lie outside the usual range
     if p.log and lo is not None and lo > 0:
         options = log_grid(lo, hi, extra=(value,) if value and value > 0 else ())
-        if key in st.session_state and st.session_state[key] not in options:
-            options = sorted({*options, st.session_state[key]})
         return container.select_slider(label, options, **seed(key, value=value if value in options else options[0]),
                                        format_func=_fmt, key=key, help=p.help(language()))
     lo = lo if lo is not None else min(0.0, value)
@@ -109,7 +97,11 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
     if p.kind == "int_list":
         text = container.text_input(label, **seed(key, value=", ".join(map(str, value or []))), key=key,
                                     help=help_text)
-        return parse_int_list(text, label)
+        try:
+            return parse_int_list(text, label)
+        except ConfigError as err:  # the page goes on with the suggestion meanwhile
+            container.error(err.message(language()))
+            return p.fallback(context or DEFAULT_CONTEXT)
     if p.kind == "text":
         return container.text_input(label, **seed(key, value=value or ""), key=key, help=help_text, max_chars=200)
     raise ValueError(f"no widget for a {p.kind!r} parameter")  # float_list: data uploads, not a widget
@@ -138,3 +130,19 @@ def schema_form(schema: tuple[Param, ...], prefix: str, values: dict | None = No
     values = values or {}
     return {p.key: param_widget(p, prefix, values.get(p.key), container, context) for p in schema
             if p.kind != "float_list"}
+
+
+def schema_widgets(schema: tuple[Param, ...], prefix: str, values: dict) -> dict:
+    """The widget values `schema_form` would need to return `values`: {widget key: value}."""
+    out = {}
+    for p in schema:
+        key, value = f"{prefix}.{p.key}", values.get(p.key)
+        if p.kind == "float_list" or p.key not in values:
+            continue
+        if p.kind == "pair":
+            out[f"{key}.0"], out[f"{key}.1"] = value
+        elif p.kind == "int_list":
+            out[key] = ", ".join(map(str, value or []))
+        else:
+            out[key] = value
+    return out

@@ -1,8 +1,10 @@
-"""What every page does first: page config, style, the translated navigation and the language switch.
+"""What every page does first: page config, style, lecture mode, navigation, language and the shared state.
 
 Pages are Streamlit's classic multipage files (`app.py` is the Playground,
 `pages/*.py` the others), so a link to any page opens it directly; the sidebar
-navigation is ours, to speak the user's language.
+navigation is ours, to speak the user's language.  `setup(page)` also puts the
+state of a share link, lesson or saved file into the page's widgets before the
+page draws them (`ui.share`).
 """
 
 from __future__ import annotations
@@ -11,22 +13,54 @@ from pathlib import Path
 
 import streamlit as st
 
+from share import query_flags
+
 from .i18n import language_picker, t
+from .share import lesson_banner, restore, show_problems
 
 HERE = Path(__file__).parent
 STYLE = f"<style>{(HERE / 'style.css').read_text()}</style>"  # read once, not on every rerun
+LECTURE_STYLE = f"<style>{(HERE / 'lecture.css').read_text()}</style>"
 PAGES = (("app.py", "nav.playground", ":material/sports_score:"),
+         ("pages/lessons.py", "nav.lessons", ":material/school:"),
          ("pages/regression.py", "nav.regression", ":material/scatter_plot:"),
          ("pages/schedules.py", "nav.schedules", ":material/timeline:"),
          ("pages/inside.py", "nav.inside", ":material/biotech:"),
          ("pages/about.py", "nav.about", ":material/menu_book:"))
+PAGE_FILES = {title.removeprefix("nav."): path for path, title, _ in PAGES}  # "playground" -> "app.py"
 
 
-def setup() -> str:
-    """Configure the page and draw the sidebar's navigation and language switch; returns the language."""
-    st.set_page_config(page_title="Optimizer Playground", page_icon=str(HERE / "icon.png"), layout="wide")
+def lecture_mode() -> dict:
+    """{"on": bool, "hide": [section, ...]} from the URL (`?lecture=1&hide=code,table`)."""
+    flags = query_flags(st.query_params)
+    return {"on": flags["lecture"], "hide": flags["hide"] if flags["lecture"] else []}
+
+
+def visible(section: str) -> bool:
+    """Whether a lecture link leaves `section` ("code", "table", "controls") on the page."""
+    return section not in lecture_mode()["hide"]
+
+
+def _leave_lecture() -> None:
+    for key in ("lecture", "hide"):
+        st.query_params.pop(key, None)
+
+
+def setup(page: str) -> str:
+    """Configure the page, draw the sidebar's navigation and language switch, and put a shared state into
+    the page's widgets; returns the language."""
+    st.set_page_config(page_title="Optimizer Playground", page_icon=str(HERE / "icon.png"), layout="wide",
+                       initial_sidebar_state="collapsed" if lecture_mode()["on"] else "auto")
     st.html(STYLE)
     for path, title, icon in PAGES:
         st.sidebar.page_link(path, label=t(title), icon=icon)
     st.sidebar.divider()
-    return language_picker()
+    lang = language_picker()
+    if lecture_mode()["on"]:
+        st.html(LECTURE_STYLE)
+        st.button(t("lecture.leave"), on_click=_leave_lecture, icon=":material/close_fullscreen:", type="tertiary",
+                  key="lecture.leave")
+    restore(page)
+    show_problems()
+    lesson_banner(page)
+    return lang

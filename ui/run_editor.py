@@ -11,10 +11,10 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from optimizers.config import resolve_optimizer
-from optimizers.schedulers import CHAINABLE
 from optimizers.specs import OptimizerSpec
+from share import LATER, WARMUPS, warmup_defaults
 
-from .forms import schema_form, seed
+from .forms import schema_form, schema_widgets, seed
 from .i18n import labels, language, t
 
 OPTIMIZER_CHOICES = [*OPTIMIZERS, *PRESETS]
@@ -33,7 +33,6 @@ def run_label(run: dict) -> str:
     return label + (f" · {run['scheduler']}" if run.get("scheduler") else "")
 
 
-WARMUPS = ("LinearLR", "ConstantLR")
 
 
 def scheduler_form(name: str, prefix: str, context: dict, initial: dict | None = None, container=st) -> dict:
@@ -43,12 +42,10 @@ def scheduler_form(name: str, prefix: str, context: dict, initial: dict | None =
     container.caption(t("run.sequential"))
     key = f"{prefix}.warmup"
     warmup = container.selectbox(t("run.warmup"), WARMUPS, key=key)
-    warm_params = schema_form(SCHEDULERS[warmup].params, f"{prefix}.warm.{warmup}",
-                              {"start_factor": 0.1, "factor": 0.1, "total_iters": max(1, context["steps"] // 10)},
+    warm_params = schema_form(SCHEDULERS[warmup].params, f"{prefix}.warm.{warmup}", warmup_defaults(context["steps"]),
                               container, context)
-    later = [n for n in CHAINABLE if n not in WARMUPS]
     key = f"{prefix}.then"
-    then = container.selectbox(t("run.then"), later, **seed(key, index=later.index("CosineAnnealingLR")), key=key)
+    then = container.selectbox(t("run.then"), LATER, **seed(key, index=LATER.index("CosineAnnealingLR")), key=key)
     then_params = schema_form(SCHEDULERS[then].params, f"{prefix}.then.{then}", {}, container, context)
     return {"schedulers": [{"name": warmup, "params": warm_params}, {"name": then, "params": then_params}],
             "milestones": [max(1, int(warm_params.get("total_iters", 1)))]}
@@ -106,3 +103,32 @@ def copy_run_widgets(source: int, target: int) -> None:
 def forget_run_widgets(run_id: int) -> None:
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"run{run_id}.")]:
         del st.session_state[key]
+
+
+def scheduler_widgets(name: str, prefix: str, params: dict) -> dict:
+    """The widget values `scheduler_form` would need to return `params`."""
+    if name != "SequentialLR":
+        return schema_widgets(SCHEDULERS[name].params, f"{prefix}.{name}", params)
+    (warmup, then) = params["schedulers"]
+    return {f"{prefix}.warmup": warmup["name"], f"{prefix}.then": then["name"],
+            **schema_widgets(SCHEDULERS[warmup["name"]].params, f"{prefix}.warm.{warmup['name']}", warmup["params"]),
+            **schema_widgets(SCHEDULERS[then["name"]].params, f"{prefix}.then.{then['name']}", then["params"])}
+
+
+def run_widgets(run_id: int, run: dict) -> dict:
+    """The widget values `run_editor` would need to return `run` (keys it holds: optimizer, hparams, …, color)."""
+    prefix = f"run{run_id}"
+    choice = run["optimizer"]
+    out = {f"{prefix}.optimizer": choice, **schema_widgets(optimizer_spec(choice)[0].params, f"{prefix}.hp.{choice}",
+                                                           run.get("hparams", {}))}
+    if "scheduler" in run:
+        out[f"{prefix}.scheduler"] = run["scheduler"]
+        if run["scheduler"] is not None:
+            out.update(scheduler_widgets(run["scheduler"], f"{prefix}.sched", run["scheduler_params"]))
+    norm, value = run.get("clip_grad_norm"), run.get("clip_grad_value")
+    out[f"{prefix}.clip"] = "norm" if norm is not None else "value" if value is not None else "none"
+    if norm is not None or value is not None:
+        out[f"{prefix}.clip_value"] = norm if norm is not None else value
+    if "color" in run:
+        out[f"{prefix}.color"] = run["color"]
+    return out

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from share import MAX_RUNS, PLAYGROUND_RUNS
+from share import new_run as _initial
 from viz import PALETTE
 
 from .i18n import t
 from .run_editor import copy_run_widgets, forget_run_widgets, optimizer_spec, run_editor, run_label
 
-MAX_RUNS = 6
-# What the page shows with no clicks: a classic race on Rosenbrock.
-DEFAULT_RUNS = [
-    {"optimizer": "SGD", "hparams": {"lr": 0.001}},
-    {"optimizer": "Momentum", "hparams": {"lr": 0.001}},
-    {"optimizer": "RMSprop", "hparams": {"lr": 0.01}},
-    {"optimizer": "Adam", "hparams": {"lr": 0.05}},
-]
 IDS = "runs.ids"
 
 
 def _ids() -> list[int]:
-    return st.session_state.setdefault(IDS, list(range(len(DEFAULT_RUNS))))
-
-
-def _initial(run_id: int) -> dict:
-    base = DEFAULT_RUNS[run_id] if run_id < len(DEFAULT_RUNS) else {"optimizer": "Adam", "hparams": {}}
-    return {**base, "color": PALETTE[run_id % len(PALETTE)]}
+    return st.session_state.setdefault(IDS, list(range(len(PLAYGROUND_RUNS))))
 
 
 def _free_color() -> str:

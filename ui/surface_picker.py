@@ -8,7 +8,7 @@ from optimizers import MAX_STEPS
 from schema import ConfigError
 from surfaces import SURFACES, Surface, get_surface
 
-from .forms import schema_form, seed
+from .forms import schema_form, schema_widgets, seed
 from .i18n import language, t
 
 
@@ -81,3 +81,14 @@ def apply_clicked_start(prefix: str, chart_key: str) -> None:
     if st.session_state.get(f"{chart_key}.applied") != (x, y):
         st.session_state[f"{chart_key}.applied"] = (x, y)
         set_start(prefix, x, y)
+
+
+def surface_widgets(prefix: str, state: dict) -> dict:
+    """The widget values `surface_picker` and `start_and_steps` need to return the state's surface, start
+    (and steps, if it holds them)."""
+    key = state["surface"]
+    out = {f"{prefix}.surface": key, f"{prefix}.start_x": state["start"][0], f"{prefix}.start_y": state["start"][1],
+           **schema_widgets(SURFACES[key].params, f"{prefix}.sp.{key}", state["surface_params"])}
+    if "steps" in state:
+        out[f"{prefix}.steps"] = state["steps"]
+    return out

@@ -1,0 +1,141 @@
+"""animation_html(): one self-contained HTML file that plays the race offline (unit checks and headless Chromium)."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from plotly.io.json import to_json_plotly
+from plotly.offline import get_plotlyjs
+from test_browser import KNOWN_PLOTLY_ERRORS
+
+from optimizers import run_many
+from surfaces import get_surface
+from viz import PALETTE, RunView, race_figure
+from viz.export_html import animation_html
+
+CATALOGUE = json.loads((Path(__file__).parents[1] / "locales" / "zh.json").read_text("utf-8"))
+ZH = {k.split(".", 1)[1]: v for k, v in CATALOGUE.items() if k.startswith("viz.")}  # the figure's Chinese texts
+EVIL = "<script>alert(1)</script>"
+
+
+def race(texts: dict, steps: int = 150) -> dict:
+    """A real race: SGD with momentum and Adam on Rosenbrock, in the language of `texts`."""
+    configs = [{"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": steps, "optimizer": name, "hparams": hp}
+               for name, hp in (("SGD", {"lr": 1e-3, "momentum": 0.9}), ("Adam", {"lr": 0.02}))]
+    views = [RunView.of(t, c["optimizer"], PALETTE[i])
+             for i, (t, c) in enumerate(zip(run_many(configs), configs, strict=True))]
+    return race_figure(get_surface("rosenbrock"), views, texts=texts)
+
+
+@pytest.fixture(scope="module")
+def fig():
+    return race({})
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes (script bodies are not parsed as markup)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_a_complete_document_that_loads_nothing(fig):
+    page = animation_html(fig, "Race", lang="zh")
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"zh\">")
+    tags = Tags(page).tags
+    assert ("meta", {"charset": "utf-8"}) in tags
+    assert not [(t, a) for t, a in tags if {"src", "href", "srcset", "data"} & set(a)]  # nothing to fetch
+    assert [t for t, _ in tags if t in ("link", "img", "iframe", "object", "embed")] == []
+    assert "MathJax.js" not in page and "tex-svg" not in page
+
+
+def test_plotly_js_is_inlined_and_nothing_plays_by_itself(fig):
+    page = animation_html(fig, "Race")
+    assert get_plotlyjs() in page
+    own_script = page.rsplit("<script", 1)[1]  # the last script: the one that draws this figure
+    assert "Plotly.newPlot" in own_script and "Plotly.addFrames" in own_script
+    assert "Plotly.animate" not in own_script  # ▶ starts the animation, not the page load
+
+
+def test_the_figure_and_its_frames_are_in_the_file(fig):
+    page = animation_html(fig, "Race")
+    assert to_json_plotly(fig["frames"]) in page
+    assert to_json_plotly(fig["data"]) in page
+    assert f"height:{fig['layout']['height']}px; width:100%" in page  # full width at the figure's height
+
+
+def test_the_title_is_escaped(fig):
+    page = animation_html(fig, EVIL)
+    assert EVIL not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # <title> and the heading
+    assert "<title>&lt;script&gt;" in page and "<h1>&lt;script&gt;" in page
+    sneaky = {**fig, "data": [{**fig["data"][0], "name": EVIL}, *fig["data"][1:]]}
+    assert EVIL not in animation_html(sneaky, "Race")  # plotly's JSON escapes < and > in the figure, too
+
+
+def test_chinese_texts_are_kept_as_utf8():
+    page = animation_html(race(ZH, steps=20), "优化器赛跑", lang="zh")
+    assert "<title>优化器赛跑</title>" in page and "<h1>优化器赛跑</h1>" in page
+    assert ZH["play"] in page and ZH["loss"] in page
+    page.encode("utf-8")
+
+
+PLOT_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const frames = gd._transitionData ? gd._transitionData._frames : [];
+  const i = frames.length ? frames[0].traces[0] : -1;  // the first trace a frame moves: the markers on the map
+  return {frames: frames.length, index: i, x: i >= 0 ? Array.from(gd.data[i].x) : null,
+          slider: gd._fullLayout.sliders[0].active,
+          contourPaths: gd.querySelectorAll('.scatterlayer .trace path.js-line').length,
+          heading: document.querySelector('h1').textContent, lang: document.documentElement.lang};
+}"""
+
+
+@pytest.mark.browser
+def test_the_file_plays_offline_in_chromium(browser, tmp_path):
+    title = "优化器赛跑 <SGD & Adam>"
+    path = tmp_path / "race.html"
+    path.write_text(animation_html(race(ZH), title, lang="zh"), encoding="utf-8")
+    url = path.as_uri()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    requests, refused, errors = [], [], []
+
+    def only_the_file(route):
+        if route.request.url == url:
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.abort()
+
+    context.route("**/*", only_the_file)
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(url)
+        page.wait_for_function("() => { const gd = document.querySelector('.js-plotly-plot');"
+                               " return gd && gd._transitionData && gd._transitionData._frames.length > 0; }",
+                               timeout=60_000)
+        before = page.evaluate(PLOT_JS)
+        assert before["heading"] == title and before["lang"] == "zh"
+        assert before["index"] >= 0 and before["slider"] == 0 and before["contourPaths"] > 20
+        page.locator(".updatemenu-button").filter(has_text=ZH["play"]).first.click()
+        page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active >= 5",
+                               timeout=60_000)
+        page.wait_for_timeout(500)
+        during = page.evaluate(PLOT_JS)
+        assert during["slider"] > before["slider"]
+        assert during["x"] != before["x"]  # the markers moved along the paths
+        assert during["contourPaths"] >= before["contourPaths"]  # the surface is still drawn while playing
+    finally:
+        context.close()
+    assert not [e for e in errors if e not in KNOWN_PLOTLY_ERRORS], errors
+    assert refused == [] and set(requests) == {url}, (refused, requests)  # no request left the file
