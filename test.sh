@@ -8,6 +8,10 @@ if ! command -v chromium >/dev/null; then  # Debian's Chromium drives the browse
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then  # Debian's nginx: the load balancer in tests/test_replicas.py
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nginx >/dev/null
+fi
 python -m pip install -q -r requirements.txt -r requirements-dev.txt
 python -m ruff check .
 python -m pytest "$@"
