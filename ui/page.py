@@ -16,7 +16,7 @@ import streamlit as st
 from share import query_flags
 
 from .i18n import language_picker, t
-from .share import lesson_banner, restore, show_problems
+from .share import SHARE_SLOT, lesson_banner, restore, show_problems
 
 HERE = Path(__file__).parent
 STYLE = f"<style>{(HERE / 'style.css').read_text()}</style>"  # read once, not on every rerun
@@ -56,8 +56,11 @@ def setup(page: str) -> str:
         st.sidebar.page_link(path, label=t(title), icon=icon)
     st.sidebar.divider()
     lang = language_picker()
+    st.session_state[SHARE_SLOT] = st.sidebar.container()  # filled by ui.share.share_panel once the page is read
     if lecture_mode()["on"]:
         st.html(LECTURE_STYLE)
+        if not visible("controls"):  # the charts' step boxes and view switches (ui.charts.controls)
+            st.html('<style>[class*="st-key-controls-"] { display: none; }</style>')
         st.button(t("lecture.leave"), on_click=_leave_lecture, icon=":material/close_fullscreen:", type="tertiary",
                   key="lecture.leave")
     restore(page)

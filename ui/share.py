@@ -27,6 +27,7 @@ MAX_FILE_MB = 2
 # Widget keys each page owns (cleared before a state is put in) and one that exists once its widgets were drawn.
 OWNED = {"playground": re.compile(r"(pg\.|run\d{1,2}\.|runs\.ids$)"), "regression": re.compile(r"(lr\.|run100\.)"),
          "schedules": re.compile(r"(sch\.|run200\.)"), "inside": re.compile(r"(in\.|run300\.)")}
+SHARE_SLOT = "share.slot"  # the sidebar place `setup` keeps for the share panel, under the language switch
 SENTINEL = {"playground": "pg.surface", "regression": "lr.steps", "schedules": "sch.lr", "inside": "in.surface"}
 
 
@@ -176,7 +177,7 @@ def share_panel(page: str, state: dict) -> None:
     """The sidebar's share link, lecture link and save/load of the page's configuration."""
     c = publish(page, state)
     lang = language()
-    with st.sidebar.expander(t("share.title"), icon=":material/share:"):
+    with st.session_state.get(SHARE_SLOT, st.sidebar).expander(t("share.title"), icon=":material/share:"):
         st.caption(t("share.link"))
         st.code(link({"lang": lang, "c": c}), language=None, wrap_lines=True)
         hide = st.pills(t("share.hide"), HIDEABLE, selection_mode="multi", key=f"share.hide.{page}",

@@ -1,0 +1,125 @@
+"""Classroom features in a real browser: share links, save/load, lecture mode, exports (HTML, PNG, CSV)."""
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from test_browser import KNOWN_PLOTLY_ERRORS, assert_clean, open_app, play, wait_idle
+from test_export_html import assert_plays_offline
+
+from share import decode
+
+pytestmark = pytest.mark.browser
+
+
+def new_page(browser, **options):
+    """A second student: a fresh browser context (no session, no cookies)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
+    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    return context.new_page()
+
+
+def set_steps(page, label: str, value: int) -> None:
+    box = page.locator(f"input[aria-label='{label}']")
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(page)
+
+
+def open_share_panel(page, title="Share · save · load"):
+    page.locator("[data-testid=stSidebar]").get_by_text(title).click()
+    page.wait_for_timeout(300)
+
+
+def test_a_share_link_opens_the_same_view_for_another_student(page, browser, app_url):
+    open_app(page, app_url, "/?lang=zh")
+    set_steps(page, "步数", 345)
+    url = page.url
+    assert "c=" in url and "lang=zh" in url
+    assert decode("playground", parse_qs(urlsplit(url).query)["c"][0])[0]["steps"] == 345
+    student = new_page(browser)
+    try:
+        open_app(student, url)
+        assert student.locator("input[aria-label='步数']").input_value() == "345"
+        assert student.get_by_text("优化器赛跑").count() == 1  # the language travels with the link
+        assert student.url == url  # nothing to correct: the page wrote back the same link
+    finally:
+        student.context.close()
+    assert_clean(page)
+
+
+def test_save_and_load_a_configuration_file(page, browser, app_url, tmp_path):
+    open_app(page, app_url)
+    set_steps(page, "Steps", 275)
+    open_share_panel(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save the configuration (JSON)").click()
+    saved = tmp_path / "config.json"
+    download.value.save_as(saved)
+    assert json.loads(saved.read_text())["state"]["steps"] == 275
+
+    student = new_page(browser)
+    try:
+        open_app(student, app_url)
+        open_share_panel(student)
+        bad = tmp_path / "bad.json"
+        bad.write_text("<script>alert(1)</script>")
+        student.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(bad)
+        wait_idle(student)
+        assert student.get_by_text("not a configuration saved by Optimizer Playground").count() == 1
+        student.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(saved)
+        wait_idle(student)
+        assert student.locator("input[aria-label='Steps']").input_value() == "275"
+        assert "275" in student.url  # the loaded state is the page's link now
+        assert student.locator("[data-testid='stException']").count() == 0
+    finally:
+        student.context.close()
+
+
+def test_lecture_mode_hides_the_sidebar_enlarges_and_still_plays(page, app_url):
+    open_app(page, app_url, "/?lecture=1&hide=code&lesson=saddle-escape")
+    assert not page.locator("[data-testid=stSidebar]").is_visible()
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "22px"
+    assert page.get_by_text("Lesson · ").count() == 1
+    assert page.get_by_text("import torch").count() == 0  # hide=code
+    before = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active")
+    play(page.locator(".js-plotly-plot").first)
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active") > before
+    page.get_by_text("Leave lecture mode").click()
+    wait_idle(page)
+    assert page.locator("[data-testid=stSidebar]").is_visible() and "lecture" not in page.url
+    assert_clean(page, KNOWN_PLOTLY_ERRORS)
+
+
+def test_a_hostile_link_runs_no_script(page, app_url):
+    open_app(page, app_url, "/?c=%3Cscript%3Ewindow.hacked%3D1%3C%2Fscript%3E&lesson=%3Cimg%20src%3Dx%20onerror%3D"
+                            "window.hacked%3D2%3E&lang=%3Cb%3E")
+    assert page.evaluate("window.hacked") is None
+    assert page.locator("[data-testid=stAlertContentWarning]").count() == 1
+    assert page.locator("img[src=x]").count() == 0
+    assert_clean(page)
+
+
+def test_the_exported_animation_plays_offline(page, browser, app_url, tmp_path):
+    open_app(page, app_url)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Animation (HTML)").click()
+    path = tmp_path / "animation.html"
+    download.value.save_as(path)
+    assert_plays_offline(browser, path, "Play")
+
+
+def test_the_chart_saves_as_png_and_the_runs_as_csv(page, app_url, tmp_path):
+    open_app(page, app_url)
+    plot = page.locator(".js-plotly-plot").first
+    plot.hover()
+    with page.expect_download() as download:
+        plot.locator(".modebar-btn[data-title='Download plot as a PNG']").click()
+    png = tmp_path / "chart.png"
+    download.value.save_as(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Trajectories (CSV)").click()
+    rows = download.value.path().read_text().splitlines()
+    assert rows[0].startswith("run,start,step,x,y,loss") and len(rows) == 1 + 4 * 501
+    assert_clean(page)
