@@ -14,8 +14,8 @@ import re
 from urllib.parse import urlencode
 
 import streamlit as st
-from lessons import LESSONS
 
+from lessons import LESSONS
 from share import HIDEABLE, decode, encode, query_flags, sanitize
 
 from .i18n import labels, language, t
