@@ -47,7 +47,7 @@ from share import PLAYGROUND_RUNS as DEFAULT_RUNS
 from surfaces import get_surface
 from ui.charts import VIZ_TEXTS
 from ui.forms import log_grid
-from ui.i18n import PICKER, text
+from ui.i18n import CHOSEN, text
 from ui.run_editor import optimizer_spec, run_label
 from viz import PALETTE, RunView, figure_bytes, race_figure
 from viz.encode import clean
@@ -201,7 +201,7 @@ def figure_rerun_nothing_changed() -> None:
     shown = ShownLanguage()
 
     def switch(lang: str, builds: int | None = 0) -> tuple[float, float]:
-        at.session_state[PICKER] = lang
+        at.session_state[CHOSEN] = lang
         times = rerun(at, 0, builds)
         shown.lang = lang
         return times

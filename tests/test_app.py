@@ -61,7 +61,7 @@ def test_the_app_opens_on_the_playground():
 def test_language_switch_changes_the_texts_and_the_url():
     at = open_page("app.py", "en")
     assert at.title[0].value == "Optimizer race"
-    at.sidebar.button_group(key="lang_picker").set_value("zh").run()
+    at.sidebar.button_group(key="lang_picker.playground").set_value("zh").run()
     assert not at.exception
     assert at.title[0].value == "优化器赛跑"  # the URL follows (checked in the browser test)
 

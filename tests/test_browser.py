@@ -5,6 +5,8 @@ Every request that is not to this machine is refused (no CDN, no telemetry).
 
 import pytest
 
+from ui.i18n import text
+
 pytestmark = pytest.mark.browser
 
 
@@ -108,6 +110,23 @@ def test_language_switch(page, app_url):
     wait_idle(page)
     assert page.get_by_text("优化器赛跑").count() == 1
     assert "lang=zh" in page.url
+    assert_clean(page)
+
+
+PAGES = (("nav.playground", "pg.title"), ("nav.lessons", "ls.title"), ("nav.regression", "lr.title"),
+         ("nav.schedules", "sch.title"), ("nav.inside", "in.title"), ("nav.about", "app.title"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_page_works_offline_in_both_languages(page, app_url, lang):
+    """Each page from the sidebar, every outside request refused: its title, no console error, no exception box."""
+    open_app(page, app_url, f"/?lang={lang}")
+    for nav, title in PAGES:
+        page.locator("[data-testid=stSidebar]").get_by_text(text(nav, lang), exact=True).click()
+        wait_idle(page)
+        assert page.locator("h1").filter(has_text=text(title, lang)).count() >= 1, title
+        assert page.locator("[data-testid='stException']").count() == 0, nav
+        assert f"lang={lang}" in page.url
     assert_clean(page)
 
 

@@ -123,3 +123,13 @@ def test_the_chart_saves_as_png_and_the_runs_as_csv(page, app_url, tmp_path):
     rows = download.value.path().read_text().splitlines()
     assert rows[0].startswith("run,start,step,x,y,loss") and len(rows) == 1 + 4 * 501
     assert_clean(page)
+
+
+def test_a_page_keeps_its_configuration_when_the_student_comes_back(page, app_url):
+    open_app(page, app_url, "/?lang=en")
+    set_steps(page, "Steps", 420)
+    for name in ("Lessons", "Playground"):
+        page.locator("[data-testid=stSidebar]").get_by_text(name, exact=True).click()
+        wait_idle(page)
+    assert page.locator("input[aria-label='Steps']").input_value() == "420"
+    assert "lang=en" in page.url and "c=" in page.url

@@ -29,32 +29,37 @@ def _browser_language() -> str:
     return "zh" if locale.startswith("zh") else "en"
 
 
-PICKER = "lang_picker"
+PICKER = "lang_picker"  # the switch's widget key on each page: f"{PICKER}.{page}"
+CHOSEN = "lang"         # the language the switch last chose (a plain session value, shared by every page)
 
 
 def language() -> str:
     """The current language: the switch once used, else the URL (`?lang=zh`), else the browser's locale."""
-    picked = st.session_state.get(PICKER)
-    if picked in LANGUAGES:
-        return picked
-    chosen = st.query_params.get("lang")
-    return chosen if chosen in LANGUAGES else _browser_language()
+    chosen = st.session_state.get(CHOSEN)
+    if chosen in LANGUAGES:
+        return chosen
+    from_url = st.query_params.get("lang")
+    return from_url if from_url in LANGUAGES else _browser_language()
 
 
-def _keep_a_language() -> None:
-    """Clicking the selected language again would leave none selected: keep the last one."""
-    if st.session_state.get(PICKER) not in LANGUAGES:
-        st.session_state[PICKER] = st.session_state.get("lang_last", "en")
+def _keep(key: str) -> None:
+    """The switch changed: remember it (clicking the selected language again leaves none: keep the last)."""
+    if st.session_state.get(key) in LANGUAGES:
+        st.session_state[CHOSEN] = st.session_state[key]
+    else:
+        st.session_state[key] = language()
 
 
-def language_picker() -> str:
-    """A language switch in the sidebar; the choice goes into the URL so a shared link keeps it."""
-    lang = language()
-    if st.session_state.get(PICKER) not in LANGUAGES:
-        st.session_state[PICKER] = lang  # seeded from the URL or the browser's locale
-    st.sidebar.segmented_control(text("lang.label", lang), list(LANGUAGES), format_func=LANGUAGES.get, key=PICKER,
-                                 on_change=_keep_a_language)
-    st.session_state.lang_last = lang = st.session_state[PICKER]
+def language_picker(page: str = "playground") -> str:
+    """A language switch in the sidebar; the choice goes into the URL so a shared link keeps it.
+
+    Each page has its own switch (a widget whose key lived on another page comes back empty after
+    navigating); they all show and set the session's one language."""
+    lang = st.session_state[CHOSEN] = language()
+    key = f"{PICKER}.{page}"
+    st.session_state[key] = lang
+    st.sidebar.segmented_control(text("lang.label", lang), list(LANGUAGES), format_func=LANGUAGES.get, key=key,
+                                 on_change=_keep, args=(key,))
     st.query_params["lang"] = lang
     return lang
 

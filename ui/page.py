@@ -55,7 +55,7 @@ def setup(page: str) -> str:
     for path, title, icon in PAGES:
         st.sidebar.page_link(path, label=t(title), icon=icon)
     st.sidebar.divider()
-    lang = language_picker()
+    lang = language_picker(page)
     st.session_state[SHARE_SLOT] = st.sidebar.container()  # filled by ui.share.share_panel once the page is read
     if lecture_mode()["on"]:
         st.html(LECTURE_STYLE)
