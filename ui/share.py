@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import streamlit as st
 
@@ -136,7 +136,8 @@ def lesson_banner(page: str) -> None:
 def link(params: dict) -> str:
     """An absolute link to this page with `params` (relative when the app's address is unknown)."""
     base = st.context.url or ""
-    return f"{base}?{urlencode({k: v for k, v in params.items() if v not in ('', None)})}"
+    query = urlencode({k: v for k, v in params.items() if v not in ("", None)}, safe=":,[]{}", quote_via=quote)
+    return f"{base}?{query}"
 
 
 def publish(page: str, state: dict) -> str:
