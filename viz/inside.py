@@ -55,13 +55,14 @@ def state_figure(series: dict[str, np.ndarray], t: int, *, texts: dict, colors=(
     gap = 0.06
     size = (1 - gap * (len(rows) - 1)) / max(len(rows), 1)
     data, layout = [], {"template": template(), "height": max(220, height_per_row * len(rows) + 80),
-                        "font": {"size": 14}, "uirevision": "state", "margin": {"l": 150, "r": 16, "t": 40, "b": 50},
+                        "font": {"size": 14}, "uirevision": "state", "margin": {"l": 64, "r": 16, "t": 40, "b": 50},
                         "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
                         "shapes": []}
     for i, key in enumerate(rows):
         k = "" if i == 0 else str(i + 1)
         top = 1 - i * (size + gap)
         layout[f"yaxis{k}"] = {"domain": [max(top - size, 0), top], "anchor": f"x{k}", "exponentformat": "power",
+                               "automargin": True,  # the left margin fits the ticks and titles (a phone: no waste)
                                "title": {"text": key, "font": {"size": 13}}}
         layout[f"xaxis{k}"] = {"anchor": f"y{k}", **({"matches": "x"} if i else {}),
                                **({"title": {"text": texts["step"]}} if i == len(rows) - 1 else

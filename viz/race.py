@@ -16,7 +16,9 @@ from .encode import clean
 from .layers import click_target, keep_opacity
 from .runs import RunView, template, texts_with_defaults
 
-MAP_WIDTH, SIDE_START = 0.56, 0.66  # left map domain [0, MAP_WIDTH]; right column [SIDE_START, 1]
+MAP_WIDTH, SIDE_START = 0.6, 0.66  # left map domain [0, MAP_WIDTH]; right column [SIDE_START, 1]
+# The right column's y axes (tick labels and titles) sit on its right, in a margin plotly grows to fit them
+# (automargin): in the gap between map and column they need ~100 px, and on a phone they overlapped the map.
 SIDE_ROWS = ((0.72, 1.0), (0.36, 0.64), (0.0, 0.28))  # loss, lr, distance
 
 
@@ -71,7 +73,9 @@ def _run_traces(r: RunView, i: int, dist, texts: dict) -> list[dict]:
     return traces
 
 
-def _axes(surface, texts: dict, last: int, log_loss: bool, log_lr: bool) -> dict:
+def _axes(surface, texts: dict, last: int, log_loss: bool, log_lr: bool, dist_minor: bool = True) -> dict:
+    """The map's axes and the right column's (loss, lr, distance); `dist_minor`: label the distance axis at
+    1-2-5 (over a few decades; over more the 2s and 5s of ~160 px of axis overlap)."""
     (x0, x1), (y0, y1) = surface.bounds
     title = lambda t: {"text": t, "font": {"size": 15}}  # noqa: E731
     axes = {"xaxis": {"domain": [0, MAP_WIDTH], "range": [x0, x1], "title": title(texts["x"]), "showgrid": False,
@@ -83,8 +87,9 @@ def _axes(surface, texts: dict, last: int, log_loss: bool, log_lr: bool) -> dict
         axes[f"xaxis{k}"] = {"domain": [SIDE_START, 1], "anchor": f"y{k}", "range": [0, max(last, 1)],
                              **({"title": title(texts["step"])} if k == 4 else {"matches": "x4",
                                                                                 "showticklabels": False})}
+        minor = {"dtick": "D2"} if name == "distance" and dist_minor else {}
         axes[f"yaxis{k}"] = {"domain": [d0, d1], "anchor": f"x{k}", "type": kind, "title": title(texts[name]),
-                             "exponentformat": "power", **({"dtick": "D2"} if name == "distance" else {})}
+                             "side": "right", "automargin": True, "exponentformat": "power", **minor}
     return axes
 
 
@@ -106,6 +111,8 @@ def race_figure(surface, runs: list[RunView], *, texts: dict, max_frames: int = 
     finite_lr = lr[np.isfinite(lr)]
     log_lr = finite_lr.size > 0 and bool((finite_lr > 0).all()) and finite_lr.max() > 100 * finite_lr.min()
 
+    finite_dist = dist[np.isfinite(dist) & (dist > 0)] if has_minima else np.empty(0)
+    dist_minor = finite_dist.size == 0 or finite_dist.max() <= 100 * finite_dist.min()
     data = [click_target(surface.bounds), *map_layer(surface, texts)]
     for i, r in enumerate(runs):
         data += _run_traces(r, i, None if dist is None else dist[i], texts)
@@ -132,7 +139,7 @@ def race_figure(surface, runs: list[RunView], *, texts: dict, max_frames: int = 
     animated = list(range(len(data) - len(first), len(data)))
 
     layout = {
-        **_axes(surface, texts, last, log_loss, log_lr), **animation_controls(steps, texts, active=at),
+        **_axes(surface, texts, last, log_loss, log_lr, dist_minor), **animation_controls(steps, texts, active=at),
         "template": template(), "height": height, "uirevision": "race", "hovermode": "closest",
         "font": {"size": 15}, "margin": {"l": 64, "r": 16, "t": 48, "b": CONTROLS_MARGIN},
         "legend": {"orientation": "h", "x": 0, "y": 1.01, "xanchor": "left", "yanchor": "bottom"},

@@ -34,11 +34,15 @@ REGRESSION_TEXTS_EN: dict[str, str] = {
     "epoch_note": "dotted lines: epochs (one full pass over the data)", "evaluated": "points LBFGS evaluated",
 }
 
-LEFT, RIGHT = (0.0, 0.42), (0.52, 1.0)  # x domains: data and loss on the left, the map on the right
+LEFT, RIGHT = (0.0, 0.42), (0.48, 1.0)  # x domains: data and loss on the left, the map on the right
+# (the map's b axis sits on its right, in a margin plotly grows to fit it: on a phone ticks and title between
+# the columns would overlap the data panel)
 DATA_ROWS, LOSS_ROWS = (0.53, 1.0), (0.0, 0.34)  # y domains of the left column
 ARROW_FRACTION, ARROW_QUANTILE, ARROW_CAP, ARROW_MIN = 0.2, 0.9, 2.0, 0.01  # arrow lengths: see `_arrows`
 GREY = "#777777"
 TOP_MARGIN = 80  # legend and panel titles
+MARGIN_LEFT = 64
+NOTE_ROW = 28  # px under the animation controls for the epoch note
 SIG = 4  # map coordinates of the frames: 4 significant digits at the scale of the axis span
 
 
@@ -266,7 +270,8 @@ def regression_figure(surface, runs: list[RegressionRun], *, texts: dict, max_fr
     layout = {
         **_axes(surface, texts, last, loss_ticks, x_range, y_range), **animation_controls(steps, texts, active=at),
         "template": template(), "height": height, "uirevision": "regression", "hovermode": "closest",
-        "font": {"size": 15}, "margin": {"l": 64, "r": 16, "t": TOP_MARGIN, "b": CONTROLS_MARGIN},
+        "font": {"size": 15},
+        "margin": {"l": MARGIN_LEFT, "r": 16, "t": TOP_MARGIN, "b": CONTROLS_MARGIN + (NOTE_ROW if ring_runs else 0)},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
                    "font": {"size": 14}},
         "shapes": _epoch_shapes(runs),
@@ -288,19 +293,23 @@ def _axes(surface, texts: dict, last: int, log_ticks: dict | None, x_range, y_ra
         "xaxis2": {"domain": list(RIGHT), "anchor": "y2", "range": [w0, w1], "title": title(texts["w"]),
                    "showgrid": False, "zeroline": False, **({"constrain": "domain"} if equal else {})},
         "yaxis2": {"domain": [0, 1], "anchor": "x2", "range": [b0, b1], "title": title(texts["b"]), "showgrid": False,
-                   "zeroline": False, **equal},
-        "xaxis3": {"domain": list(LEFT), "anchor": "y3", "range": [0, max(last, 1)], "title": title(texts["step"])},
+                   "zeroline": False, "side": "right", "automargin": True, **equal},
+        # at most ~3 step labels: on a phone the panel is ~100 px wide, and plotly's 5 would stand on end
+        "xaxis3": {"domain": list(LEFT), "anchor": "y3", "range": [0, max(last, 1)], "title": title(texts["step"]),
+                   "nticks": 3},
         "yaxis3": {"domain": list(LOSS_ROWS), "anchor": "x3", "type": "linear" if log_ticks is None else "log",
                    "title": title(texts["loss"]), **(log_ticks or {})},
     }
 
 
 def _annotations(texts: dict, has_batches: bool) -> list[dict]:
-    """Panel titles above the data and the map, and the epoch caption above the loss panel."""
+    """Panel titles above the data and the map, and the epoch note as the figure's last line, under the
+    animation controls (one line of ~50 characters: above the loss panel it overlapped the map on a phone)."""
     heading = {"showarrow": False, "xanchor": "left", "yanchor": "bottom", "x": 0, "y": 1, "font": {"size": 16}}
     out = [{**heading, "text": texts["data"], "xref": "x domain", "yref": "y domain"},
            {**heading, "text": texts["mse"], "xref": "x2 domain", "yref": "y2 domain"}]
     if has_batches:
-        out.append({"text": texts["epoch_note"], "showarrow": False, "xref": "x3 domain", "yref": "y3 domain",
-                    "x": 1, "y": 1, "xanchor": "right", "yanchor": "bottom", "font": {"size": 14, "color": "#555555"}})
+        out.append({"text": texts["epoch_note"], "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+                    "xanchor": "left", "yanchor": "top", "xshift": 8 - MARGIN_LEFT, "yshift": -CONTROLS_MARGIN,
+                    "font": {"size": 14, "color": "#555555"}})
     return out

@@ -58,7 +58,7 @@ def surface_3d_figure(surface, runs: list[RunView], *, texts: dict, n: int = 80,
                      "hovertemplate": f"{texts['minimum']} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>"})
     axis = lambda t: {"title": {"text": t}}  # noqa: E731
     layout = {"template": template(), "height": height, "uirevision": "surface3d", "font": {"size": 15},
-              "margin": {"l": 0, "r": 0, "t": 40, "b": 0},
+              "margin": {"l": 36, "r": 0, "t": 40, "b": 0},  # l: on a phone the tool bar is a column at the left
               "legend": {"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom"},
               "scene": {"xaxis": axis(texts["x"]), "yaxis": axis(texts["y"]), "zaxis": axis(texts["loss"]),
                         "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6}}}

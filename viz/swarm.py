@@ -50,7 +50,8 @@ def swarm_figure(surface, xy: np.ndarray, final_label: np.ndarray, colors: list[
         "xaxis": {"range": [x0, x1], "title": {"text": texts["x"]}, "showgrid": False, "zeroline": False,
                   "constrain": "domain"},
         "yaxis": {"range": [y0, y1], "title": {"text": texts["y"]}, "showgrid": False, "zeroline": False,
-                  "scaleanchor": "x", "scaleratio": (x1 - x0) / (y1 - y0), "constrain": "domain"},  # square box
+                  "scaleanchor": "x", "scaleratio": (x1 - x0) / (y1 - y0), "constrain": "domain",  # square box
+                  "constraintoward": "bottom"},  # on a narrow screen the box sits on the controls, the room above
     }
     frames = frames_of(steps, [len(data) - 1], lambda k: [{"x": px[k], "y": py[k]}])
     return {"data": data, "layout": layout, "frames": frames}

@@ -1,0 +1,214 @@
+"""Browser tests on a phone (390 × 844, touch): every page fits the width, its charts are laid out to be read
+there, the sidebar's controls can be used, ▶ plays, and a finger on a chart scrolls the page.
+
+Pages are reached the way a student does: open the app, open the sidebar, tap the page's link (loading a
+page's own URL makes Streamlit probe `/<page>/_stcore/...` first, which the console reports as a 404).
+"""
+
+import pytest
+from test_browser import KNOWN_PLOTLY_ERRORS, wait_idle
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PAGES = ["", "lessons", "regression", "schedules", "inside", "about"]  # "" is the Playground (app.py)
+NO_CHART = ("about", "lessons")
+TIMEOUT = 90_000  # other tests may share the machine's two cores
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    """A fresh phone-sized touch page that refuses every request not to this machine, collecting console errors."""
+    context = browser.new_context(**PHONE)
+    outside = []
+
+    def only_local(route):
+        host = route.request.url.split("/")[2].split(":")[0]
+        if host in ("127.0.0.1", "localhost"):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.outside = outside
+    yield page
+    context.close()
+
+
+def settle(page):
+    wait_idle(page, timeout=TIMEOUT)
+    page.wait_for_timeout(700)  # plotly's automargin may lay a figure out a second time
+
+
+def open_sidebar(page):
+    page.get_by_test_id("stExpandSidebarButton").tap()
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("link").first.wait_for(state="visible")
+    return sidebar
+
+
+def sidebar_is_open(page) -> bool:
+    box = page.get_by_test_id("stSidebar").bounding_box()
+    return box is not None and box["x"] + box["width"] > 10
+
+
+def close_sidebar(page):
+    if sidebar_is_open(page):
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").tap()
+        page.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right"
+                               " <= 10")
+
+
+def open_on_phone(page, url, path="", lang="en"):
+    """The app's page `path` ("" = the Playground) in `lang`, reached through the sidebar's navigation."""
+    page.goto(url + ("/?lang=zh" if lang == "zh" else "/"), wait_until="domcontentloaded")
+    settle(page)
+    if path:
+        open_sidebar(page).locator(f"a[data-testid='stPageLink-NavLink'][href^='{path}']").tap()
+        settle(page)
+        close_sidebar(page)
+    if path not in NO_CHART:
+        page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(gd => gd._fullLayout)",
+                               timeout=TIMEOUT)
+        settle(page)
+
+
+def assert_clean(page):
+    assert not [e for e in page.errors if e not in KNOWN_PLOTLY_ERRORS], page.errors
+    assert not page.outside, page.outside
+    assert page.get_by_test_id("stException").count() == 0
+
+
+OVERFLOW_JS = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  return {page: document.documentElement.scrollWidth, main: main.scrollWidth, mainClient: main.clientWidth,
+          width: window.innerWidth};
+}"""
+
+
+def assert_no_sideways_scrolling(page):
+    o = page.evaluate(OVERFLOW_JS)
+    assert o["page"] <= o["width"], o          # the document does not scroll sideways …
+    assert o["main"] <= o["mainClient"], o     # … nor does Streamlit's scrolling main column
+
+
+# Every chart: its box within the screen; legend and animation controls within the chart; the controls
+# (▶/❚❚, speed, slider) apart; no axis title over a subplot's plot area; no text below 11 px.
+LAYOUT_JS = """() => {
+  const W = window.innerWidth, box = e => e.getBoundingClientRect();
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1;
+  const name = e => e.getAttribute('class') + ' ' + (e.textContent || '').slice(0, 30);
+  return [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+    const r = box(gd), problems = [];
+    if (r.left < -1 || r.right > W + 1) problems.push(`chart ${r.left}..${r.right} outside 0..${W}`);
+    const parts = [...gd.querySelectorAll('.legend, .updatemenu-header-group, .slider-container')];
+    for (const p of parts) if (!inside(box(p), r)) problems.push(`${name(p)} sticks out of the chart`);
+    const controls = [...gd.querySelectorAll('.updatemenu-header-group, .slider-rail-rect')];
+    controls.forEach((a, i) => controls.slice(i + 1).forEach(b => {
+      if (meet(box(a), box(b))) problems.push(`${name(a)} overlaps ${name(b)}`);
+    }));
+    const areas = [...gd.querySelectorAll('.draglayer .nsewdrag')].map(box);
+    for (const t of gd.querySelectorAll('.infolayer g')) {
+      if (!/^g-[xy]\\d*title$/.test(t.getAttribute('class') || '') || !t.textContent) continue;
+      if (areas.some(a => meet(box(t), a))) problems.push(`axis title "${t.textContent}" over a plot area`);
+    }
+    for (const t of gd.querySelectorAll('svg text')) {
+      const size = parseFloat(getComputedStyle(t).fontSize);
+      if (t.textContent && size < 11) problems.push(`"${t.textContent.slice(0, 20)}" at ${size} px`);
+    }
+    return {controls: gd.querySelectorAll('.updatemenu-header-group').length, problems};
+  });
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_fits_a_phone(phone, app_url, path, lang):
+    open_on_phone(phone, app_url, path, lang)
+    assert_no_sideways_scrolling(phone)
+    charts = phone.evaluate(LAYOUT_JS)
+    assert all(not c["problems"] for c in charts), charts
+    if path in ("", "regression", "schedules"):
+        assert any(c["controls"] == 2 for c in charts)  # an animated chart: ▶/❚❚ and the speed menu
+    if path == "about":
+        assert phone.locator(".katex").count() >= 10
+    assert_clean(phone)
+
+
+MARKERS_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const frames = gd._transitionData._frames;
+  return {x: Array.from(gd.data[frames[0].traces[0]].x), last: frames[frames.length - 1].name};
+}"""
+
+
+def test_play_on_a_phone(phone, app_url):
+    open_on_phone(phone, app_url)
+    chart = phone.locator(".js-plotly-plot").first
+    play = chart.locator(".updatemenu-button").first
+    play.scroll_into_view_if_needed()
+    assert play.is_visible()
+    box, screen = play.bounding_box(), phone.viewport_size
+    assert box["x"] >= 0 and box["x"] + box["width"] <= screen["width"]
+    before = phone.evaluate(MARKERS_JS)
+    play.tap()
+    phone.wait_for_timeout(1500)
+    assert phone.evaluate(MARKERS_JS)["x"] != before["x"]  # the markers moved
+    assert_no_sideways_scrolling(phone)
+    assert_clean(phone)
+
+
+def test_sidebar_opens_and_its_controls_rerun_the_page(phone, app_url):
+    open_on_phone(phone, app_url)
+    assert phone.evaluate(MARKERS_JS)["last"] == "500"
+    sidebar = open_sidebar(phone)
+    steps = sidebar.locator("input[aria-label='Steps']")
+    steps.scroll_into_view_if_needed()
+    assert steps.is_visible()
+    box = sidebar.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= phone.viewport_size["width"]
+    steps.tap()
+    steps.fill("300")
+    steps.press("Enter")
+    settle(phone)
+    phone.wait_for_function("() => { const f = document.querySelector('.js-plotly-plot')._transitionData._frames;"
+                            " return f[f.length - 1].name === '300'; }", timeout=TIMEOUT)  # the page ran again
+    close_sidebar(phone)
+    assert_no_sideways_scrolling(phone)
+    assert_clean(phone)
+
+
+def swipe_up(page, x, y, distance):
+    """A finger drawn `distance` px upwards from (x, y), as touch events."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for i in range(1, 11):
+        point = {"x": x, "y": y - distance * i / 10}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        page.wait_for_timeout(20)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(800)
+    cdp.detach()
+
+
+SCROLL_TOP = "() => document.querySelector('[data-testid=stMain]').scrollTop"
+
+
+def test_a_finger_on_a_chart_scrolls_the_page(phone, app_url):
+    """plotly's drag layer took every touch for zooming: on a chart that fills the screen the page was stuck."""
+    open_on_phone(phone, app_url)
+    area = phone.locator(".js-plotly-plot .draglayer .nsewdrag").first
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    x, y = box["x"] + box["width"] / 2, min(box["y"] + box["height"] / 2, 700)
+    assert phone.evaluate(f"() => document.elementFromPoint({x}, {y}).closest('.js-plotly-plot') !== null")
+    before = phone.evaluate(SCROLL_TOP)
+    swipe_up(phone, x, y, 250)
+    assert phone.evaluate(SCROLL_TOP) > before
+    assert_clean(phone)
