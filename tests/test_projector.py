@@ -119,15 +119,19 @@ def test_frames_that_carry_styling_are_scaled_too():
     assert fig == before
 
 
-def test_controls_cannot_overlap_and_the_plot_keeps_its_height(race):
+def test_controls_keep_their_rows_and_the_plot_keeps_its_height(race):
     out = projector(race, K)["layout"]
     old = race["layout"]
     play, speed = out["updatemenus"]
-    assert play["x"] == 0 and (speed["x"], speed["xanchor"]) == (1, "right")  # the menus' row: left and right ends
+    for new_menu, old_menu in zip(out["updatemenus"], old["updatemenus"], strict=True):
+        assert (new_menu["x"], new_menu["xanchor"]) == (old_menu["x"], old_menu["xanchor"])  # viz's arrangement
+        assert new_menu["pad"]["t"] == pytest.approx(K * old_menu["pad"]["t"])
     (slider,) = out["sliders"]
-    assert slider["x"] == 0 and slider["len"] == 1
-    assert slider["pad"]["t"] > play["pad"]["t"] + 1.3 * play["font"]["size"]  # its own row below the buttons
-    assert out["margin"]["b"] > slider["pad"]["t"] + 1.3 * slider["currentvalue"]["font"]["size"] + 25
+    value = slider["currentvalue"]
+    rail = slider["pad"]["t"] + 1.3 * value["font"]["size"] + value["offset"]
+    assert rail > play["pad"]["t"] + max(1.3 * play["font"]["size"], 30)  # the rail runs under the ▶ buttons
+    assert speed["pad"]["t"] > rail  # and the speed menu under the rail
+    assert out["margin"]["b"] > speed["pad"]["t"] + 1.3 * speed["font"]["size"]
     plot = old["height"] - old["margin"]["t"] - old["margin"]["b"]
     assert out["height"] - out["margin"]["t"] - out["margin"]["b"] == pytest.approx(plot, abs=1)
 

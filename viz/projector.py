@@ -15,7 +15,7 @@ MARGIN = {"l": 80, "r": 80, "t": 100, "b": 80}
 LINE = 1.3  # a line of text is ~1.3 × its font size high
 BUTTON_MIN, BUTTON_PAD = 30, 3  # an updatemenu button: a line of text or this at least, and this (plotly.js)
 TICK_OFFSET, VALUE_OFFSET = 25, 10  # slider: rail to ticks (plotly.js constant), current value's default offset
-ROW_GAP = 6  # px between the menus' row and a slider's row, at scale 1
+ROW_GAP = 6  # px left free under the lowest control, at scale 1
 AXIS = re.compile(r"^[xyz]axis\d*$")
 STYLED = ("marker", "line", "textfont")  # keys of a frame's trace that `projector` would restyle
 
@@ -104,24 +104,19 @@ def _pad(item: dict, k: float) -> dict:
 def _controls(layout: dict, base: float, k: float) -> tuple[dict, float]:
     """Scaled updatemenus and sliders, and how far (px) below the plot they reach (0: none there).
 
-    viz's controls share one row below the plot (menus at x = 0 and 0.17, the slider from 0.32);
-    k× as wide they would overlap on a narrow screen. So the menus keep the row, the first at the
-    left and the last at the right end, and a slider below the plot gets a full-width row under them.
+    viz lays its controls out to fit any width (viz.controls: ▶/❚❚ and the step value on one row, the
+    slider's rail across the whole width under them, the speed menu under its right end); fonts and pads
+    grow by the same factor, so the rows keep their order and do not overlap.
     """
     menus = [{**_font(m, "font", base, k), "pad": _pad(m, k)} for m in layout.get("updatemenus", [])]
-    row = [i for i, m in enumerate(menus) if _below(m)]
-    if len(row) > 1:
-        menus[row[-1]] = {**menus[row[-1]], "x": 1, "xanchor": "right"}
-    bottom = max((menus[i]["pad"].get("t", 0) + max(LINE * menus[i]["font"]["size"], BUTTON_MIN) + BUTTON_PAD
-                  for i in row), default=0)
+    bottom = max((m["pad"].get("t", 0) + max(LINE * m["font"]["size"], BUTTON_MIN) + BUTTON_PAD
+                  for m in menus if _below(m)), default=0)
     sliders = []
     for s in layout.get("sliders", []):
         s = {**_font(s, "font", base, k), "pad": _pad(s, k)}
         s["currentvalue"] = _grow(_font(s.get("currentvalue") or {}, "font", base, k), "offset", VALUE_OFFSET, k)
         if _below(s):
-            if row:
-                s.update(x=0, len=1, pad={**s["pad"], "t": round(bottom + ROW_GAP * k, 1)})
-            bottom = max(bottom, s["pad"]["t"] + _slider_height(s))
+            bottom = max(bottom, s["pad"].get("t", 0) + _slider_height(s))
         sliders.append(s)
     return {**({"updatemenus": menus} if menus else {}), **({"sliders": sliders} if sliders else {})}, bottom
 
