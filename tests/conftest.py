@@ -57,10 +57,10 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
-    """A fresh page that refuses every request not to this machine, collecting console errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def offline_page(browser, **context_options):
+    """A page in a fresh context that refuses every request not to this machine (kept in `page.outside`) and
+    collects console errors (`page.errors`); close it with `page.context.close()`."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **context_options})
     outside = []
 
     def only_local(route):
@@ -76,5 +76,12 @@ def page(browser, app_url):
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.outside = outside
+    return page
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh offline page (see `offline_page`) for a test against the app."""
+    page = offline_page(browser)
     yield page
-    context.close()
+    page.context.close()

@@ -4,19 +4,13 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import offline_page
 from test_browser import KNOWN_PLOTLY_ERRORS, assert_clean, open_app, play, wait_idle
 from test_export_html import assert_plays_offline
 
 from share import decode
 
 pytestmark = pytest.mark.browser
-
-
-def new_page(browser, **options):
-    """A second student: a fresh browser context (no session, no cookies)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
-    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-    return context.new_page()
 
 
 def set_steps(page, label: str, value: int) -> None:
@@ -37,7 +31,7 @@ def test_a_share_link_opens_the_same_view_for_another_student(page, browser, app
     url = page.url
     assert "c=" in url and "lang=zh" in url
     assert decode("playground", parse_qs(urlsplit(url).query)["c"][0])[0]["steps"] == 345
-    student = new_page(browser)
+    student = offline_page(browser)
     try:
         open_app(student, url)
         assert student.locator("input[aria-label='步数']").input_value() == "345"
@@ -58,7 +52,7 @@ def test_save_and_load_a_configuration_file(page, browser, app_url, tmp_path):
     download.value.save_as(saved)
     assert json.loads(saved.read_text())["state"]["steps"] == 275
 
-    student = new_page(browser)
+    student = offline_page(browser)
     try:
         open_app(student, app_url)
         open_share_panel(student)

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import offline_page
 
 ROOT = Path(__file__).parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -396,17 +397,7 @@ def test_every_page_runs_from_the_image(image, server, browser):
     """Each page, rendered by Chromium from the server in the image's venv, with no exception and no request
     leaving this machine (the image must work offline)."""
     pages = ["", *sorted(p.stem for p in (image["app"] / "pages").glob("*.py"))]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    outside = []
-
-    def only_local(route):
-        if route.request.url.split("/")[2].split(":")[0] in ("127.0.0.1", "localhost"):
-            return route.continue_()
-        outside.append(route.request.url)
-        return route.abort()
-
-    context.route("**/*", only_local)
-    page = context.new_page()
+    page = offline_page(browser)
     problems = {}
     try:
         for path in pages:
@@ -421,6 +412,6 @@ def test_every_page_runs_from_the_image(image, server, browser):
             elif not page.locator("[data-testid='stMain'] h1").count():
                 problems[f"/{path}"] = "no title: the page did not render"
     finally:
-        context.close()
+        page.context.close()
     assert not problems, "\n\n".join(f"{path}: {text}" for path, text in problems.items())
-    assert not outside, outside
+    assert not page.outside, page.outside

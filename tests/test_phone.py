@@ -6,6 +6,7 @@ page's own URL makes Streamlit probe `/<page>/_stcore/...` first, which the cons
 """
 
 import pytest
+from conftest import offline_page
 from test_browser import KNOWN_PLOTLY_ERRORS, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -19,25 +20,10 @@ TIMEOUT = 90_000  # other tests may share the machine's two cores
 @pytest.fixture
 def phone(browser, app_url):
     """A fresh phone-sized touch page that refuses every request not to this machine, collecting console errors."""
-    context = browser.new_context(**PHONE)
-    outside = []
-
-    def only_local(route):
-        host = route.request.url.split("/")[2].split(":")[0]
-        if host in ("127.0.0.1", "localhost"):
-            return route.continue_()
-        outside.append(route.request.url)
-        return route.abort()
-
-    context.route("**/*", only_local)
-    page = context.new_page()
+    page = offline_page(browser, **PHONE)
     page.set_default_timeout(TIMEOUT)
-    page.errors = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.outside = outside
     yield page
-    context.close()
+    page.context.close()
 
 
 def settle(page):

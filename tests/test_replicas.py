@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, _free_port
+from conftest import ROOT, _free_port, offline_page
 from test_browser import wait_idle
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # /usr/sbin may not be on a non-root PATH
@@ -211,25 +211,11 @@ def test_a_long_share_link_gets_through(cluster):
 @pytest.fixture
 def lb_page(browser):
     """A Chromium page that refuses every request not to this machine, collecting console errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    outside = []
-
-    def only_local(route):
-        if route.request.url.split("/")[2].split(":")[0] in ("127.0.0.1", "localhost"):
-            return route.continue_()
-        outside.append(route.request.url)
-        return route.abort()
-
-    context.route("**/*", only_local)
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.outside = outside
+    page = offline_page(browser)
     try:
         yield page
     finally:
-        context.close()
+        page.context.close()
 
 
 def assert_page_works(page) -> None:
