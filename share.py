@@ -265,6 +265,11 @@ def _multipliers(v):
     return None if None in pair else pair
 
 
+def default_table(steps: int) -> list[int]:
+    """The steps the schedules page's table shows at first."""
+    return sorted({0, steps // 4, steps // 2, steps - 1})
+
+
 def schedules(raw: dict, problems: Problems) -> dict:
     lr = _field(raw, "lr", 0.1, problems, "",
                 lambda v: float(v) if not isinstance(v, bool) and v in SCHEDULE_LRS else None)
@@ -281,7 +286,7 @@ def schedules(raw: dict, problems: Problems) -> dict:
     return {"lr": lr, "steps": steps, "schedulers": chosen, **surface_state(raw, "bowl", problems),
             **{k: run[k] for k in ("optimizer", "hparams", "clip_grad_norm", "clip_grad_value")},
             "log": _field(raw, "log", False, problems, "", _bool),
-            "table": _field(raw, "table", sorted({0, steps // 4, steps // 2, steps - 1}), problems, "",
+            "table": _field(raw, "table", default_table(steps), problems, "",
                             lambda v: v if isinstance(v, list) and len(v) <= 50 and all(
                                 _number(s, 0, steps - 1, int) is not None for s in v) else None),
             **_chart(raw, steps, problems)}

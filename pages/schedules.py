@@ -7,7 +7,7 @@ from optimizers import SCHEDULERS, lr_curve
 from optimizers.codegen import torch_code
 from optimizers.schedule_formulas import formula_latex, markers
 from schema import ConfigError
-from share import MAX_SCHEDULES, SCHEDULE_LRS
+from share import MAX_SCHEDULES, SCHEDULE_LRS, default_table
 from ui.cache import cached_run
 from ui.charts import chart_state, plotly_chart, race_chart
 from ui.exports import export_row
@@ -21,23 +21,22 @@ from viz import PALETTE
 from viz.schedules import lr_curves_figure
 
 
-def default_table(steps: int) -> list[int]:
-    return sorted({0, steps // 4, steps // 2, steps - 1})
-
-
-def table_steps(steps: int) -> list[int]:
-    """The steps the table shows (the box's whole numbers within the run); a ConfigError if it does not parse."""
+def table_steps(steps: int) -> tuple[list[int], ConfigError | None]:
+    """The steps the table shows (the box's whole numbers within the run), or the defaults and why the box's
+    text does not parse."""
     text = st.session_state.get("sch.at")
     if text is None:
-        return default_table(steps)
-    return [s for s in parse_int_list(text, t("sch.table.steps")) if 0 <= s < steps][:50]
-
-
-def shared_table(steps: int) -> list[int]:
+        return default_table(steps), None
     try:
-        return table_steps(steps)
-    except ConfigError:
-        return default_table(steps)
+        return [s for s in parse_int_list(text, t("sch.table.steps")) if 0 <= s < steps][:50], None
+    except ConfigError as err:
+        return default_table(steps), err
+
+
+def lr_csv(curves: list, steps: int) -> str:
+    """Every step's learning rate of every curve (made when the download button is pressed)."""
+    return "step," + ",".join(n for n, _, _, _ in curves) + "\n" + "\n".join(
+        f"{s}," + ",".join(repr(float(lr[s])) for _, _, lr, _ in curves) for s in range(steps))
 
 
 lang = setup("schedules")
@@ -69,10 +68,11 @@ with st.sidebar.expander(t("sch.optimizer"), expanded=False):
                            schedule=False)
 for key in ("color", "scheduler", "scheduler_params"):
     optimizer.pop(key)
+table_at, table_error = table_steps(steps)
 if where:
     share_panel("schedules", {"lr": base_lr, "steps": steps, "schedulers": chosen, **surface_choice, **where,
                               **optimizer, "hparams": {k: v for k, v in optimizer["hparams"].items() if k != "lr"},
-                              "log": st.session_state.get("sch.log", False), "table": shared_table(steps),
+                              "log": st.session_state.get("sch.log", False), "table": table_at,
                               **chart_state("sch.chart")})
 
 runs, curves = [], []
@@ -110,18 +110,16 @@ if curves:
         column.latex(formula_latex(name, chosen[name]))
 
     st.subheader(t("sch.table"))
-    text = st.text_input(t("sch.table.steps"), **seed("sch.at", value=", ".join(map(str, default_table(steps)))),
-                         key="sch.at", help=t("sch.table.help"))
-    try:
-        at = table_steps(steps)
-        table = {t("viz.step"): at, **{name: np.asarray(lr)[at] for name, _, lr, _ in curves}}
+    st.text_input(t("sch.table.steps"), **seed("sch.at", value=", ".join(map(str, default_table(steps)))),
+                  key="sch.at", help=t("sch.table.help"))
+    if table_error:
+        st.error(table_error.message(lang))
+    else:
+        table = {t("viz.step"): table_at, **{name: np.asarray(lr)[table_at] for name, _, lr, _ in curves}}
         st.dataframe(table, hide_index=True, column_config={n: st.column_config.NumberColumn(format="%.6g")
                                                             for n, _, _, _ in curves})
-        csv = "step," + ",".join(n for n, _, _, _ in curves) + "\n" + "\n".join(
-            f"{s}," + ",".join(repr(float(lr[s])) for _, _, lr, _ in curves) for s in range(steps))
-        st.download_button(t("sch.download"), csv, "learning_rates.csv", "text/csv", icon=":material/download:")
-    except ConfigError as err:
-        st.error(err.message(lang))
+        st.download_button(t("sch.download"), lambda: lr_csv(curves, steps), "learning_rates.csv", "text/csv",
+                           icon=":material/download:", on_click="ignore")
 
 st.subheader(t("sch.effect"))
 st.caption(t("sch.effect.caption"))

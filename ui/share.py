@@ -99,11 +99,11 @@ def restore(page: str) -> None:
     if page not in WIDGETS:
         return
     source = _source(page, query_flags(st.query_params))
-    if SENTINEL[page] in st.session_state and source == st.session_state.get(f"share.{page}.applied"):
+    if SENTINEL[page] in st.session_state and source == st.session_state.get(f"share.{page}"):
         return
     state, problems = decode(page, source)
     apply_state(page, state)
-    st.session_state[f"share.{page}.applied"] = source
+    st.session_state[f"share.{page}"] = source
     st.session_state["share.problems"] = problems
 
 
@@ -148,7 +148,7 @@ def publish(page: str, state: dict) -> str:
             st.query_params["c"] = c
         else:
             st.query_params.pop("c", None)
-    st.session_state[f"share.{page}"] = st.session_state[f"share.{page}.applied"] = c
+    st.session_state[f"share.{page}"] = c
     return c
 
 
