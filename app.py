@@ -7,7 +7,7 @@ import streamlit as st
 
 from optimizers.codegen import torch_code
 from schema import ConfigError
-from ui.cache import cached_run
+from ui.cache import cached_run, prefetch
 from ui.charts import chart_state, race_chart, summary_table, swarm_section
 from ui.exports import export_row
 from ui.forms import seed
@@ -39,9 +39,10 @@ share_panel("playground", {"mode": mode, **surface_choice, **where,
 st.title(t("pg.title"))
 st.caption(t("pg.caption"))
 
+configs = [{**surface_choice, **where, **run["config"]} for run in runs]
+prefetch(configs)  # the missing runs go to the engine together
 done = []  # (run, config, trajectory) of every run that could run
-for run in runs:
-    config = {**surface_choice, **where, **run["config"]}
+for run, config in zip(runs, configs, strict=True):
     try:
         done.append((run, config, cached_run(config)))
     except ConfigError as err:

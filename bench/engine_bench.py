@@ -11,7 +11,9 @@ Torch keeps its default thread count (as the app runs); it is printed.
 
 from __future__ import annotations
 
+import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 
 from optimizers import run, run_many
+from share import PLAYGROUND_RUNS
 from surfaces import get_surface
+from ui.engine_pool import MAX_BATCH, EnginePool, default_workers
 
 REPEATS = 7
 STEPS = 500
@@ -125,6 +129,43 @@ def figure_minibatch() -> None:
     print(f"minibatch_sgd_1000_steps_s: {t:.3f} s")
 
 
+def classroom_burst(students: int = 40) -> list[str]:
+    """The Playground's four default runs for each student, each with its own steps (250–749) and learning rates:
+    what a class typing new values at once asks the server for (every run a cache miss)."""
+    return [json.dumps(config(r["optimizer"], {"lr": r["hparams"]["lr"] * (1 + k / 100)},
+                              steps=250 + (k * 37) % 500), sort_keys=True)
+            for k in range(students) for r in PLAYGROUND_RUNS]
+
+
+def figure_classroom_burst() -> None:
+    """The server's engine pool (worker processes, runs batched across sessions) against one run at a time in the
+    server's own process, for the same burst of runs, each asked for from its own session thread."""
+    keys = classroom_burst()
+    pool = EnginePool(default_workers())
+    pool.warm_up()
+    pool.submit(keys[:2])[0].result()  # the workers have imported torch
+
+    def through_pool():  # the pool keeps no results: each round computes every run again
+        futures = []
+        threads = [threading.Thread(target=lambda k=k: futures.append(pool.submit([k])[0])) for k in keys]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for future in futures:
+            future.result()
+
+    def one_at_a_time():
+        for key in keys:
+            run(json.loads(key))
+
+    pooled, alone = best_times(through_pool, one_at_a_time, repeats=2)
+    print(f"classroom_burst_{len(keys)}_runs_pool_s: {pooled:.2f} s ({pool.workers} worker processes, "
+          f"batches of up to {MAX_BATCH})")
+    print(f"classroom_burst_{len(keys)}_runs_one_at_a_time_s: {alone:.2f} s")
+    print(f"classroom_burst_pool_vs_one_at_a_time: {pooled / alone:.2f} x (target <= 0.4)")
+
+
 def main() -> None:
     t0 = time.perf_counter()
     print(f"torch_threads: {torch.get_num_threads()} threads")
@@ -133,6 +174,7 @@ def main() -> None:
     figure_overhead()
     figure_lbfgs()
     figure_minibatch()
+    figure_classroom_burst()
     print(f"bench_total_s: {time.perf_counter() - t0:.1f} s")
 
 

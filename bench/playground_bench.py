@@ -12,7 +12,8 @@ overhead (the script runs in a thread, the main thread polls for its end every 1
 parses the forward messages into an element tree) but not the websocket or the browser.
 AppTest's share is printed: each rerun line gives the time of the page's script thread too.
 To check that each rerun recomputes what it should, the bench wraps (in this process only,
-the files are untouched) the engine call behind `ui.cache._run`, the `race_figure` call
+the files are untouched) the engine's batches (`ui.engine_pool.run_batch`, run in this process:
+PLAYGROUND_ENGINE_WORKERS=0), the `race_figure` call
 behind `ui.charts._figure` and AppTest's script thread: it counts and times them.
 
 `--profile` also prints a cProfile of the page's script thread for one rerun of each kind.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import cProfile
 import json
 import logging
+import os
 import pstats
 import re
 import statistics
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["PLAYGROUND_ENGINE_WORKERS"] = "0"  # the engine in this process, where the bench can count its runs
 
 import plotly.graph_objects as go
 import plotly.io
@@ -39,8 +42,8 @@ import torch
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 from streamlit.testing.v1 import AppTest
 
-import ui.cache
 import ui.charts
+import ui.engine_pool
 import ui.i18n
 from optimizers import run
 from share import PLAYGROUND_RUNS as DEFAULT_RUNS
@@ -84,7 +87,7 @@ class Spy:
         setattr(owner, name, wrapper)
 
 
-ENGINE = Spy(ui.cache, "run")  # the one engine call of a cache miss in ui.cache._run
+ENGINE = Spy(ui.engine_pool, "run_batch")  # the engine's batches of cache misses
 BUILD = Spy(ui.charts, "race_figure")  # the figure build of a cache miss in ui.charts._figure
 SCRIPT = Spy(ScriptRunner, "_run_script_thread")  # the page's run in AppTest's script thread (the rest is AppTest's)
 
@@ -112,14 +115,14 @@ def rerun(at: AppTest, engine_calls: int, builds: int | None) -> tuple[float, fl
     dt = timed(at.run)
     if at.exception:
         raise RuntimeError(at.exception[0].value)
-    got = (len(ENGINE.calls) - e0, len(BUILD.calls) - b0)
+    got = (sum(len(batch) for _, (batch,), _ in ENGINE.calls[e0:]), len(BUILD.calls) - b0)
     if got[0] != engine_calls or builds not in (None, got[1]):
         raise RuntimeError(f"expected {engine_calls} engine call(s) and {builds} figure build(s), got {got}")
     return dt, SCRIPT.calls[-1][0]
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "playground.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params["lang"] = "en"
     at.run()
     if at.exception:
@@ -154,7 +157,8 @@ def figure_rerun_one_run_changed() -> None:
     for k, (key, lr) in enumerate(changes[:WARMUP + RERUNS]):
         at.select_slider(key=key).set_value(lr)
         dt, dt_script = rerun(at, 1, 1)  # exactly one run recomputed; the figure rebuilt (its key holds every config)
-        seconds, (config,), traj = ENGINE.calls[-1]
+        seconds, (batch,), (traj,) = ENGINE.calls[-1]
+        config = json.loads(batch[0])
         if traj.diverged_at is not None:
             raise RuntimeError(f"{key}={lr} diverged: lower MAX_STABLE_LR")
         if k >= WARMUP:
@@ -193,10 +197,8 @@ class ShownLanguage:
 
 
 def figure_rerun_nothing_changed() -> None:
-    # The page file, not app.py: AppTest resets `PagesManager.uses_pages_directory` before every run, and with a
-    # pages/ folder next to app.py it then runs the last page's file directly, so from the second run on app.py (and
-    # its language picker) no longer runs.  The picker only stores the language under its key: the bench sets that
-    # key, leaving out the picker widget itself and app.py's few other calls.
+    # The language picker only stores the language under its key (CHOSEN); the bench sets that key: AppTest formats
+    # widget values again in its main thread between runs (see ShownLanguage).
     at = open_page()
     shown = ShownLanguage()
 

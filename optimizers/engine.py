@@ -5,7 +5,7 @@ One step is exactly the loop PyTorch documents::
     optimizer.zero_grad(); loss.backward(); [clip]; optimizer.step(); scheduler.step()
 
 `run_many` steps every run that shares a surface (and mini-batch schedule) in
-lock-step: one forward/backward through the stacked positions gives each run
+lock-step, each for its own number of steps: one forward/backward through the stacked positions gives each run
 its own gradient, because the gradient of a sum of independent losses is each
 loss's own gradient.  Starts of one run share one ``(n, 2)`` parameter when the
 optimizer is element-wise (rows then evolve independently); otherwise each start
@@ -92,12 +92,15 @@ CHECK_EVERY = 16  # steps between checks for runs whose every start diverged (th
 def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
     """Step element-wise members together: one forward/backward for all of them.
 
-    Members whose every start has diverged stop at the next check (every CHECK_EVERY steps).
+    A member stops after its own number of steps (at most `steps`); members whose every start
+    has diverged stop at the next check (every CHECK_EVERY steps).
     """
     t0 = time.perf_counter()
     active = list(members)
     needs_loss = any(m.needs_loss for m in active)
     for t in range(steps if active else 0):
+        if any(m.steps == t for m in active):
+            active = [m for m in active if m.steps > t]
         batch = None if batches is None else batches[t]
         for m in active:
             m.optimizer.zero_grad()
@@ -126,7 +129,7 @@ def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
 def _closure_runs(members: list[Member], fn, batches, steps: int) -> None:
     for m in members:
         t0 = time.perf_counter()
-        for t in range(steps):
+        for t in range(min(steps, m.steps)):
             m.step_closure(fn, None if batches is None else batches[t], t, t0)
             if not m.alive:
                 break
@@ -194,6 +197,8 @@ def _blank_after_divergence(arrays: dict[str, np.ndarray]) -> list[int | None]:
 
 def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> Trajectory:
     steps, several = config["steps"], _several(config)
+    if batches is not None:  # the group's schedule, as long as its longest run
+        batches, epochs = batches[:steps], epochs[:steps]
     parts = [_member_arrays(m, steps) for m in members]
     keys = [k for k in parts[0] if k != "wall_time" and all(k in p for p in parts)]
     arrays = {k: np.concatenate([p[k] for p in parts], axis=1) for k in keys}  # join the starts axis
@@ -229,9 +234,10 @@ def _padded(batches: list[torch.Tensor]) -> np.ndarray:
 
 
 def _group_key(c: dict) -> str:
-    """Runs with equal keys see the same surface and the same batches: they can share a forward pass."""
-    return json.dumps([c["surface"], c["surface_params"], c["dtype"], c["batch_size"], c["seed"], c["steps"]],
-                      sort_keys=True)
+    """Runs with equal keys see the same surface and the same batches: they can share a forward pass.
+
+    Steps may differ: a seeded schedule of batches is the same for its first t steps whatever its length."""
+    return json.dumps([c["surface"], c["surface_params"], c["dtype"], c["batch_size"], c["seed"]], sort_keys=True)
 
 
 def run_many(configs: list[dict]) -> list[Trajectory]:
@@ -243,13 +249,13 @@ def run_many(configs: list[dict]) -> list[Trajectory]:
         groups.setdefault(_group_key(c), []).extend(ms)
     schedules = {}
     for key, group in groups.items():
-        c = group[0].config
+        c, steps = group[0].config, max(m.steps for m in group)
         surface = get_surface(c["surface"], c["surface_params"])
         fn = surface.batch_fn or (lambda p, idx, f=surface.fn: f(p))
-        batches, epochs = _batch_schedule(surface.n_samples, c["batch_size"], c["seed"], c["steps"])
+        batches, epochs = _batch_schedule(surface.n_samples, c["batch_size"], c["seed"], steps)
         schedules[key] = (surface, batches, epochs)
-        _lockstep([m for m in group if not m.spec.closure], fn, batches, c["steps"])
-        _closure_runs([m for m in group if m.spec.closure], fn, batches, c["steps"])
+        _lockstep([m for m in group if not m.spec.closure], fn, batches, steps)
+        _closure_runs([m for m in group if m.spec.closure], fn, batches, steps)
     out = []
     for c, ms in zip(configs, members, strict=True):
         out.append(_assemble(c, ms, *schedules[_group_key(c)]))

@@ -28,7 +28,7 @@ class Member:
     """
 
     def __init__(self, config: dict, starts: list):
-        self.config, self.rows = config, len(starts)
+        self.config, self.rows, self.steps = config, len(starts), config["steps"]
         self.spec = OPTIMIZERS[config["optimizer"]]
         self.dtype = DTYPES[config["dtype"]]
         self.start = torch.tensor(starts, dtype=self.dtype)

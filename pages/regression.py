@@ -7,7 +7,7 @@ from optimizers.course import course_runs, printout
 from schema import ConfigError
 from surfaces import get_surface
 from surfaces.regression import conditioning
-from ui.cache import cached_run
+from ui.cache import cached_run, prefetch
 from ui.charts import chart_state, regression_chart, summary_table
 from ui.exports import export_row
 from ui.forms import seed
@@ -72,11 +72,13 @@ share_panel("regression", {"data": data, "standardize": standardize, "modes": mo
 st.title(t("lr.title"))
 st.markdown(t("lr.intro", n=n, batch=batch_size, per_epoch=-(-n // batch_size)))
 
+sizes = [batch_size if MODES[mode] == "batch" else MODES[mode] for mode in modes]
+configs = [{"surface": "linear_regression", "surface_params": surface_params, "start": [w_start, b_start],
+            "steps": int(steps), **run, "batch_size": size, "seed": int(data_seed), "lr_multipliers": multipliers}
+           for size in sizes]
+prefetch(configs)
 done = []
-for mode in modes:
-    size = batch_size if MODES[mode] == "batch" else MODES[mode]
-    config = {"surface": "linear_regression", "surface_params": surface_params, "start": [w_start, b_start],
-              "steps": int(steps), **run, "batch_size": size, "seed": int(data_seed), "lr_multipliers": multipliers}
+for mode, size, config in zip(modes, sizes, configs, strict=True):
     label = t(f"lr.mode.{mode}") + (f" (B={size})" if size else "")
     try:
         done.append(({"label": label, "color": COLORS[mode]}, config, cached_run(config)))
@@ -104,6 +106,7 @@ if st.button(t("lr.course.run"), icon=":material/play_arrow:", key="lr.course.bu
     st.session_state["lr.course.shown"] = True
 if st.session_state.get("lr.course.shown"):
     runs = course_runs()
+    prefetch([r.config for r in runs])
     trajectories = [cached_run(r.config) for r in runs]
     shown = [({"label": r.name, "color": c}, r.config, tr) for r, c, tr in zip(runs, PALETTE, trajectories,
                                                                                 strict=False)]

@@ -8,7 +8,7 @@ from optimizers.codegen import torch_code
 from optimizers.schedule_formulas import formula_latex, markers
 from schema import ConfigError
 from share import MAX_SCHEDULES, SCHEDULE_LRS, default_table
-from ui.cache import cached_run
+from ui.cache import cached_run, prefetch
 from ui.charts import chart_state, plotly_chart, race_chart
 from ui.exports import export_row
 from ui.forms import parse_int_list, seed
@@ -78,6 +78,7 @@ if where:
 runs, curves = [], []
 plain = {**surface_choice, "start": where["start"] if where else None, "steps": steps, **optimizer} if where else None
 if plain:
+    prefetch([plain] + [{**plain, "scheduler": name, "scheduler_params": params} for name, params in chosen.items()])
     try:
         runs.append(({"label": t("sch.none"), "color": "#555555"}, plain, cached_run(plain)))
     except ConfigError as err:

@@ -165,6 +165,20 @@ def test_run_many_equals_runs_one_by_one():
         np.testing.assert_array_equal(together.lr, alone.lr)
 
 
+def test_run_many_steps_runs_of_different_lengths_each_to_its_own_end():
+    base = {"surface": "linear_regression", "optimizer": "Adam", "batch_size": 4, "seed": 3,
+            "scheduler": "CosineAnnealingLR"}
+    configs = [{**base, "steps": steps, "hparams": {"lr": lr}} for steps, lr in ((7, 0.1), (40, 0.05), (23, 0.2))]
+    configs.append({**base, "optimizer": "LBFGS", "steps": 5, "hparams": {"lr": 0.5}})
+    for together, config in zip(run_many(configs), configs, strict=True):
+        alone = run(config)
+        assert together.xy.shape == alone.xy.shape == (config["steps"] + 1, 2)
+        np.testing.assert_array_equal(together.xy, alone.xy)
+        np.testing.assert_array_equal(together.lr, alone.lr)
+        np.testing.assert_array_equal(together.batches, alone.batches)
+        np.testing.assert_array_equal(together.epoch, alone.epoch)
+
+
 @pytest.mark.parametrize(("batch_size", "seed", "optimizer"), [(1, 0, "SGD"), (4, 3, "SGD"), (5, 7, "Adam"),
                                                                (15, 1, "SGD")])
 def test_minibatches_equal_a_seeded_dataloader_loop(batch_size, seed, optimizer):

@@ -2,16 +2,13 @@
 
 Bounded for a classroom on one server (see bench/load.py):
 
-- Streamlit keeps each cached Trajectory pickled in the server's memory, 60–80 bytes per recorded point
-  (start × step): 40 kB for one start × 500 steps, 17 MB for the swarm's 24 × 24 starts, 123 MB for 64 × 64.
-  A count of entries cannot bound that alone, so a run goes to one of three caches by its number of points,
-  each with its own count: ≤ 0.2 GB of single runs, ≤ 0.3 GB of swarms up to 600k points, and the last two
-  larger ones (2 × 123 MB for 64 × 64 starts × 500 steps; more only if a page allows more points).  A typical
-  class holds a few tens of MB.
-- One engine run at a time (`_ENGINE`): the engine is many tiny torch calls, each of which lets go of the GIL
-  and takes it back, so several script threads stepping at once mostly pass the GIL to and fro between
-  the cores (≈ 30 % more CPU for 40 runs at once, up to 3 × on an otherwise idle 2-core machine) and all
-  finish late; queued, each finishes as soon as its turn is done.
+- One cache of Trajectories for the whole server, least recently used first out, bounded by its
+  arrays' bytes (CACHE_BYTES): a run records 36–76 bytes per point (start × step; more for optimizers
+  with more state), 38 kB for Adam from one start × 500 steps, 10–17 MB for the swarm's 24 × 24 starts,
+  123 MB for 64 × 64.  A typical class holds a few tens of MB.  Cached arrays are read-only: every
+  session shares them (no copy per rerun, unlike `st.cache_data`).
+- Runs are computed by `ui.engine_pool` in worker processes, batched across sessions; `prefetch`
+  sends a page's missing runs together.
 - `gc.freeze()` once the app's modules are imported: torch, plotly, pandas and Streamlit leave ~380k objects
   that every full garbage collection would walk again (≈ 0.2–0.4 s holding the GIL, which stalls every
   session of the server); frozen, they are skipped.  `runner.postScriptGC = false` in .streamlit/config.toml
@@ -24,43 +21,63 @@ import gc
 import json
 import sys
 import threading
+from collections import OrderedDict
+from dataclasses import fields
 
-import streamlit as st
+import numpy as np
 
-from optimizers import Trajectory, run
+from optimizers import ConfigError, Trajectory, normalize_config
 
-SMALL = 10_001  # points: one start × up to 10,000 steps (≤ 0.8 MB pickled)
-LARGE = 600_000  # points: e.g. the swarm's 24 × 24 starts × up to 1,000 steps (≤ 40 MB pickled)
+from .engine_pool import EnginePool, default_workers
 
-
-_ENGINE = threading.Lock()
-
-
-def _compute(config_json: str) -> Trajectory:
-    with _ENGINE:
-        return run(json.loads(config_json))
+CACHE_BYTES = 300 * 2**20
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _run(config_json: str) -> Trajectory:
-    return _compute(config_json)
+def _arrays(traj: Trajectory):
+    for f in fields(traj):
+        value = getattr(traj, f.name)
+        for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]:
+            if isinstance(item, np.ndarray):
+                yield item
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _run_large(config_json: str) -> Trajectory:
-    return _compute(config_json)
+class TrajectoryCache:
+    """Trajectories by config key, least recently used out first once their arrays pass `max_bytes`."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.bytes = max_bytes, 0
+        self._items: OrderedDict[str, tuple[Trajectory, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Trajectory | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: str, traj: Trajectory) -> None:
+        arrays = list(_arrays(traj))
+        for a in arrays:
+            a.flags.writeable = False
+        size = sum(a.nbytes for a in arrays)
+        with self._lock:
+            if key in self._items or size > self.max_bytes:
+                return
+            self._items[key] = (traj, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def _run_huge(config_json: str) -> Trajectory:
-    return _compute(config_json)
-
-
-def points(config: dict) -> int:
-    """How many points (start × step) a run records: what its cached Trajectory's size grows with."""
-    start, steps = config.get("start"), config.get("steps")
-    starts = len(start) if isinstance(start, list) and start and isinstance(start[0], list | tuple) else 1
-    return starts * ((steps if isinstance(steps, int) and steps > 0 else 1) + 1)
+CACHE = TrajectoryCache(CACHE_BYTES)
+ENGINE = EnginePool(default_workers(), on_result=CACHE.put)
+ENGINE.warm_up()  # the workers start while the first page builds its widgets
 
 
 _frozen_modules = 0
@@ -82,9 +99,31 @@ def freeze_imported() -> None:
             gc.freeze()
 
 
+def _key(config: dict) -> str:
+    return json.dumps(config, sort_keys=True)
+
+
+def prefetch(configs: list[dict]) -> None:
+    """Start computing every run of `configs` not cached yet, together (bad configs are left to `cached_run`)."""
+    missing = []
+    for config in configs:
+        key = _key(config)
+        if CACHE.get(key) is None:
+            try:
+                normalize_config(config)
+            except ConfigError:  # cached_run reports it
+                continue
+            missing.append(key)
+    if missing:
+        ENGINE.submit(missing)
+
+
 def cached_run(config: dict) -> Trajectory:
     """`run(config)`, cached on the config's JSON (raises ConfigError for bad input, uncached)."""
     freeze_imported()
-    size = points(config)
-    cache = _run if size <= SMALL else _run_large if size <= LARGE else _run_huge
-    return cache(json.dumps(config, sort_keys=True))
+    key = _key(config)
+    traj = CACHE.get(key)
+    if traj is None:
+        normalize_config(config)  # bad input raises here, before it reaches a worker
+        traj = ENGINE.submit([key])[0].result()
+    return traj

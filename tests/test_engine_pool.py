@@ -1,0 +1,128 @@
+"""The server's engine pool: worker processes, batches across sessions, the shared cache."""
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from optimizers import ConfigError, run
+from ui.cache import TrajectoryCache
+from ui.engine_pool import EnginePool
+
+
+def key(config: dict) -> str:
+    return json.dumps(config, sort_keys=True)
+
+
+CONFIGS = [
+    {"surface": "rosenbrock", "steps": 120, "optimizer": "Adam", "hparams": {"lr": 0.05}},
+    {"surface": "rosenbrock", "steps": 37, "optimizer": "SGD", "hparams": {"lr": 0.001}},
+    {"surface": "rosenbrock", "steps": 80, "optimizer": "Momentum", "hparams": {"lr": 0.001},
+     "scheduler": "StepLR", "scheduler_params": {"step_size": 10}},
+    {"surface": "linear_regression", "steps": 30, "optimizer": "SGD", "hparams": {"lr": 0.01}, "batch_size": 4},
+    {"surface": "linear_regression", "steps": 60, "optimizer": "Adam", "hparams": {"lr": 0.1}, "batch_size": 4},
+    {"surface": "bowl", "steps": 6, "optimizer": "LBFGS", "hparams": {"lr": 1.0}},
+    {"surface": "himmelblau", "steps": 40, "optimizer": "Adam", "start": [[0.0, 0.0], [1.0, 2.0]]},
+]
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return EnginePool(2)
+
+
+def assert_same(a, b):
+    np.testing.assert_array_equal(a.xy, b.xy)
+    np.testing.assert_array_equal(a.loss, b.loss)
+    np.testing.assert_array_equal(a.lr, b.lr)
+    assert a.diverged_at == b.diverged_at
+
+
+def test_runs_from_many_sessions_at_once_equal_runs_alone(pool):
+    futures = {}
+
+    def session(config):  # each session asks for its own run, as the page scripts do
+        futures[key(config)] = pool.submit([key(config)])[0]
+
+    sessions = [threading.Thread(target=session, args=(c,)) for c in CONFIGS]
+    for s in sessions:
+        s.start()
+    for s in sessions:
+        s.join()
+    for config in CONFIGS:
+        assert_same(futures[key(config)].result(timeout=120), run(config))
+
+
+def test_runs_asked_for_while_the_workers_are_busy_go_together(pool):
+    configs = [{"surface": "rosenbrock", "steps": 400 + i, "optimizer": "Adam", "hparams": {"lr": 0.01 + i / 1000}}
+               for i in range(12)]
+    before = len(pool.batch_sizes)
+    futures = pool.submit([key(c) for c in configs[:2]])  # both workers busy
+    time.sleep(0.05)
+    futures += pool.submit([key(c) for c in configs[2:]])
+    for config, future in zip(configs, futures, strict=True):
+        assert_same(future.result(timeout=120), run(config))
+    sizes = pool.batch_sizes[before:]
+    assert sum(sizes) == len(configs) and max(sizes) > 1, sizes
+
+
+def test_a_key_asked_for_twice_is_run_once(pool):
+    config = {"surface": "bowl", "steps": 300, "optimizer": "RMSprop", "hparams": {"lr": 0.003}}
+    first, second = pool.submit([key(config), key(config)])
+    assert first is second
+    assert_same(first.result(timeout=120), run(config))
+
+
+def test_a_failing_run_fails_alone(pool):
+    good = {"surface": "bowl", "steps": 20, "optimizer": "SGD", "hparams": {"lr": 0.1}}
+    bad = {"surface": "bowl", "steps": 20, "optimizer": "NoSuchOptimizer"}
+    ok, failing = pool.submit([key(good), key(bad)])
+    assert_same(ok.result(timeout=120), run(good))
+    with pytest.raises(ConfigError):
+        failing.result(timeout=120)
+
+
+def test_a_killed_worker_is_replaced_and_the_batch_runs_again():
+    pool = EnginePool(1)
+    pool.warm_up()
+    config = {"surface": "rosenbrock", "steps": 5000, "optimizer": "Adam", "hparams": {"lr": 0.002}}
+    worker = pool._slots[0].process
+    future = pool.submit([key(config)])[0]
+    time.sleep(0.5)
+    worker.kill()
+    assert_same(future.result(timeout=180), run(config))
+    assert pool._slots[0].process.pid != worker.pid
+
+
+def test_a_worker_leaves_when_the_server_closes_its_pipe():
+    pool = EnginePool(1)
+    pool.warm_up()
+    worker = pool._slots[0].process
+    worker.stdin.close()  # what the server's death does
+    assert worker.wait(timeout=60) == 0
+
+
+def test_no_workers_runs_in_a_thread_of_the_server():
+    config = {"surface": "bowl", "steps": 15, "optimizer": "Adagrad", "hparams": {"lr": 0.5}}
+    assert_same(EnginePool(0).submit([key(config)])[0].result(timeout=60), run(config))
+
+
+def test_the_cache_drops_the_least_recently_used_runs_past_its_bytes():
+    trajs = {lr: run({"surface": "bowl", "steps": 100, "optimizer": "Adam", "hparams": {"lr": lr}})
+             for lr in (0.1, 0.2, 0.3)}
+    probe = TrajectoryCache(max_bytes=2**30)
+    probe.put("one", trajs[0.1])
+    one_run = probe.bytes
+    assert one_run >= trajs[0.1].xy.nbytes + trajs[0.1].loss.nbytes
+    cache = TrajectoryCache(max_bytes=int(2.5 * one_run))
+    cache.put("0.1", trajs[0.1])
+    cache.put("0.2", trajs[0.2])
+    assert cache.get("0.1") is trajs[0.1]  # now 0.2 is the least recently used
+    cache.put("0.3", trajs[0.3])
+    assert cache.get("0.2") is None
+    assert cache.get("0.1") is trajs[0.1] and cache.get("0.3") is trajs[0.3]
+    assert cache.bytes == 2 * one_run <= cache.max_bytes
+    with pytest.raises(ValueError):
+        trajs[0.1].xy[0, 0] = 1.0  # shared by every session: read-only
