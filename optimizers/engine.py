@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -68,6 +68,35 @@ class Trajectory:
         return len(self.lr)
 
 
+def first_steps(traj: Trajectory, n: int) -> Trajectory:
+    """The first `n` steps of `traj`, as a run of its config with `steps = n` records them.
+
+    Exact when nothing depends on the number of steps (no scheduler: OneCycleLR and others size
+    themselves by it): step t only sees the steps before it, and a seeded schedule of batches
+    starts the same whatever its length.  Arrays are views of `traj`'s.
+    """
+    if traj.config["scheduler"] is not None:
+        raise ValueError("a run with a scheduler depends on its number of steps")
+    if not 0 < n <= traj.steps:
+        raise ValueError(f"n must be in [1, {traj.steps}], got {n}")
+    several = isinstance(traj.diverged_at, list)
+    cut = lambda a, k=n: None if a is None else a[:k]  # noqa: E731
+    inside = lambda d: d if d is not None and d <= n else None  # noqa: E731
+    closure = {}
+    if traj.closure_step is not None:
+        steps = traj.closure_step if several else [traj.closure_step]
+        kept = [{"closure_step": s[s < n], "closure_xy": xy[s < n], "closure_loss": loss[s < n]} for s, xy, loss in
+                zip(steps, traj.closure_xy if several else [traj.closure_xy],
+                    traj.closure_loss if several else [traj.closure_loss], strict=True)]
+        closure = {k: [part[k] for part in kept] if several else kept[0][k] for k in kept[0]}
+    return replace(traj, config={**traj.config, "steps": n}, xy=traj.xy[:n + 1], loss=traj.loss[:n + 1],
+                   lr=cut(traj.lr), group_lr=cut(traj.group_lr), grad=cut(traj.grad), raw_grad=cut(traj.raw_grad),
+                   state={k: v[:n] for k, v in traj.state.items()}, evals=cut(traj.evals),
+                   wall_time=cut(traj.wall_time), batches=cut(traj.batches), epoch=cut(traj.epoch),
+                   diverged_at=[inside(d) for d in traj.diverged_at] if several else inside(traj.diverged_at),
+                   **closure)
+
+
 def _batch_schedule(n: int, batch_size: int | None, seed: int, steps: int):
     """Index batches of a seeded `DataLoader(shuffle=True, drop_last=False)`, epoch after epoch."""
     if batch_size is None:
@@ -98,8 +127,9 @@ def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
     t0 = time.perf_counter()
     active = list(members)
     needs_loss = any(m.needs_loss for m in active)
+    ends = {m.steps for m in active}
     for t in range(steps if active else 0):
-        if any(m.steps == t for m in active):
+        if t in ends:
             active = [m for m in active if m.steps > t]
         batch = None if batches is None else batches[t]
         for m in active:

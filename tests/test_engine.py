@@ -6,6 +6,7 @@ import torch
 from oracle import minibatch_loop, torch_loop
 
 from optimizers import PRESETS, ConfigError, run, run_many
+from optimizers.engine import first_steps
 from surfaces import get_surface
 from surfaces.regression import COURSE_START, COURSE_X, COURSE_Y
 
@@ -345,3 +346,36 @@ def test_recorded_state_equals_torch_state_at_every_step(name, hparams, groups):
             expected = np.concatenate([np.broadcast_to(np.asarray(v, dtype=float), p.shape)
                                        for v, p in zip(values, params, strict=True)])
             np.testing.assert_allclose(recorded[t], expected, rtol=1e-6, err_msg=f"{key} at step {t}")
+
+
+@pytest.mark.parametrize("config", [
+    {"surface": "rosenbrock", "optimizer": "Adam", "hparams": {"lr": 0.05}},
+    {"surface": "himmelblau", "optimizer": "RMSprop", "start": [[0.0, 0.0], [1.0, 2.0], [-3.0, 1.0]]},
+    {"surface": "linear_regression", "optimizer": "SGD", "hparams": {"lr": 0.01}, "batch_size": 4, "seed": 2,
+     "lr_multipliers": [1.0, 10.0]},
+    {"surface": "bowl", "optimizer": "Momentum", "hparams": {"lr": 0.05}, "clip_grad_norm": 0.5},
+    {"surface": "bowl", "optimizer": "LBFGS", "hparams": {"lr": 1.0}},
+    {"surface": "bowl", "optimizer": "SGD", "hparams": {"lr": 5.0}},  # diverges after a few steps
+], ids=["adam", "starts", "minibatch-groups", "clip", "lbfgs", "diverges"])
+def test_the_first_steps_of_a_longer_run_are_the_shorter_run(config):
+    long = run({**config, "steps": 60})
+    for n in (1, 7, 60):
+        short, cut = run({**config, "steps": n}), first_steps(long, n)
+        assert cut.config == short.config and cut.diverged_at == short.diverged_at
+        for name in ("xy", "loss", "lr", "group_lr", "grad", "raw_grad", "evals", "batches", "epoch", "closure_xy",
+                     "closure_loss", "closure_step"):
+            mine, theirs = getattr(cut, name), getattr(short, name)
+            assert (mine is None) == (theirs is None), name
+            if theirs is not None:
+                np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs), err_msg=name)
+        assert cut.state.keys() == short.state.keys()
+        for key in short.state:
+            np.testing.assert_array_equal(cut.state[key], short.state[key], err_msg=key)
+    if config.get("hparams") == {"lr": 5.0}:  # the case meant to diverge does, within the 60 steps
+        assert long.diverged_at is not None
+
+
+def test_a_run_with_a_scheduler_has_no_first_steps():
+    traj = run({"surface": "bowl", "steps": 20, "scheduler": "OneCycleLR", "scheduler_params": {"max_lr": 0.1}})
+    with pytest.raises(ValueError):
+        first_steps(traj, 10)

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from optimizers import ConfigError, run
+from optimizers import ConfigError, normalize_config, run
 from ui.cache import TrajectoryCache
 from ui.engine_pool import EnginePool
 
@@ -126,3 +126,30 @@ def test_the_cache_drops_the_least_recently_used_runs_past_its_bytes():
     assert cache.bytes == 2 * one_run <= cache.max_bytes
     with pytest.raises(ValueError):
         trajs[0.1].xy[0, 0] = 1.0  # shared by every session: read-only
+
+
+def test_fewer_steps_than_a_cached_run_are_its_first_steps():
+    config = {"surface": "rosenbrock", "optimizer": "Adam", "hparams": {"lr": 0.05}}
+    cache = TrajectoryCache(max_bytes=2**30)
+    cache.put("long", run({**config, "steps": 300}))
+    for steps in (1, 120, 300):
+        found = cache.first_steps_of(normalize_config({**config, "steps": steps}))
+        assert_same(found, run({**config, "steps": steps}))
+    assert cache.first_steps_of(normalize_config({**config, "steps": 301})) is None
+    assert cache.first_steps_of(normalize_config({**config, "hparams": {"lr": 0.04}, "steps": 10})) is None
+    scheduled = {**config, "scheduler": "StepLR", "scheduler_params": {"step_size": 50}}
+    cache.put("scheduled", run({**scheduled, "steps": 300}))
+    assert cache.first_steps_of(normalize_config({**scheduled, "steps": 100})) is None  # its steps shape its LR
+
+
+def test_a_dropped_run_no_longer_gives_first_steps():
+    config = {"surface": "bowl", "optimizer": "SGD", "hparams": {"lr": 0.1}}
+    long = run({**config, "steps": 200})
+    probe = TrajectoryCache(max_bytes=2**30)
+    probe.put("long", long)
+    cache = TrajectoryCache(max_bytes=int(probe.bytes * 1.5))  # room for one such run
+    cache.put("long", long)
+    assert cache.first_steps_of(normalize_config({**config, "steps": 50})) is not None
+    cache.put("other", run({**config, "hparams": {"lr": 0.2}, "steps": 200}))  # pushes the first one out
+    assert cache.get("long") is None
+    assert cache.first_steps_of(normalize_config({**config, "steps": 50})) is None

@@ -27,6 +27,7 @@ from dataclasses import fields
 import numpy as np
 
 from optimizers import ConfigError, Trajectory, normalize_config
+from optimizers.engine import first_steps
 
 from .engine_pool import EnginePool, default_workers
 
@@ -41,12 +42,22 @@ def _arrays(traj: Trajectory):
                 yield item
 
 
+def _without_steps(config: dict) -> str | None:
+    """What runs that differ only in their number of steps share (None: the run depends on its steps)."""
+    if config.get("scheduler") is not None:
+        return None
+    return json.dumps({k: v for k, v in config.items() if k != "steps"}, sort_keys=True, default=str)
+
+
 class TrajectoryCache:
-    """Trajectories by config key, least recently used out first once their arrays pass `max_bytes`."""
+    """Trajectories by config key, least recently used out first once their arrays pass `max_bytes`.
+
+    A run without a scheduler is also found by `first_steps_of` for any shorter number of steps."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes, self.bytes = max_bytes, 0
         self._items: OrderedDict[str, tuple[Trajectory, int]] = OrderedDict()
+        self._by_steps: dict[str, dict[int, str]] = {}  # _without_steps(config) -> {steps: key}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Trajectory | None:
@@ -57,19 +68,42 @@ class TrajectoryCache:
             self._items.move_to_end(key)
             return item[0]
 
+    def first_steps_of(self, config: dict) -> Trajectory | None:
+        """A cached longer run of the normalized `config` cut to its steps, if there is one."""
+        base = _without_steps(config)
+        with self._lock:
+            longer = [(steps, key) for steps, key in self._by_steps.get(base, {}).items() if steps >= config["steps"]]
+            if not longer:
+                return None
+            key = min(longer)[1]
+            self._items.move_to_end(key)
+            traj = self._items[key][0]
+        return first_steps(traj, config["steps"])
+
     def put(self, key: str, traj: Trajectory) -> None:
         arrays = list(_arrays(traj))
         for a in arrays:
             a.flags.writeable = False
         size = sum(a.nbytes for a in arrays)
+        base = _without_steps(traj.config)
         with self._lock:
             if key in self._items or size > self.max_bytes:
                 return
             self._items[key] = (traj, size)
+            if base is not None:
+                self._by_steps.setdefault(base, {})[traj.steps] = key
             self.bytes += size
             while self.bytes > self.max_bytes:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.bytes -= dropped
+                _, (dropped, dropped_size) = self._items.popitem(last=False)
+                self.bytes -= dropped_size
+                self._forget_steps(dropped)
+
+    def _forget_steps(self, traj: Trajectory) -> None:
+        base = _without_steps(traj.config)
+        if base is not None:
+            self._by_steps[base].pop(traj.steps, None)
+            if not self._by_steps[base]:
+                del self._by_steps[base]
 
     def __len__(self) -> int:
         return len(self._items)
@@ -110,20 +144,23 @@ def prefetch(configs: list[dict]) -> None:
         key = _key(config)
         if CACHE.get(key) is None:
             try:
-                normalize_config(config)
+                normalized = normalize_config(config)
             except ConfigError:  # cached_run reports it
                 continue
-            missing.append(key)
+            if CACHE.first_steps_of(normalized) is None:
+                missing.append(key)
     if missing:
         ENGINE.submit(missing)
 
 
 def cached_run(config: dict) -> Trajectory:
-    """`run(config)`, cached on the config's JSON (raises ConfigError for bad input, uncached)."""
+    """`run(config)`, cached on the config's JSON (raises ConfigError for bad input, uncached).
+
+    Fewer steps than a cached run (without a scheduler) are that run's first steps: no engine call."""
     freeze_imported()
     key = _key(config)
     traj = CACHE.get(key)
     if traj is None:
-        normalize_config(config)  # bad input raises here, before it reaches a worker
-        traj = ENGINE.submit([key])[0].result()
+        normalized = normalize_config(config)  # bad input raises here, before it reaches a worker
+        traj = CACHE.first_steps_of(normalized) or ENGINE.submit([key])[0].result()
     return traj

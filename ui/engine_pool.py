@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
-MAX_BATCH = 64  # runs per batch: a batch waits for its longest run
+MAX_BATCH = 8  # runs per batch: a batch waits for its longest run
 ROOT = Path(__file__).resolve().parents[1]
 
 
