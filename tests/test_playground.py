@@ -42,6 +42,27 @@ def test_changing_one_run_changes_only_that_run():
     assert after.iloc[3, 1] != before.iloc[3, 1] and "lr=0.01" in after.iloc[3, 0]
 
 
+def test_reruns_ask_the_engine_only_for_runs_that_changed(monkeypatch):
+    import ui.cache
+    import ui.charts
+
+    fresh = ui.cache.TrajectoryCache(2**28)  # nothing cached by earlier tests
+    monkeypatch.setattr(ui.cache, "CACHE", fresh)
+    monkeypatch.setattr(ui.cache.ENGINE, "on_result", fresh.put)
+    asked, builds = [], []
+    submit, build = ui.cache.ENGINE.submit, ui.charts.race_figure
+    monkeypatch.setattr(ui.cache.ENGINE, "submit", lambda keys: asked.extend(keys) or submit(keys))
+    monkeypatch.setattr(ui.charts, "race_figure", lambda *a, **k: builds.append(1) or build(*a, **k))
+    at = playground()
+    assert len(set(asked)) == 4
+    at.run()  # the widgets now send their own values back (0.0 where the defaults said 0): the same runs
+    assert len(set(asked)) == 4 and len(builds) <= 1
+    at.select_slider(key="run3.hp.Adam.lr").set_value(0.02).run()
+    assert len(set(asked)) == 5 and not at.exception
+    at.number_input(key="pg.steps").set_value(321).run()  # fewer steps: the cached runs' first steps
+    assert len(set(asked)) == 5 and len(summary_rows(at)) == 4
+
+
 def test_add_duplicate_and_remove_runs():
     at = playground()
     at.button(key="duplicate-run3").click().run()

@@ -140,7 +140,9 @@ def schema_widgets(schema: tuple[Param, ...], prefix: str, values: dict) -> dict
         if p.kind == "float_list" or p.key not in values:
             continue
         if p.kind == "pair":
-            out[f"{key}.0"], out[f"{key}.1"] = value
+            out[f"{key}.0"], out[f"{key}.1"] = (None if v is None else float(v) for v in value)
+        elif p.kind == "float":  # as the widget returns it: 0 and 0.0 would make two cache keys of one run
+            out[key] = None if value is None else float(value)
         elif p.kind == "int_list":
             out[key] = ", ".join(map(str, value or []))
         else:
