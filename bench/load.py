@@ -346,12 +346,17 @@ async def student(index: int, args, stats: Stats, round_: int, urls: list[str]) 
 
 
 class MemorySampler(threading.Thread):
-    """Resident memory of server processes (with their descendants), from /proc, every `period` seconds."""
+    """Memory of server processes (with their descendants: the engine's workers), from /proc, every `period` s.
+
+    RSS counts the pages the processes share (torch's libraries, mapped by the server and by each engine
+    worker) once per process; PSS (proportional set size) splits each shared page among its processes, so the
+    PSS of the whole tree is the memory the server really takes from the machine."""
 
     def __init__(self, pids: list[int], period: float = 0.2):
         super().__init__(daemon=True)
         self.pids, self.period = pids, period
         self.samples: list[list[float]] = []  # per sample: the RSS of each server
+        self.pss_samples: list[list[float]] = []
         self.stopped = threading.Event()
 
     @staticmethod
@@ -372,20 +377,27 @@ class MemorySampler(threading.Thread):
             todo += children.get(pid, [])
         return pids
 
-    def rss(self) -> list[float]:
-        """Bytes resident, per server."""
+    def _total(self, file: str, pattern: str) -> list[float]:
         totals = []
         for root in self.pids:
             total = 0
             for pid in self.tree(root):
                 try:
-                    status = Path(f"/proc/{pid}/status").read_text()
+                    text = Path(f"/proc/{pid}/{file}").read_text()
                 except OSError:
                     continue
-                match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+                match = re.search(pattern, text, re.M)
                 total += int(match.group(1)) * 1024 if match else 0
             totals.append(total)
         return totals
+
+    def rss(self) -> list[float]:
+        """Bytes resident, per server (shared pages counted in every process)."""
+        return self._total("status", r"^VmRSS:\s+(\d+) kB")
+
+    def pss(self) -> list[float]:
+        """Proportional set size, per server: shared pages split among the processes sharing them."""
+        return self._total("smaps_rollup", r"^Pss:\s+(\d+) kB")
 
     def cpu_seconds(self) -> float:
         total = 0.0
@@ -400,6 +412,7 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.period):
             self.samples.append(self.rss())
+            self.pss_samples.append(self.pss())
 
 
 def listening_pid(port: int) -> int | None:
@@ -432,10 +445,10 @@ def start_server(extra: list[str], log) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"}  # the arenas as the Dockerfile sets them
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", *extra],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+         "--server.address", "127.0.0.1", *extra], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     return server, f"http://127.0.0.1:{port}"
 
 
@@ -556,6 +569,7 @@ def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) -> bool:
     warm = [asyncio.run(warm_up(url, args.timeout)) for url in urls]
     print(f"warm_up_page_load: {max(warm):.2f} s (one page load per server before the class)")
     rss_start = sampler.rss() if sampler else None
+    pss_start = sampler.pss() if sampler else None
     cpu_start = sampler.cpu_seconds() if sampler else None
     client_cpu = time.process_time()
     machine_start = machine_ticks()
@@ -572,8 +586,9 @@ def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) -> bool:
         everything.errors += stats.errors
         everything.alerts += stats.alerts
         if sampler and args.rounds > 1:
-            print(f"server_rss_after_round_{round_ + 1}: {sum(sampler.rss()) / MB:.0f} MB "
-                  f"(peak so far {max(map(sum, sampler.samples), default=0) / MB:.0f})")
+            print(f"server_pss_after_round_{round_ + 1}: {sum(sampler.pss()) / MB:.0f} MB "
+                  f"(peak so far {max(map(sum, sampler.pss_samples), default=0) / MB:.0f}; "
+                  f"RSS {sum(sampler.rss()) / MB:.0f})")
     if sampler:
         sampler.stopped.set()
         sampler.join()
@@ -584,10 +599,14 @@ def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) -> bool:
         samples = [rss_start, *sampler.samples]
         cpu = sampler.cpu_seconds() - cpu_start
         runs = len(everything.page_loads) + sum(map(len, everything.reruns.values()))
-        print(f"server_rss_start: {sum(rss_start) / MB:.0f} MB")
-        print(f"server_rss_peak: {max(map(sum, samples)) / MB:.0f} MB (target <= 1500 MB)")
+        pss = [pss_start, *sampler.pss_samples]
+        print(f"server_pss_start: {sum(pss_start) / MB:.0f} MB (server and engine workers)")
+        print(f"server_pss_peak: {max(map(sum, pss)) / MB:.0f} MB (target <= 1500 MB)")
+        print(f"server_pss_end: {sum(sampler.pss()) / MB:.0f} MB")
+        print(f"server_rss_start: {sum(rss_start) / MB:.0f} MB (shared libraries counted once per process)")
+        print(f"server_rss_peak: {max(map(sum, samples)) / MB:.0f} MB")
         if len(pids) > 1:
-            print(f"server_rss_peak_per_replica: {max(map(max, samples)) / MB:.0f} MB (the largest of {len(pids)})")
+            print(f"server_pss_peak_per_replica: {max(map(max, pss)) / MB:.0f} MB (the largest of {len(pids)})")
         print(f"server_rss_end: {sum(sampler.rss()) / MB:.0f} MB")
         print(f"server_cpu: {cpu / wall:.2f} cores (mean over the class)")
         print(f"server_cpu_per_run: {cpu / max(runs, 1) * 1e3:.0f} ms (CPU time over page loads and reruns: "

@@ -27,3 +27,4 @@ def test_two_sessions_change_steps_and_a_learning_rate(app_url):
     for name in ("page_load_p50", "rerun_p50", "rerun_p95", "rerun_max", "rerun_steps_p50", "rerun_lr_p50"):
         assert re.fullmatch(r"\d+\.\d+ s.*", got[name]), (name, got.get(name))
     assert re.fullmatch(r"\d+ MB.*", got["server_rss_peak"]), out.stdout  # the server listens on this machine
+    assert re.fullmatch(r"\d+ MB.*", got["server_pss_peak"]), out.stdout

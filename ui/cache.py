@@ -31,7 +31,7 @@ from optimizers.engine import first_steps
 
 from .engine_pool import EnginePool, default_workers
 
-CACHE_BYTES = 300 * 2**20
+CACHE_BYTES = 200 * 2**20
 
 
 def _arrays(traj: Trajectory):
