@@ -25,7 +25,8 @@ Two kinds of classroom:
               the first session to ask computes a run, the others find it in `st.cache_data`.
   --distinct  every student explores alone: each session's steps value is its own and each learning rate it
               picks is new for that run, so every change is an engine cache miss (one run for an lr change,
-              all four for the steps change).
+              all four for the steps change when it is above the default 500; below, the page shows the first
+              steps of the cached runs: ui/cache.py).
 `--swarm` switches each session to the swarm (24 x 24 starts: a 10-17 MB trajectory) first.  `--rounds R`
 repeats the classroom R times with fresh sessions (and, with --distinct, fresh values) and prints the servers'
 memory after each round: with bounded caches it levels off.
@@ -69,7 +70,7 @@ KEYED_ID = re.compile(r"^\$\$ID-[0-9a-f]+-(.+)$")  # Streamlit's id of a widget 
 LR_KEY = re.compile(r"^run(\d+)\.hp\.[^.]+\.lr$")
 STEPS_KEY = "pg.steps"
 MODE_KEY = "pg.mode"
-KINDS = {"mode": "switches to the swarm", "steps": "steps changes recomputing every run",
+KINDS = {"mode": "switches to the swarm", "steps": "steps changes: more recompute every run, fewer cut the cached ones",
          "lr": "learning-rate changes recomputing one run"}
 SHARED_STEPS = 400  # what every student types in the default classroom
 LR_RANGE = (1 / 20, 5)  # learning rates a student tries: this factor range around the run's current one
