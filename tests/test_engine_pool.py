@@ -1,6 +1,7 @@
 """The server's engine pool: worker processes, batches across sessions, the shared cache."""
 
 import json
+import os
 import threading
 import time
 
@@ -153,3 +154,14 @@ def test_a_dropped_run_no_longer_gives_first_steps():
     cache.put("other", run({**config, "hparams": {"lr": 0.2}, "steps": 200}))  # pushes the first one out
     assert cache.get("long") is None
     assert cache.first_steps_of(normalize_config({**config, "steps": 50})) is None
+
+
+def test_the_number_of_workers_follows_the_setting_else_the_cpus(monkeypatch):
+    from ui.engine_pool import MAX_DEFAULT_WORKERS, default_workers
+
+    monkeypatch.setenv("PLAYGROUND_ENGINE_WORKERS", "3")
+    assert default_workers() == 3
+    monkeypatch.setenv("PLAYGROUND_ENGINE_WORKERS", "0")
+    assert default_workers() == 0
+    monkeypatch.delenv("PLAYGROUND_ENGINE_WORKERS")
+    assert 1 <= default_workers() <= min(MAX_DEFAULT_WORKERS, len(os.sched_getaffinity(0)))

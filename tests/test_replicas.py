@@ -252,3 +252,15 @@ def test_a_share_link_survives_its_replica_dying(cluster, lb_page):
     assert steps_value(page) == "123"  # the other replica rebuilt the same scenario from the URL
     assert not page.errors, page.errors
     assert not page.outside, page.outside
+
+
+def test_nginx_drops_idle_upstream_connections_before_streamlit_does():
+    """Streamlit's server (uvicorn) closes a keep-alive connection after `timeout_keep_alive` s idle; a request
+    nginx sends on a connection closing at that moment fails (502s on a page's scripts, seen in this test file's
+    replica test). nginx must let its cached connections go first."""
+    import uvicorn
+
+    upstream = re.search(r"upstream playground \{(.*?)\n\}", DEPLOYED_CONF.read_text(), re.S).group(1)
+    ours = re.search(r"^\s*keepalive_timeout\s+(\d+)s;", upstream, re.M)
+    assert ours, "no keepalive_timeout in the upstream block"
+    assert int(ours.group(1)) < uvicorn.Config(app=None).timeout_keep_alive

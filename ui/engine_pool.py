@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import math
 import os
 import pickle
 import subprocess
@@ -27,6 +28,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 MAX_BATCH = 8  # runs per batch: a batch waits for its longest run
+MAX_DEFAULT_WORKERS = 4
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -69,10 +71,20 @@ def _give_back_memory() -> None:
 
 
 def default_workers() -> int:
+    """`PLAYGROUND_ENGINE_WORKERS`, else one per CPU this process may use (its affinity and its container's CPU
+    quota), at most MAX_DEFAULT_WORKERS: each worker holds ~220 MB (torch), and a container's memory limit
+    counts them all."""
     setting = os.environ.get("PLAYGROUND_ENGINE_WORKERS", "").strip()
     if setting.isdigit():
         return int(setting)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:  # cgroup v2: "max 100000" (no quota) or "150000 100000" (1.5 CPUs)
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS))
 
 
 class WorkerLost(RuntimeError):
