@@ -56,7 +56,7 @@ class TrajectoryCache:
 
     def __init__(self, max_bytes: int):
         self.max_bytes, self.bytes = max_bytes, 0
-        self._items: OrderedDict[str, tuple[Trajectory, int]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Trajectory, int, str | None]] = OrderedDict()  # run, bytes, base
         self._by_steps: dict[str, dict[int, str]] = {}  # _without_steps(config) -> {steps: key}
         self._lock = threading.Lock()
 
@@ -89,21 +89,18 @@ class TrajectoryCache:
         with self._lock:
             if key in self._items or size > self.max_bytes:
                 return
-            self._items[key] = (traj, size)
+            self._items[key] = (traj, size, base)
             if base is not None:
                 self._by_steps.setdefault(base, {})[traj.steps] = key
             self.bytes += size
             while self.bytes > self.max_bytes:
-                _, (dropped, dropped_size) = self._items.popitem(last=False)
+                dropped_key, (dropped, dropped_size, dropped_base) = self._items.popitem(last=False)
                 self.bytes -= dropped_size
-                self._forget_steps(dropped)
-
-    def _forget_steps(self, traj: Trajectory) -> None:
-        base = _without_steps(traj.config)
-        if base is not None:
-            self._by_steps[base].pop(traj.steps, None)
-            if not self._by_steps[base]:
-                del self._by_steps[base]
+                index = self._by_steps.get(dropped_base, {})
+                if index.get(dropped.steps) == dropped_key:  # two keys (0 and 0.0) may name one run: keep the other
+                    del index[dropped.steps]
+                    if not index:
+                        del self._by_steps[dropped_base]
 
     def __len__(self) -> int:
         return len(self._items)
@@ -133,22 +130,27 @@ def freeze_imported() -> None:
             gc.freeze()
 
 
-def _key(config: dict) -> str:
-    return json.dumps(config, sort_keys=True)
+def _lookup(config: dict) -> tuple[str, Trajectory | None]:
+    """The config's cache key and its cached run, or the first steps of a cached longer one, or None.
+
+    Raises ConfigError for bad input, before anything reaches a worker."""
+    key = json.dumps(config, sort_keys=True)
+    traj = CACHE.get(key)
+    if traj is None:
+        traj = CACHE.first_steps_of(normalize_config(config))
+    return key, traj
 
 
 def prefetch(configs: list[dict]) -> None:
     """Start computing every run of `configs` not cached yet, together (bad configs are left to `cached_run`)."""
     missing = []
     for config in configs:
-        key = _key(config)
-        if CACHE.get(key) is None:
-            try:
-                normalized = normalize_config(config)
-            except ConfigError:  # cached_run reports it
-                continue
-            if CACHE.first_steps_of(normalized) is None:
-                missing.append(key)
+        try:
+            key, traj = _lookup(config)
+        except ConfigError:  # cached_run reports it
+            continue
+        if traj is None:
+            missing.append(key)
     if missing:
         ENGINE.submit(missing)
 
@@ -158,9 +160,5 @@ def cached_run(config: dict) -> Trajectory:
 
     Fewer steps than a cached run (without a scheduler) are that run's first steps: no engine call."""
     freeze_imported()
-    key = _key(config)
-    traj = CACHE.get(key)
-    if traj is None:
-        normalized = normalize_config(config)  # bad input raises here, before it reaches a worker
-        traj = CACHE.first_steps_of(normalized) or ENGINE.submit([key])[0].result()
-    return traj
+    key, traj = _lookup(config)
+    return traj if traj is not None else ENGINE.submit([key])[0].result()
