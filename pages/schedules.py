@@ -77,8 +77,10 @@ if where:
 
 runs, curves = [], []
 plain = {**surface_choice, "start": where["start"] if where else None, "steps": steps, **optimizer} if where else None
+scheduled = {name: {**plain, "scheduler": name, "scheduler_params": params} for name, params in chosen.items()} \
+    if plain else {}
 if plain:
-    prefetch([plain] + [{**plain, "scheduler": name, "scheduler_params": params} for name, params in chosen.items()])
+    prefetch([plain, *scheduled.values()])  # the missing runs go to the engine together
     try:
         runs.append(({"label": t("sch.none"), "color": "#555555"}, plain, cached_run(plain)))
     except ConfigError as err:
@@ -89,15 +91,13 @@ for i, (name, params) in enumerate(chosen.items()):
         if SCHEDULERS[name].needs_loss:  # ReduceLROnPlateau reacts to the run's own loss: its curve is the run's
             if not plain:
                 raise ConfigError("ReduceLROnPlateau needs a trajectory", "ReduceLROnPlateau 需要一条轨迹")
-            config = {**plain, "scheduler": name, "scheduler_params": params}
-            traj = cached_run(config)
-            runs.append(({"label": name, "color": color}, config, traj))
+            traj = cached_run(scheduled[name])
+            runs.append(({"label": name, "color": color}, scheduled[name], traj))
             curve = traj.lr
         else:
             curve = lr_curve(name, params, steps, base_lr)
             if plain:
-                config = {**plain, "scheduler": name, "scheduler_params": params}
-                runs.append(({"label": name, "color": color}, config, cached_run(config)))
+                runs.append(({"label": name, "color": color}, scheduled[name], cached_run(scheduled[name])))
         curves.append((name, color, curve, params))
     except ConfigError as err:
         st.error(f"{name}: {err.message(lang)}")
