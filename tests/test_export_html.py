@@ -81,10 +81,25 @@ def test_the_title_is_escaped(fig):
     assert EVIL not in animation_html(sneaky, "Race")  # plotly's JSON escapes < and > in the figure, too
 
 
-def test_chinese_texts_are_kept_as_utf8():
+def newplot_arguments(page: str) -> list:
+    """The JSON arguments of the page's own `Plotly.newPlot(id, data, layout, config)` call, decoded as the
+    browser decodes them (plotly writes non-ASCII as UTF-8 or as \\u escapes, depending on whether orjson is
+    importable: either way the browser gets the same strings)."""
+    own_script = page.rsplit("<script", 1)[1]
+    rest, args, decoder = own_script.split("Plotly.newPlot(", 1)[1], [], json.JSONDecoder()
+    for _ in range(4):
+        value, end = decoder.raw_decode(rest := rest.lstrip(" \n,"))
+        args.append(value)
+        rest = rest[end:]
+    return args
+
+
+def test_chinese_texts_reach_the_browser_intact():
     page = animation_html(race(ZH, steps=20), "优化器赛跑", lang="zh")
-    assert "<title>优化器赛跑</title>" in page and "<h1>优化器赛跑</h1>" in page
-    assert ZH["play"] in page and ZH["loss"] in page
+    assert "<title>优化器赛跑</title>" in page and "<h1>优化器赛跑</h1>" in page  # our own markup: UTF-8
+    _, data, layout, _ = newplot_arguments(page)
+    texts = json.dumps([data, layout], ensure_ascii=False)
+    assert ZH["play"] in texts and ZH["loss"] in texts
     page.encode("utf-8")
 
 
