@@ -1,7 +1,9 @@
 """Command line: run config JSON files and write the trajectories as CSV or JSON.
 
     python -m optimizers homework.json -o homework.csv
-    python -m optimizers homework.json --format json > homework.json
+    python -m optimizers homework.json --format json > trajectories.json
+
+Run it from the repository's root folder (or with that folder on PYTHONPATH).
 
 A config file holds one config or a list of them (the schema of `optimizers.config`).
 """
@@ -26,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("csv", "json"), help="default: from the output's extension, else csv")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of error messages")
     args = parser.parse_args(argv)
+    if args.output and args.config != "-" and Path(args.output).resolve() == Path(args.config).resolve():
+        print(f"error: the output {args.output} is the config file itself: name another file", file=sys.stderr)
+        return 2
     try:
         text = sys.stdin.read() if args.config == "-" else Path(args.config).read_text(encoding="utf-8")
         configs = json.loads(text)
