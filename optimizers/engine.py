@@ -165,14 +165,17 @@ def _closure_runs(members: list[Member], fn, batches, steps: int) -> None:
                 break
 
 
+def shares_parameter(config: dict) -> bool:
+    """Whether all starts of a (normalized) config can share one (n, 2) parameter exactly."""
+    scheduler = config["scheduler"]
+    return (OPTIMIZERS[config["optimizer"]].elementwise and config["clip_grad_norm"] is None
+            and not (scheduler is not None and SCHEDULERS[scheduler].needs_loss))
+
+
 def _members(config: dict) -> list[Member]:
     """One member for all starts where that is exact, else one per start."""
-    spec = OPTIMIZERS[config["optimizer"]]
     starts = config["start"] if _several(config) else [config["start"]]
-    scheduler = config["scheduler"]
-    shared = (spec.elementwise and config["clip_grad_norm"] is None
-              and not (scheduler is not None and SCHEDULERS[scheduler].needs_loss))
-    return [Member(config, starts)] if shared else [Member(config, [s]) for s in starts]
+    return [Member(config, starts)] if shares_parameter(config) else [Member(config, [s]) for s in starts]
 
 
 def _several(config: dict) -> bool:
