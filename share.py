@@ -13,13 +13,13 @@ never a value or a key from the input, so nothing hostile is ever echoed.
 from __future__ import annotations
 
 import json
-import math
 import re
+from functools import lru_cache
 
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from optimizers.config import MAX_STEPS, resolve_optimizer
-from optimizers.schedulers import CHAINABLE
-from schema import ConfigError, log_grid
+from optimizers.schedulers import CHAINABLE, segment_contexts
+from schema import ConfigError, Param, log_grid, rule_error
 from surfaces import SURFACES, get_surface
 from surfaces.datasets import MAX_ROWS
 from viz.runs import PALETTE
@@ -45,13 +45,17 @@ class Problems(list):
             self.append(path)
 
 
+@lru_cache(maxsize=64)
+def _bounded(low: float, high: float, kind: type) -> Param:
+    return Param("value", "int" if kind is int else "float", None, "", "", low=low, high=high)
+
+
 def _number(raw, low: float, high: float, kind: type = float):
-    """`raw` as a finite number of `kind` in [low, high], else None."""
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+    """`raw` as a number of `kind` in [low, high] by the schema's own check, else None."""
+    try:
+        return _bounded(low, high, kind).validate(raw, "")
+    except ConfigError:
         return None
-    if kind is int and not float(raw).is_integer():
-        return None
-    return kind(raw) if low <= raw <= high else None
 
 
 def _field(raw: dict, key: str, default, problems: Problems, path: str, check):
@@ -65,8 +69,12 @@ def _field(raw: dict, key: str, default, problems: Problems, path: str, check):
     return default if value is None else value
 
 
-def _params(schema, raw, defaults: dict, problems: Problems, path: str) -> dict:
-    """Every parameter of `schema`: the given value when valid, else `defaults[key]`."""
+def _params(schema, raw, defaults: dict, problems: Problems, path: str, rules=(), context=None) -> dict:
+    """Every parameter of `schema`: the given value when valid, else `defaults[key]`.
+
+    Then the schema's `rules` (as the engine checks them, in `context`): the key a broken rule
+    blames takes its default too, while that changes something.
+    """
     if raw is not None and not isinstance(raw, dict):
         problems.flag(path.rstrip("."))
     raw = raw if isinstance(raw, dict) else {}
@@ -82,6 +90,9 @@ def _params(schema, raw, defaults: dict, problems: Problems, path: str) -> dict:
                 out[p.key] = p.validate(raw[p.key], "")
             except ConfigError:
                 problems.flag(path + p.key)
+    while (err := rule_error(rules, out, "", context)) is not None and out[err.key] != defaults[err.key]:
+        problems.flag(path + err.key)
+        out[err.key] = defaults[err.key]
     return out
 
 
@@ -125,8 +136,10 @@ def run_state(raw, default: dict, steps: int, problems: Problems, path: str, lr:
     same = choice == default.get("optimizer", "Adam")
     defaults = {**{p.key: p.default for p in schema}, **preset, **(default.get("hparams", {}) if same else {})}
     defaults = {k: v for k, v in defaults.items() if k in {p.key for p in schema}}
-    hparams = _params(schema, raw.get("hparams"), defaults, problems, path + "hparams.")
-    context = {"steps": steps, "lr": lr if lr is not None else hparams["lr"]}
+    context = {"steps": steps, "lr": lr if lr is not None else defaults["lr"], "optimizer": name}
+    hparams = _params(schema, raw.get("hparams"), defaults, problems, path + "hparams.", OPTIMIZERS[name].rules,
+                      context)
+    context["lr"] = lr if lr is not None else hparams["lr"]
     scheduler, scheduler_params = None, {}
     if schedule:
         scheduler = _field(raw, "scheduler", default.get("scheduler"), problems, path,
@@ -153,8 +166,9 @@ def warmup_defaults(steps: int) -> dict:
 def scheduler_state(name: str, raw, context: dict, problems: Problems, path: str) -> dict:
     """The parameters of scheduler `name`; SequentialLR is a warm-up then a later scheduler."""
     if name != "SequentialLR":
-        schema = SCHEDULERS[name].params
-        return _params(schema, raw, {p.key: p.fallback(context) for p in schema}, problems, path)
+        spec = SCHEDULERS[name]
+        return _params(spec.params, raw, {p.key: p.fallback(context) for p in spec.params}, problems, path,
+                       spec.rules, context)
     raw = raw if isinstance(raw, dict) else {}
     parts = raw.get("schedulers") if isinstance(raw.get("schedulers"), list) else []
     parts = [p if isinstance(p, dict) else {} for p in parts[:2]] + [{}] * (2 - len(parts[:2]))
@@ -162,10 +176,13 @@ def scheduler_state(name: str, raw, context: dict, problems: Problems, path: str
     for part, allowed, fallback, seeds in ((parts[0], WARMUPS, "LinearLR", warmup_defaults(context["steps"])),
                                            (parts[1], LATER, "CosineAnnealingLR", {})):
         inner = _field(part, "name", fallback, problems, path, _choice(allowed))
-        schema = SCHEDULERS[inner].params
-        defaults = {p.key: seeds.get(p.key, p.fallback(context)) for p in schema}
-        chosen.append({"name": inner, "params": _params(schema, part.get("params"), defaults, problems, path)})
-    return {"schedulers": chosen, "milestones": [max(1, int(chosen[0]["params"].get("total_iters", 1)))]}
+        spec = SCHEDULERS[inner]
+        defaults = {p.key: seeds.get(p.key, p.fallback(context)) for p in spec.params}
+        milestones = [max(1, int(chosen[0]["params"].get("total_iters", 1)))] if chosen else [context["steps"]]
+        where = segment_contexts(context, milestones)[len(chosen)]  # the steps this part schedules
+        chosen.append({"name": inner, "params": _params(spec.params, part.get("params"), defaults, problems, path,
+                                                        spec.rules, where)})
+    return {"schedulers": chosen, "milestones": milestones}
 
 
 def _choice(options):
@@ -278,11 +295,11 @@ def schedules(raw: dict, problems: Problems) -> dict:
     if not isinstance(given, dict) or len(given) > MAX_SCHEDULES or any(n not in SCHEDULERS for n in given):
         problems.flag("schedulers")
         given = {n: p for n, p in given.items() if n in SCHEDULERS} if isinstance(given, dict) else {}
-    context = {"steps": steps, "lr": lr}
-    chosen = {name: scheduler_state(name, params, context, problems, f"schedulers.{name}.")
-              for name, params in list(given.items())[:MAX_SCHEDULES]}
     run = run_state({k: raw[k] for k in ("optimizer", "hparams", "clip_grad_norm", "clip_grad_value") if k in raw},
                     {"optimizer": "SGD"}, steps, problems, "", lr=lr, schedule=False)
+    context = {"steps": steps, "lr": lr, "optimizer": resolve_optimizer(run["optimizer"], {})[0]}
+    chosen = {name: scheduler_state(name, params, context, problems, f"schedulers.{name}.")
+              for name, params in list(given.items())[:MAX_SCHEDULES]}
     return {"lr": lr, "steps": steps, "schedulers": chosen, **surface_state(raw, "bowl", problems),
             **{k: run[k] for k in ("optimizer", "hparams", "clip_grad_norm", "clip_grad_value")},
             "log": _field(raw, "log", False, problems, "", _bool),

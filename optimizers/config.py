@@ -8,9 +8,7 @@ class names, constructor keywords.  Every problem raises `ConfigError`
 
 from __future__ import annotations
 
-import math
-
-from schema import ConfigError, Param, mapping, validate_params
+from schema import ConfigError, Param, mapping, shown, validate_params
 from surfaces import get_surface, validate_surface
 
 from .schedulers import validate_scheduler
@@ -47,7 +45,8 @@ _CLIP_NORM = Param("clip_grad_norm", help_en="Clip the gradient's norm to this v
 _CLIP_VALUE = Param("clip_grad_value", help_en="Clip each gradient entry to ±this value",
                     help_zh="把梯度的每个分量裁剪到 ±该值", **_CLIP)
 _MULTIPLIERS = Param("lr_multipliers", "pair", None, "Learning-rate multipliers of the two coordinates",
-                     "两个坐标各自的学习率倍数", low=0.0, high=1000.0, open_low=True, optional=True)
+                     "两个坐标各自的学习率倍数", low=1e-3, high=1000.0, optional=True)
+_POINT = Param("start", "pair", None, "A start point [x, y]", "起点 [x, y]", low=-1e6, high=1e6)
 _DTYPE = Param("dtype", "choice", "float32", "Floating-point precision", "浮点精度",
                choices=("float32", "float64"))
 
@@ -55,15 +54,15 @@ _DTYPE = Param("dtype", "choice", "float32", "Floating-point precision", "浮点
 def resolve_optimizer(name: str, hparams: dict | None) -> tuple[str, dict]:
     """A class name and hyperparameters; a preset name becomes its class plus its values."""
     if not isinstance(name, str):
-        name = repr(name)
+        name = shown(name)
     hparams = mapping(hparams, "hparams")
     if name in PRESETS:
         base, preset = PRESETS[name]
         return base, {**preset, **hparams}
     if name not in OPTIMIZERS:
         valid = ", ".join([*OPTIMIZERS, *PRESETS])
-        raise ConfigError(f"unknown optimizer {name!r:.40}; valid: {valid}",
-                          f"未知的优化器 {name!r:.40}；可用：{valid}")
+        raise ConfigError(f"unknown optimizer {shown(name)}; valid: {valid}",
+                          f"未知的优化器 {shown(name)}；可用：{valid}")
     return name, dict(hparams)
 
 
@@ -76,15 +75,8 @@ def _starts(value, surface) -> list[float] | list[list[float]]:
     starts = [value] if single else value
     if not isinstance(starts, list | tuple) or not 1 <= len(starts) <= MAX_STARTS:
         raise ConfigError(f"start must be [x, y] or a list of 1 to {MAX_STARTS} such points",
-                          f"start 必须是 [x, y] 或 1 到 {MAX_STARTS} 个这样的点的列表")
-    for point in starts:
-        ok = isinstance(point, list | tuple) and len(point) == 2 and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 1e6
-            for v in point)
-        if not ok:
-            raise ConfigError(f"start point {point!r:.60} must be two finite numbers within ±1e6",
-                              f"起点 {point!r:.60} 必须是两个绝对值不超过 1e6 的有限数")
-    points = [[float(v) for v in point] for point in starts]
+                          f"start 必须是 [x, y] 或 1 到 {MAX_STARTS} 个这样的点的列表", key="start")
+    points = [_POINT.validate(point, "config") for point in starts]
     return points[0] if single else points
 
 
@@ -95,8 +87,8 @@ def normalize_config(config: dict) -> dict:
     unknown = [k for k in config if k not in DEFAULTS]
     if unknown:
         valid = ", ".join(DEFAULTS)
-        raise ConfigError(f"unknown config key {unknown[0]!r:.40}; valid: {valid}",
-                          f"未知的配置项 {unknown[0]!r:.40}；可用：{valid}")
+        raise ConfigError(f"unknown config key {shown(unknown[0])}; valid: {valid}",
+                          f"未知的配置项 {shown(unknown[0])}；可用：{valid}")
     c = {**DEFAULTS, **config}
     out = {"surface": c["surface"], "surface_params": validate_surface(c["surface"], c["surface_params"])}
     surface = get_surface(out["surface"], out["surface_params"])
@@ -104,15 +96,9 @@ def normalize_config(config: dict) -> dict:
     out["steps"] = _STEPS.validate(c["steps"], "config")
     out["optimizer"], hparams = resolve_optimizer(c["optimizer"], c["hparams"])
     spec = OPTIMIZERS[out["optimizer"]]
-    out["hparams"] = validate_params(spec.params, hparams, out["optimizer"])
-    for rule in spec.rules:
-        if (problem := rule(out["hparams"])) is not None:
-            raise ConfigError(f"{out['optimizer']}: {problem[0]}", f"{out['optimizer']}：{problem[1]}")
-    context = {"steps": out["steps"], "lr": out["hparams"]["lr"]}
+    out["hparams"] = validate_params(spec.params, hparams, out["optimizer"], rules=spec.rules)
+    context = {"steps": out["steps"], "lr": out["hparams"]["lr"], "optimizer": out["optimizer"]}
     out["scheduler"], out["scheduler_params"] = validate_scheduler(c["scheduler"], c["scheduler_params"], context)
-    if out["scheduler"] == "OneCycleLR" and (out["scheduler_params"]["total_steps"] or out["steps"]) < out["steps"]:
-        raise ConfigError("scheduler: OneCycleLR total_steps must be at least the number of steps",
-                          "调度器：OneCycleLR 的 total_steps 不能小于步数")
     out["batch_size"] = c["batch_size"]
     if c["batch_size"] is not None:
         if surface.n_samples is None:

@@ -8,13 +8,18 @@ on a throw-away parameter to give its learning rate for N steps (the LR page).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
-from schema import ConfigError, Param, mapping, validate_params
+from schema import TINY, ConfigError, Param, Rule, mapping, rule_error, shown, validate_params
+
+from .specs import OPTIMIZERS
+
+MAX_LR = 1000.0  # the largest learning rate a schedule may reach: the `lr` field's bound
 
 
 def gamma(default, help_en="Multiplicative factor γ of each decay", help_zh="每次衰减的乘法因子 γ",
@@ -39,9 +44,9 @@ def cycle_momentum(base: float, top: float) -> tuple[Param, ...]:
               "Cycle momentum (or Adam's β₁) inversely to the learning rate",
               "让动量（或 Adam 的 β₁）与学习率反向循环"),
         Param("base_momentum", "float", base, "Lowest momentum of the cycle", "循环中的最低动量",
-              low=0.0, high=1.0, slider=(0.0, 0.999)),
+              low=0.0, high=1.0, open_high=True, slider=(0.0, 0.999)),  # Adam's β₁ < 1 (1 divides by zero)
         Param("max_momentum", "float", top, "Highest momentum of the cycle", "循环中的最高动量",
-              low=0.0, high=1.0, slider=(0.0, 0.999)),
+              low=0.0, high=1.0, open_high=True, slider=(0.0, 0.999)),
     )
 
 
@@ -52,8 +57,58 @@ def _increasing(v):
 
 
 def milestones(help_en, help_zh, suggest) -> Param:
-    return Param("milestones", "int_list", None, help_en, help_zh, required=True, suggest=suggest,
-                 check=_increasing)
+    return Param("milestones", "int_list", None, help_en, help_zh, low=1, high=100_000, required=True,
+                 suggest=suggest, check=_increasing)
+
+
+def _grown(lr: float, gamma: float, n: int) -> float:
+    """lr·γⁿ, inf where it overflows."""
+    try:
+        return lr * gamma ** n if lr else 0.0
+    except OverflowError:
+        return math.inf
+
+
+def peak_rule(key: str, peak) -> Rule:
+    """A rule: `peak(params, context)`, the largest |learning rate| the schedule sets within the run's
+    steps from the base lr `context["lr"]`, is at most MAX_LR (torch's float32 step fails beyond ~3e38)."""
+    def rule(v, c):
+        top = peak(v, c)
+        if top <= MAX_LR:
+            return None
+        return (key, f"the learning rate would reach {top:.3g} within {c['steps']} steps; at most {MAX_LR:g}",
+                f"学习率在 {c['steps']} 步内会达到 {top:.3g}；最多 {MAX_LR:g}")
+    return rule
+
+
+def _cycle_momentum_rule(v, c):
+    """torch's own check: cycling momentum needs an optimizer with `momentum` or `betas`."""
+    name = c.get("optimizer", "SGD")
+    if v["cycle_momentum"] and not {p.key for p in OPTIMIZERS[name].params} & {"momentum", "betas"}:
+        return ("cycle_momentum", f"{name} has no momentum or betas to cycle: set cycle_momentum to false",
+                f"{name} 没有可循环的 momentum 或 betas：请把 cycle_momentum 设为 false")
+    return None
+
+
+def _one_cycle_rules() -> tuple[Rule, ...]:
+    """initial lr = max_lr / div_factor and min lr = initial / final_div_factor, as torch computes them."""
+    def smallest(v, c):
+        if v["max_lr"] / v["div_factor"] / v["final_div_factor"] >= TINY:
+            return None
+        return ("final_div_factor", "max_lr / div_factor / final_div_factor, the final learning rate, underflows to 0",
+                "max_lr / div_factor / final_div_factor（最终学习率）下溢为 0")
+
+    def long_enough(v, c):
+        if (v["total_steps"] or c["steps"]) >= c["steps"]:
+            return None
+        return ("total_steps", "must be at least the number of steps", "不能小于步数")
+    return (peak_rule("div_factor", lambda v, c: max(v["max_lr"], v["max_lr"] / v["div_factor"])), smallest,
+            long_enough, _cycle_momentum_rule)
+
+
+def _cyclic_peak(v, c):
+    growth = _grown(1.0, v["gamma"], c["steps"]) if v["mode"] == "exp_range" else 1.0
+    return v["base_lr"] + abs(v["max_lr"] - v["base_lr"]) * growth
 
 
 @dataclass(frozen=True)
@@ -62,6 +117,7 @@ class SchedulerSpec:
 
     `lr_keys` are keywords that hold absolute learning rates (scaled per
     parameter group); `needs_loss`: `step()` takes the loss (ReduceLROnPlateau).
+    `rules` check keywords together and against the run ({"steps", "lr", "optimizer"}).
     """
 
     name: str
@@ -70,6 +126,7 @@ class SchedulerSpec:
     summary_zh: str
     lr_keys: tuple[str, ...] = ()
     needs_loss: bool = False
+    rules: tuple[Rule, ...] = ()
 
     @property
     def cls(self) -> type:
@@ -85,16 +142,20 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
               low=1, high=100_000, slider=(1, 1000), required=True,
               suggest=lambda c: max(1, c["steps"] // 4)),
         gamma(0.1)),
-        "Multiply the LR by γ every step_size steps", "每 step_size 步把学习率乘以 γ"),
+        "Multiply the LR by γ every step_size steps", "每 step_size 步把学习率乘以 γ",
+        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"] // v["step_size"])),)),
     SchedulerSpec("MultiStepLR", (
         milestones("Steps at which the LR is multiplied by γ", "学习率乘以 γ 的步数",
                    lambda c: sorted({max(1, c["steps"] // 2), max(2, 3 * c["steps"] // 4)})),
         gamma(0.1)),
-        "Multiply the LR by γ at each milestone", "在每个里程碑把学习率乘以 γ"),
+        "Multiply the LR by γ at each milestone", "在每个里程碑把学习率乘以 γ",
+        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"],
+                                                      sum(m <= c["steps"] for m in v["milestones"]))),)),
     SchedulerSpec("ExponentialLR", (
         gamma(None, "Factor γ applied at every step", "每一步乘以的因子 γ", required=True,
               suggest=lambda c: 0.99),),
-        "Multiply the LR by γ at every step", "每一步把学习率乘以 γ"),
+        "Multiply the LR by γ at every step", "每一步把学习率乘以 γ",
+        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"])),)),
     SchedulerSpec("CosineAnnealingLR", (
         Param("T_max", "int", None, "Steps of the half cosine (climbs back after)",
               "半个余弦周期的步数（之后会回升）", low=1, high=100_000, slider=(1, 10_000),
@@ -116,8 +177,9 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
         total_iters()),
         "Linear ramp of a factor on the LR (a warm-up)", "学习率因子线性变化（常用于预热）"),
     SchedulerSpec("ConstantLR", (
-        Param("factor", "float", 1 / 3, "Factor applied until total_iters", "total_iters 步之前使用的因子",
-              low=0.0, high=1.0, slider=(0.0, 1.0)),
+        Param("factor", "float", 1 / 3, "Factor applied until total_iters (torch divides by it then)",
+              "total_iters 步之前使用的因子（届时 torch 会除以它）", low=0.0, high=1.0, open_low=True,
+              slider=(0.01, 1.0)),
         total_iters()),
         "A constant factor for the first total_iters steps", "前 total_iters 步使用固定因子"),
     SchedulerSpec("PolynomialLR", (
@@ -146,7 +208,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
         Param("three_phase", "bool", False, "Add a third phase that anneals far below the start",
               "增加第三阶段，衰减到远低于初始值")),
         "Warm up to max_lr, then anneal far below the start", "先升到 max_lr，再退火到远低于初始值",
-        lr_keys=("max_lr",)),
+        lr_keys=("max_lr",), rules=_one_cycle_rules()),
     SchedulerSpec("CyclicLR", (
         Param("base_lr", "float", None, "Lower LR of the cycle", "循环的下界学习率", low=0.0,
               high=1000.0, slider=(1e-5, 10.0), log=True, required=True, suggest=lambda c: c["lr"] / 10),
@@ -164,7 +226,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
               "按周期还是按步计算缩放", choices=("cycle", "iterations")),
         *cycle_momentum(0.8, 0.9)),
         "LR bounces between base_lr and max_lr", "学习率在 base_lr 与 max_lr 之间往返",
-        lr_keys=("base_lr", "max_lr")),
+        lr_keys=("base_lr", "max_lr"), rules=(peak_rule("gamma", _cyclic_peak), _cycle_momentum_rule)),
     SchedulerSpec("ReduceLROnPlateau", (
         Param("mode", "choice", "min", "Watch for the loss to stop falling ('min') or rising ('max')",
               "监视损失不再下降（'min'）或不再上升（'max'）", choices=("min", "max")),
@@ -204,10 +266,10 @@ def validate_scheduler(name: str | None, params: dict | None, context: dict) -> 
         return None, {}
     if not isinstance(name, str) or name not in SCHEDULERS:
         valid = ", ".join(SCHEDULERS)
-        raise _scheduler_error(f"unknown scheduler {name!r:.40}; valid: {valid}",
-                               f"未知的调度器 {name!r:.40}；可用：{valid}")
+        raise _scheduler_error(f"unknown scheduler {shown(name)}; valid: {valid}",
+                               f"未知的调度器 {shown(name)}；可用：{valid}")
     if name != "SequentialLR":
-        return name, validate_params(SCHEDULERS[name].params, params, name, context)
+        return name, validate_params(SCHEDULERS[name].params, params, name, context, SCHEDULERS[name].rules)
     params = dict(mapping(params, name))
     children = params.pop("schedulers", None)
     if children is None:
@@ -221,15 +283,29 @@ def validate_scheduler(name: str | None, params: dict | None, context: dict) -> 
         raise _scheduler_error("SequentialLR needs one milestone fewer than schedulers",
                                "SequentialLR 的里程碑数必须比调度器少一个")
     chain = []
-    for child in children:
+    for child, where in zip(children, segment_contexts(context, out["milestones"]), strict=True):
         child = child if isinstance(child, dict) else {}
         child_name = child.get("name")
         if not isinstance(child_name, str) or child_name not in CHAINABLE:
             valid = ", ".join(CHAINABLE)
-            raise _scheduler_error(f"SequentialLR cannot chain {child_name!r:.40}; valid: {valid}",
-                                   f"SequentialLR 不能串联 {child_name!r:.40}；可用：{valid}")
-        chain.append({"name": child_name, "params": validate_scheduler(child_name, child.get("params"), context)[1]})
+            raise _scheduler_error(f"SequentialLR cannot chain {shown(child_name)}; valid: {valid}",
+                                   f"SequentialLR 不能串联 {shown(child_name)}；可用：{valid}")
+        spec = SCHEDULERS[child_name]
+        values = validate_params(spec.params, child.get("params"), child_name, context)
+        if (err := rule_error(spec.rules, values, child_name, where)) is not None:
+            raise err
+        chain.append({"name": child_name, "params": values})
     return name, {"schedulers": chain, **out}
+
+
+def segment_contexts(context: dict, milestones: list[int]) -> list[dict]:
+    """The context of each scheduler SequentialLR chains: its `steps` are the steps it schedules.
+
+    Suggestions for missing keywords still use the whole run's context; rules use these.
+    """
+    steps = context["steps"]
+    bounds = [min(b, steps) for b in (0, *milestones, steps)]
+    return [{**context, "steps": max(0, b - a)} for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _group_kwargs(spec: SchedulerSpec, params: dict, scales: list[float]) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from schema import Param
+from schema import Param, Rule
 
 LR_HELP = ("Learning rate γ: the size of each step", "学习率 γ：每一步的步长")
 
@@ -66,10 +66,9 @@ def _step_sizes_rule(v):
     return None if 0 < v[0] <= v[1] else ("need 0 < min step ≤ max step", "需要 0 < 最小步长 ≤ 最大步长")
 
 
-def _nesterov_rule(hp):
+def _nesterov_rule(hp, context):
     if hp.get("nesterov") and (hp["momentum"] <= 0 or hp["dampening"] != 0):
-        return ("nesterov needs momentum > 0 and dampening = 0",
-                "nesterov 需要 momentum > 0 且 dampening = 0")
+        return ("nesterov", "needs momentum > 0 and dampening = 0", "需要 momentum > 0 且 dampening = 0")
     return None
 
 
@@ -79,7 +78,8 @@ class OptimizerSpec:
 
     `elementwise`: each coordinate's update depends only on that coordinate, so
     many starts can share one ``(n, 2)`` parameter exactly.  `closure`: `step`
-    needs a closure that re-evaluates the loss (LBFGS).
+    needs a closure that re-evaluates the loss (LBFGS).  `rules` check several
+    keywords together (see `schema.Rule`).
     """
 
     name: str
@@ -88,7 +88,7 @@ class OptimizerSpec:
     summary_zh: str
     elementwise: bool = True
     closure: bool = False
-    rules: tuple = ()
+    rules: tuple[Rule, ...] = ()
 
     @property
     def cls(self) -> type[torch.optim.Optimizer]:
@@ -180,7 +180,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {s.name: s for s in (
               low=-10.0, high=0.0, slider=(-1.0, 0.0)),
         Param("eps", "pair", (None, 1e-3), "(ε₁, ε₂): ε₁ in the denominator (None: dtype's eps), ε₂ scales lr",
               "(ε₁, ε₂)：ε₁ 在分母中（None：数据类型的 eps），ε₂ 缩放学习率", low=0.0, high=1.0,
-              none_items=True, slider=(1e-10, 1e-1), log=True),
+              none_items=(0,), slider=(1e-10, 1e-1), log=True),
         Param("d", "float", 1.0, "Clipping threshold of the update's RMS", "更新量均方根的裁剪阈值",
               low=1.0, high=1000.0, slider=(1.0, 10.0)),
         weight_decay(0.0), MAXIMIZE),

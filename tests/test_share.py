@@ -1,6 +1,5 @@
 """Share links and saved files (share.py): states round-trip, and untrusted input never breaks or leaks."""
 
-import contextlib
 import json
 import re
 
@@ -8,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from optimizers import run as run_engine
 from optimizers.config import normalize_config
 from schema import ConfigError
 from share import MAX_QUERY, PAGES, decode, default_state, encode, query_flags, sanitize
@@ -29,7 +29,8 @@ STATES = {
                    "modes": ["full", "single"], "batch_size": 3, "seed": 7, "start": [1.0, -1.0], "steps": 150,
                    "run": {"optimizer": "RMSprop", "hparams": {"lr": 0.005, "centered": True}},
                    "lr_multipliers": [2.0, 0.5], "cursor": 40},
-    "schedules": {"lr": 0.05, "steps": 300, "schedulers": {"OneCycleLR": {"max_lr": 0.5, "pct_start": 0.4},
+    "schedules": {"lr": 0.05, "steps": 300, "schedulers": {"OneCycleLR": {"max_lr": 0.5, "pct_start": 0.4,
+                                                                          "cycle_momentum": False},
                                                            "ReduceLROnPlateau": {"patience": 3}, "StepLR": {}},
                   "surface": "himmelblau", "start": [1.0, 1.0], "optimizer": "Adagrad",
                   "hparams": {"lr_decay": 0.01}, "log": True, "table": [0, 10, 299], "view": "contour",
@@ -115,9 +116,11 @@ def assert_safe(page: str, text) -> None:
     state, problems = decode(page, text)
     assert all(FIELD.fullmatch(p) for p in problems), problems
     assert sanitize(page, state) == (state, [])  # what a page shows is always valid as a whole
-    for config in engine_configs(page, state):
-        with contextlib.suppress(ConfigError):  # a run-level rule (shown next to the run), never a crash
+    for config in engine_configs(page, state):  # and valid for the engine
+        try:
             normalize_config(config)
+        except ConfigError as err:  # but an optimizer without momentum to cycle: shown next to the run, as typed
+            assert err.key == "cycle_momentum", str(err)
 
 
 @pytest.mark.parametrize("page", list(STATES))
@@ -161,3 +164,50 @@ def test_query_flags_accept_only_known_values(query):
     assert isinstance(flags["lecture"], bool)
     assert set(flags["hide"]) <= {"code", "table", "controls"}
     assert flags["lesson"] is None or isinstance(flags["lesson"], str)
+
+
+def test_a_huge_integer_takes_the_default():
+    for page in STATES:
+        state, problems = decode(page, '{"steps": 1' + "0" * 400 + ', "start": [-1' + "0" * 400 + ', 0]}')
+        assert sorted(problems) == ["start", "steps"] and state == default_state(page)
+
+
+# Values that passed the link's checks and then broke the engine (issue 12): each takes its default, with a notice.
+BREAKING = {
+    "Adafactor eps=[null, null]": ({"optimizer": "Adafactor", "hparams": {"eps": [None, None]}}, "hparams.eps"),
+    "OneCycleLR div_factor=1e-308": ({"scheduler": "OneCycleLR", "scheduler_params": {"div_factor": 1e-308}},
+                                     "scheduler_params.div_factor"),
+    "OneCycleLR div_factor=1e-300": ({"scheduler": "OneCycleLR", "scheduler_params": {"div_factor": 1e-300}},
+                                     "scheduler_params.div_factor"),
+    "OneCycleLR final_div_factor=1e-308": ({"scheduler": "OneCycleLR",
+                                            "scheduler_params": {"final_div_factor": 1e-308}},
+                                           "scheduler_params.final_div_factor"),
+    "OneCycleLR total_steps=3": ({"scheduler": "OneCycleLR", "scheduler_params": {"total_steps": 3}},
+                                 "scheduler_params.total_steps"),
+    "ExponentialLR gamma=10": ({"optimizer": "Adadelta", "scheduler": "ExponentialLR",
+                                "scheduler_params": {"gamma": 10}}, "scheduler_params.gamma"),
+    "SequentialLR then StepLR gamma=10": ({"optimizer": "Adadelta", "scheduler": "SequentialLR", "scheduler_params": {
+        "schedulers": [{"name": "LinearLR"}, {"name": "StepLR", "params": {"step_size": 1, "gamma": 10}}]}},
+        "scheduler_params.gamma"),
+    "SGD nesterov without momentum": ({"optimizer": "SGD", "hparams": {"nesterov": True}}, "hparams.nesterov"),
+}
+
+
+def breaking_link(page: str, run: dict, field: str) -> tuple[dict, str]:
+    """The page's link carrying `run`, and the path the page names `field` of the run by."""
+    if page == "playground":
+        return {"runs": [run]}, "runs.0." + field
+    if page == "schedules" and "scheduler" in run:  # the page's own schedulers, the page's optimizer
+        return ({"schedulers": {run["scheduler"]: run["scheduler_params"]}, "optimizer": run.get("optimizer", "SGD")},
+                f"schedulers.{run['scheduler']}." + field.removeprefix("scheduler_params."))
+    return ({"run": run}, "run." + field) if page != "schedules" else (run, field)
+
+
+@pytest.mark.parametrize("page", list(STATES))
+@pytest.mark.parametrize(("run", "field"), BREAKING.values(), ids=BREAKING.keys())
+def test_values_that_break_the_engine_take_their_default(page, run, field):
+    link, path = breaking_link(page, run, field)
+    state, problems = decode(page, json.dumps(link))
+    assert problems == [path]
+    for config in engine_configs(page, state):
+        run_engine({**config, "steps": 12})  # a result, not an exception
