@@ -47,7 +47,9 @@ SURFACE_CODE: dict[str, tuple[str, ...]] = {
                        " + y ** 2 - {A!r} * torch.cos(2 * math.pi * y))"),
     "six_hump_camel": (_XY, "return (4 - 2.1 * x ** 2 + x ** 4 / 3) * x ** 2 + x * y + (-4 + 4 * y ** 2) * y ** 2"),
     "styblinski_tang": ("return 0.5 * (p ** 4 - 16 * p ** 2 + 5 * p).sum(-1)",),
-    "linear_regression": ("w, b = p[0], p[1]", "return ((w * X + b - Y) ** 2).mean()"),
+    "linear_regression": ("w, b = p[0:1].view(1, 1), p[1:2]  # the weight (1, 1) and bias (1,) of nn.Linear(1, 1)",
+                          "return torch.nn.functional.mse_loss(torch.nn.functional.linear(X[:, None], w, b), "
+                          "Y[:, None])"),
 }
 
 
@@ -221,7 +223,7 @@ def _surface_lines(c: dict, dtype: str) -> tuple[list[str], list[str]]:
     key, params = c["surface"], c["surface_params"]
     if key == "linear_regression":
         data = _data_lines(params, dtype)
-        signature = "def f(p, X, Y):  # p = (w, b): the mean squared error of y ≈ w·x + b"
+        signature = "def f(p, X, Y):  # p = (w, b): nn.MSELoss() of nn.Linear(1, 1): the MSE of y ≈ w·x + b"
     else:
         data, signature = [], "def f(p):  # p = (x, y)"
     body = _custom_body(params["formula"]) if key == "custom" else [

@@ -7,6 +7,8 @@ The minimum is the closed-form least-squares solution.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -64,6 +66,79 @@ def _bounds(center: float, start: float) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+class LinearMSE(torch.autograd.Function):
+    r"""$L = \frac{1}{n}\sum_i d_i^2$, $d_i = w x_i + b - y_i$, for each (w, b) of a ``(..., 2)`` tensor, rounded
+    as ``nn.MSELoss()(nn.Linear(1, 1)(x), y)`` rounds it, its gradient too.
+
+    The gradient is torch's: $g_i = \operatorname{fl}(2/n)\, d_i$ (``mse_loss_backward``),
+    $\partial L/\partial b = \sum_i g_i$ (``sum``) and $\partial L/\partial w = g^\top x$ summed as ``torch.mm``
+    sums it for one (w, b), as Linear's backward calls it (see `dot_rows`).
+    """
+
+    @staticmethod
+    def forward(ctx, p: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        d = p[..., 0:1] * x + p[..., 1:2] - y
+        ctx.save_for_backward(d, x)
+        return (d * d).mean(-1)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        d, x = ctx.saved_tensors
+        g = d.new_tensor(2 / x.numel()) * d * grad[..., None]
+        return torch.stack([dot_rows(g.reshape(-1, x.numel()), x).view(grad.shape), g.sum(-1)], -1), None, None
+
+
+def dot_rows(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    r"""$g_j^\top x$ for each row of g, bit for bit as ``torch.mm`` gives it for that row alone.
+
+    A batched product sums in another order; so one ``torch.mm`` per row, or, where that costs more than
+    n sequential float32 steps and torch.mm was seen summing in sequence (`_mm_sums_in_sequence`), those steps.
+    """
+    rows, n = g.shape
+    if g.dtype == torch.float32 and rows > 4 * n and _mm_sums_in_sequence(n):
+        out, unsure = _sequential_fma(g, x)
+        out[unsure] = _mm_rows(g[unsure], x)
+        return out
+    return _mm_rows(g, x)
+
+
+def _mm_rows(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    column = x[:, None]
+    return torch.cat([torch.mm(row, column).view(1) for row in g.split(1)]) if len(g) else g.new_empty(0)
+
+
+_LOW_BITS, _MIDPOINT = (1 << 29) - 1, 1 << 28  # a float64 whose 29 low bits read _MIDPOINT lies halfway between floats
+
+
+def _sequential_fma(g: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""$a \leftarrow \operatorname{fma}(g_k, x_k, a)$ for k = 1 … n in float32, each row; and the rows it may miss.
+
+    Each $g_k x_k$ is exact in float64, so the float64 sum rounded to float32 is fma's, unless that sum lies
+    halfway between two float32 (rounded twice) or among float32's subnormal numbers: such rows are `unsure`.
+    """
+    products = g.t().contiguous().double() * x.double()[:, None]  # (n, rows)
+    sums = torch.empty_like(products[1:])
+    acc = products[0].float()
+    for k in range(1, x.numel()):
+        torch.add(acc.double(), products[k], out=sums[k - 1])
+        acc = sums[k - 1].float()
+    size = sums.abs()
+    halfway = torch.bitwise_and(sums.view(torch.int64), _LOW_BITS) == _MIDPOINT
+    return acc, (halfway | ((size < torch.finfo(torch.float32).tiny) & (size > 0))).any(0)
+
+
+@functools.cache
+def _mm_sums_in_sequence(n: int) -> bool:
+    """Whether ``torch.mm`` sums n float32 products one after another, rounding each step as fma does.
+
+    Seen with MKL's sgemm up to n = 255; checked here, once per n, on 256 random rows.
+    """
+    generator = torch.Generator().manual_seed(n)
+    g, x = torch.randn(256, n, generator=generator), torch.randn(n, generator=generator)
+    out, unsure = _sequential_fma(g, x)
+    return torch.equal(out[~unsure], _mm_rows(g[~unsure], x))
+
+
 def linear_regression(params: dict) -> Surface:
     x_np, y_np = _columns(params)
     w_star, b_star, mse = least_squares(x_np, y_np)
@@ -74,7 +149,7 @@ def linear_regression(params: dict) -> Surface:
         x, y = columns[p.dtype]
         if idx is not None:
             x, y = x[idx], y[idx]
-        return ((p[..., 0:1] * x + p[..., 1:2] - y) ** 2).mean(-1)
+        return LinearMSE.apply(p, x, y)
 
     default_data = params["x"] is None and not params["standardize"]
     start = COURSE_START if default_data else (0.0, 0.0)
