@@ -1,12 +1,15 @@
 """Share links on every page (AppTest): config → URL → page → config is identical; bad links open with defaults."""
 
+import json
+
 import pytest
 from apptest import APP
 from streamlit.testing.v1 import AppTest
-from test_share import STATES
+from test_share import BREAKING, STATES, breaking_link
 
 from lessons import LESSONS
 from share import decode, default_state, encode, sanitize
+from ui.i18n import text
 from ui.page import PAGE_FILES
 
 PAGES = {page: (None if path == "app.py" else path) for page, path in PAGE_FILES.items()}
@@ -98,3 +101,14 @@ def test_lecture_mode_hides_the_chosen_sections():
     assert not python() and not at.dataframe
     at.button(key="lecture.leave").click().run()
     assert "lecture" not in at.query_params and python() and at.dataframe
+
+
+@pytest.mark.parametrize("page", list(STATES))
+@pytest.mark.parametrize("case", ["Adafactor eps=[null, null]", "OneCycleLR div_factor=1e-308"])
+def test_a_link_that_broke_the_engine_opens_with_the_default_and_a_notice(page, case):
+    link, path = breaking_link(page, *BREAKING[case])
+    at = open_with(page, c=json.dumps(link))
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert [w.value for w in at.warning if "`" in w.value] == [text("share.problems", "en", fields=f"`{path}`")]
+    assert page_state(at, page)[0] == decode(page, json.dumps(link))[0]
