@@ -200,7 +200,7 @@ def _member_arrays(m: Member, steps: int) -> dict[str, np.ndarray | None]:
     if m.clipping:
         out["raw_grad"] = torch.stack(m.raw_grad[:m.done]).numpy() if m.done else np.empty((0, m.rows, 2))
     per_row = lambda a: np.repeat(np.asarray(a)[:, None], m.rows, axis=1)  # noqa: E731
-    out["group_lr"] = per_row(np.array(m.lr, dtype=float).reshape(m.done, -1))
+    out["group_lr"] = per_row(np.array(m.lr, dtype=float).reshape(m.done, len(m.optimizer.param_groups)))
     out["evals"] = per_row(np.array(m.evals, dtype=int) if m.spec.closure else np.ones(m.done, dtype=int))
     out["wall_time"] = np.array(m.time)
     return {k: _pad(v, steps + 1 if k == "xy" else steps) for k, v in out.items()}

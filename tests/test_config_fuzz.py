@@ -171,3 +171,9 @@ REGRESSIONS = {
 def test_found_hostile_configs_raise_a_config_error_naming_the_field(config, field):
     with pytest.raises(ConfigError, match=field):
         run({"steps": 5, **config})
+
+
+@pytest.mark.parametrize("optimizer", ["LBFGS", "Adam"])
+def test_a_start_whose_loss_overflows_diverges_at_step_0(optimizer):
+    traj = run({"surface": "beale", "start": [-5e5, -5e5], "steps": 5, "optimizer": optimizer})
+    assert traj.diverged_at == 0 and traj.lr.shape == (5,)
