@@ -259,6 +259,42 @@ def test_divergence_per_start():
     assert traj.diverged_at[0] is None and traj.diverged_at[1] is not None  # only the steep direction blows up
 
 
+LR_DIVERGES = {"surface": "bowl", "surface_params": {"condition": 20.0}, "steps": 120, "optimizer": "SGD",
+               "hparams": {"lr": 0.5}, "scheduler": "ExponentialLR", "scheduler_params": {"gamma": 0.99}}
+
+
+def bowl_lrs(start: list[float], scheduler: str, params: dict) -> np.ndarray:
+    return torch_loop(get_surface("bowl", {"condition": 20.0}).fn, start, 120, "SGD", {"lr": 0.5}, scheduler,
+                      params)[2][:, 0]
+
+
+def test_lr_is_the_schedulers_while_any_start_runs():
+    """Start 0 (steep direction) diverges early; start 1 (flat direction) runs on: lr is the scheduler's all along."""
+    traj = run({**LR_DIVERGES, "start": [[1.0, 1.0], [1.0, 0.0]]})
+    assert traj.diverged_at[0] is not None and traj.diverged_at[0] < 60 and traj.diverged_at[1] is None
+    assert np.array_equal(traj.lr, bowl_lrs([1.0, 0.0], "ExponentialLR", {"gamma": 0.99}))
+
+
+def test_lr_with_a_schedule_per_start_is_the_first_running_starts():
+    """ReduceLROnPlateau: one optimizer and schedule per start, each with its own lr (all in group_lr)."""
+    plateau = {"patience": 3, "factor": 0.9}
+    traj = run({**LR_DIVERGES, "scheduler": "ReduceLROnPlateau", "scheduler_params": plateau,
+                "start": [[1.0, 1.0], [1.0, 0.0]]})
+    k = traj.diverged_at[0]
+    assert k is not None and traj.diverged_at[1] is None
+    first, second = (bowl_lrs(start, "ReduceLROnPlateau", plateau) for start in ([1.0, 1.0], [1.0, 0.0]))
+    assert not np.array_equal(first[:k], second[:k])
+    assert np.array_equal(traj.lr, np.concatenate([first[:k], second[k:]]))
+
+
+def test_lr_is_nan_once_every_start_has_stopped():
+    traj = run({**LR_DIVERGES, "start": [[1.0, 1.0], [1.0, 1e-6]]})
+    first, last = sorted(traj.diverged_at)
+    assert first < last < 120
+    lrs = bowl_lrs([1.0, 1e-6], "ExponentialLR", {"gamma": 0.99})
+    assert np.array_equal(traj.lr[:last], lrs[:last]) and np.isnan(traj.lr[last:]).all()
+
+
 def test_same_config_gives_same_arrays():
     config = {"surface": "linear_regression", "steps": 60, "optimizer": "RMSprop", "batch_size": 4, "seed": 9}
     a, b = run(config), run(config)
