@@ -242,7 +242,9 @@ def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> 
     closure = [_closure_arrays(m) for m in members] if members[0].spec.closure else None
     closure_field = lambda k: None if closure is None else ([c[k] for c in closure] if several else closure[0][k])  # noqa: E731
     return Trajectory(
-        config=config, xy=one(arrays["xy"]), loss=one(arrays["loss"]), lr=arrays["group_lr"][:, 0, 0],
+        config=config, xy=one(arrays["xy"]), loss=one(arrays["loss"]),
+        lr=np.take_along_axis(arrays["group_lr"][..., 0], np.isfinite(arrays["group_lr"][..., 0]).argmax(1)[:, None],
+                              axis=1)[:, 0],  # the first running start's: NaN once every start has stopped
         group_lr=one(arrays["group_lr"]), grad=one(arrays["grad"]),
         raw_grad=one(arrays["raw_grad"]) if "raw_grad" in arrays else None,
         state={k: one(v) for k, v in arrays.items() if k not in named}, evals=one(arrays["evals"]),
