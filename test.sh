@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need, then run them all: lint, unit, oracle, AppTest and browser tests.
-# They run in a virtualenv (.venv, or $PLAYGROUND_VENV) made from requirements.txt and requirements-dev.txt alone,
+# They run in a virtualenv (.venv-test, or $PLAYGROUND_VENV) made from requirements.txt and requirements-dev.txt alone,
 # remade whenever those files change, so a package installed by hand elsewhere cannot make them pass
 # (tests/test_environment.py checks that nothing else is in it).
 # Extra arguments go to pytest (e.g. `bash test.sh -k scheduler`, `bash test.sh -m "not browser and not slow"`).
@@ -16,7 +16,7 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then  # Debian's n
 fi
 PYTHON=$(command -v python3 || command -v python)
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed" >&2; exit 1; }
-VENV=${PLAYGROUND_VENV:-.venv}
+VENV=${PLAYGROUND_VENV:-.venv-test}
 STAMP=$(cat requirements.txt requirements-dev.txt | "$PYTHON" -c 'import hashlib, sys; print(sys.version, hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
 if [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$STAMP" ]; then  # new, or the requirements changed: start afresh
   rm -rf "$VENV"
