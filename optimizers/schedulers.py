@@ -90,6 +90,19 @@ def _cycle_momentum_rule(v, c):
     return None
 
 
+def _momentum_buffer_rule(v, c):
+    """torch's RMSprop makes its momentum buffer only if momentum > 0 at its first step; cycling starts at
+    max_momentum, so 0 there and more later fails inside `step` (KeyError 'momentum_buffer')."""
+    if v["cycle_momentum"] and c.get("optimizer") == "RMSprop" and v["max_momentum"] == 0:
+        return ("max_momentum", "must be > 0 for RMSprop (its momentum buffer is made at the first step only if "
+                "momentum > 0), or set cycle_momentum to false",
+                "RMSprop 需要大于 0（只有第一步时 momentum > 0 才会创建动量缓冲），或把 cycle_momentum 设为 false")
+    return None
+
+
+CYCLE_RULES = (_cycle_momentum_rule, _momentum_buffer_rule)
+
+
 def _one_cycle_rules() -> tuple[Rule, ...]:
     """initial lr = max_lr / div_factor and min lr = initial / final_div_factor, as torch computes them."""
     def smallest(v, c):
@@ -103,7 +116,7 @@ def _one_cycle_rules() -> tuple[Rule, ...]:
             return None
         return ("total_steps", "must be at least the number of steps", "不能小于步数")
     return (peak_rule("div_factor", lambda v, c: max(v["max_lr"], v["max_lr"] / v["div_factor"])), smallest,
-            long_enough, _cycle_momentum_rule)
+            long_enough, *CYCLE_RULES)
 
 
 def _cyclic_peak(v, c):
@@ -226,7 +239,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
               "按周期还是按步计算缩放", choices=("cycle", "iterations")),
         *cycle_momentum(0.8, 0.9)),
         "LR bounces between base_lr and max_lr", "学习率在 base_lr 与 max_lr 之间往返",
-        lr_keys=("base_lr", "max_lr"), rules=(peak_rule("gamma", _cyclic_peak), _cycle_momentum_rule)),
+        lr_keys=("base_lr", "max_lr"), rules=(peak_rule("gamma", _cyclic_peak), *CYCLE_RULES)),
     SchedulerSpec("ReduceLROnPlateau", (
         Param("mode", "choice", "min", "Watch for the loss to stop falling ('min') or rising ('max')",
               "监视损失不再下降（'min'）或不再上升（'max'）", choices=("min", "max")),

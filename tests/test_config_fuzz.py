@@ -5,6 +5,8 @@ and negative integers, bools, NaN/inf, tiny floats, strings, nested lists and di
 plausible ones; `run` must return a Trajectory or raise a ConfigError that names one of the fields given.
 """
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -91,7 +93,7 @@ def configs(draw):
 def field_names(config: dict) -> set[str]:
     """The names of the config's fields: its keys, its optimizer's and its scheduler's keywords."""
     schemas = [OPTIMIZERS[config["optimizer"]].params, SCHEDULERS[config["scheduler"]].params
-               if config["scheduler"] else ()]
+               if config["scheduler"] else (), SURFACES[config.get("surface", "rosenbrock")].params]
     return {*DEFAULTS, *(p.key for schema in schemas for p in schema)}
 
 
@@ -99,7 +101,7 @@ def assert_result_or_named_error(config: dict) -> None:
     try:
         traj = run(config)
     except ConfigError as err:
-        assert any(f".{key}" in str(err) or str(err).startswith(key) for key in field_names(config)), str(err)
+        assert any(re.search(rf"\b{key}\b", str(err)) for key in field_names(config)), str(err)
         assert err.zh and err.zh != str(err)
         return
     assert isinstance(traj, Trajectory)
@@ -124,6 +126,22 @@ def test_hostile_sequential_chains_give_a_run_or_a_named_error(data):
     except ConfigError as err:
         named = {"SequentialLR", *(c["name"] for c in chain), *(k for c in chain for k in c["params"])}
         assert any(key in str(err) for key in named), str(err)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_hostile_surfaces_and_starts_give_a_run_or_a_named_error(data):
+    surface = data.draw(st.sampled_from(list(SURFACES)))
+    data_column = st.lists(st.floats(-1e12, 1e12) | scalars, min_size=2, max_size=12)
+    params = data.draw(st.fixed_dictionaries({}, optional={p.key: hostile | plausible(p) | data_column
+                                                           for p in SURFACES[surface].params}))
+    points = st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)).map(list)
+    config = {"surface": surface, "surface_params": params, "steps": 5, "scheduler": None,
+              "optimizer": data.draw(st.sampled_from(["SGD", "Adam", "Adafactor", "LBFGS"])), "hparams": {},
+              "start": data.draw(hostile | points | st.lists(points, min_size=1, max_size=3))}
+    if data.draw(st.booleans()):
+        config["batch_size"] = data.draw(hostile | st.integers(1, 5))
+    assert_result_or_named_error(config)
 
 
 # The hostile configs found from outside (issue 12), each once: a ConfigError naming the field, nothing else.
@@ -161,6 +179,8 @@ REGRESSIONS = {
     "Adam OneCycleLR max_momentum=1": ({"steps": 60, "scheduler": "OneCycleLR",
                                         "scheduler_params": {"max_momentum": 1.0, "base_momentum": 1.0}},
                                        "momentum"),
+    "RMSprop CyclicLR max_momentum=0": ({"optimizer": "RMSprop", "scheduler": "CyclicLR",
+                                         "scheduler_params": {"max_momentum": 0.0}}, "max_momentum"),
     "ConstantLR factor=0": ({"steps": 10, "scheduler": "ConstantLR", "scheduler_params": {"factor": 0,
                                                                                          "total_iters": 3}},
                             "factor"),
