@@ -159,3 +159,33 @@ def test_plateau_curve_reacts_to_the_loss():
     assert curve[0] == 0.1 and curve[-1] < 0.1
     with pytest.raises(ConfigError, match="loss"):
         lr_curve("ReduceLROnPlateau", {}, 10)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_defaults_pass_every_rule(scheduler):
+    """torch's defaults (and our suggestions) are valid for every optimizer and run length; the only refusal
+    is torch's own: cycling momentum on an optimizer that has none."""
+    for name, spec in OPTIMIZERS.items():
+        cycles = {"momentum", "betas"} & {p.key for p in spec.params}
+        for steps in (1, 2, 10, 500, 10_000):
+            try:
+                normalize_config({"optimizer": name, "scheduler": scheduler, "steps": steps})
+            except ConfigError as err:
+                assert err.key == "cycle_momentum" and not cycles, str(err)
+
+
+@pytest.mark.parametrize(("name", "params", "key"), [
+    ("StepLR", {"step_size": 1, "gamma": 1.5}, "gamma"), ("MultiStepLR", {"milestones": [1, 2, 3], "gamma": 10}, None),
+    ("ExponentialLR", {"gamma": 1.1}, "gamma"), ("CyclicLR", {"mode": "exp_range", "gamma": 1.1}, "gamma"),
+    ("OneCycleLR", {"max_lr": 1.0, "div_factor": 1e-4}, "div_factor"),
+    ("OneCycleLR", {"max_lr": 1e-5, "div_factor": 1e6, "final_div_factor": 1e9}, None)])
+def test_a_schedule_keeps_the_learning_rate_a_learning_rate(name, params, key):
+    """Refused exactly when some step's learning rate would pass 1000, the `lr` field's bound."""
+    if key is None:
+        assert 0 < lr_curve(name, params, 200, base_lr=1.0).max() <= 1000
+        return
+    with pytest.raises(ConfigError, match=rf"{name}\.{key}: the learning rate would reach") as info:
+        lr_curve(name, params, 200, base_lr=1.0)
+    assert info.value.key == key
+    if name != "OneCycleLR":  # growth: a shorter run stays below, and is allowed
+        assert lr_curve(name, params, 20, base_lr=1e-3).max() <= 1000
