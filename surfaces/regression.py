@@ -91,52 +91,38 @@ class LinearMSE(torch.autograd.Function):
 def dot_rows(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     r"""$g_j^\top x$ for each row of g, bit for bit as ``torch.mm`` gives it for that row alone.
 
-    A batched product sums in another order; so one ``torch.mm`` per row, or, where that costs more than
-    n sequential float32 steps and torch.mm was seen summing in sequence (`_mm_sums_in_sequence`), those steps.
+    A batched product sums in another order; so one ``torch.mm`` per row, or, for many rows, the same sum
+    step by step where torch.mm was seen to sum that way (`_mm_sums_in_sequence`).
     """
     rows, n = g.shape
-    if g.dtype == torch.float32 and rows > 4 * n and _mm_sums_in_sequence(n):
-        out, unsure = _sequential_fma(g, x)
-        out[unsure] = _mm_rows(g[unsure], x)
-        return out
+    if rows > 2 * n and _mm_sums_in_sequence(n, g.dtype):
+        return _sequential_fma(g, x)
     return _mm_rows(g, x)
 
 
 def _mm_rows(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     column = x[:, None]
-    return torch.cat([torch.mm(row, column).view(1) for row in g.split(1)]) if len(g) else g.new_empty(0)
+    return torch.cat([torch.mm(row, column) for row in g.split(1)]).view(-1)
 
 
-_LOW_BITS, _MIDPOINT = (1 << 29) - 1, 1 << 28  # a float64 whose 29 low bits read _MIDPOINT lies halfway between floats
-
-
-def _sequential_fma(g: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""$a \leftarrow \operatorname{fma}(g_k, x_k, a)$ for k = 1 … n in float32, each row; and the rows it may miss.
-
-    Each $g_k x_k$ is exact in float64, so the float64 sum rounded to float32 is fma's, unless that sum lies
-    halfway between two float32 (rounded twice) or among float32's subnormal numbers: such rows are `unsure`.
-    """
-    products = g.t().contiguous().double() * x.double()[:, None]  # (n, rows)
-    sums = torch.empty_like(products[1:])
-    acc = products[0].float()
-    for k in range(1, x.numel()):
-        torch.add(acc.double(), products[k], out=sums[k - 1])
-        acc = sums[k - 1].float()
-    size = sums.abs()
-    halfway = torch.bitwise_and(sums.view(torch.int64), _LOW_BITS) == _MIDPOINT
-    return acc, (halfway | ((size < torch.finfo(torch.float32).tiny) & (size > 0))).any(0)
+def _sequential_fma(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    r"""$a \leftarrow \operatorname{fma}(g_k, x_k, a)$ for k = 1 … n, each row (``addcmul`` rounds once here)."""
+    columns = g.t()
+    acc = columns[0] * x[0]
+    for k in range(1, len(x)):
+        acc = torch.addcmul(acc, columns[k], x[k])
+    return acc
 
 
 @functools.cache
-def _mm_sums_in_sequence(n: int) -> bool:
-    """Whether ``torch.mm`` sums n float32 products one after another, rounding each step as fma does.
+def _mm_sums_in_sequence(n: int, dtype: torch.dtype) -> bool:
+    """Whether ``torch.mm`` of (1, n) @ (n, 1) equals `_sequential_fma`, checked once per n on 263 random rows.
 
-    Seen with MKL's sgemm up to n = 255; checked here, once per n, on 256 random rows.
+    Seen with MKL up to n = 255 (float32), beyond which it sums in blocks.
     """
     generator = torch.Generator().manual_seed(n)
-    g, x = torch.randn(256, n, generator=generator), torch.randn(n, generator=generator)
-    out, unsure = _sequential_fma(g, x)
-    return torch.equal(out[~unsure], _mm_rows(g[~unsure], x))
+    g, x = torch.randn(263, n, generator=generator, dtype=dtype), torch.randn(n, generator=generator, dtype=dtype)
+    return torch.equal(_sequential_fma(g, x), _mm_rows(g, x))
 
 
 def linear_regression(params: dict) -> Surface:

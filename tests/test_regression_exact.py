@@ -103,6 +103,16 @@ def test_several_starts_are_each_nn_linear_bit_for_bit(optimizer, hparams, case)
         assert_equal(traj, linear_loop(start, 60, optimizer, hparams, **oracle_kwargs(case)), row)
 
 
+@pytest.mark.parametrize("case", CASES[:2] + CASES[6:], ids=CASE_IDS[:2] + CASE_IDS[6:])
+@pytest.mark.parametrize(("optimizer", "hparams"), OPTIMIZERS[1:4:2], ids=IDS[1:4:2])
+def test_many_starts_are_each_nn_linear_bit_for_bit(optimizer, hparams, case):
+    """49 starts: more rows than data points, where dL/dw is summed for all rows at once."""
+    starts = [[w / 2, b / 2] for w in range(-3, 4) for b in range(-3, 4)]
+    traj = run(config(optimizer, hparams, start=starts, **case))
+    for row in range(0, 49, 6):
+        assert_equal(traj, linear_loop(starts[row], 60, optimizer, hparams, **oracle_kwargs(case)), row)
+
+
 @pytest.mark.parametrize("case", CASES[:2] + CASES[4:5], ids=CASE_IDS[:2] + CASE_IDS[4:5])
 def test_runs_stepped_in_lock_step_are_each_nn_linear_bit_for_bit(case):
     """run_many stacks the four optimizers' runs (one with two starts) into one forward/backward."""
@@ -167,11 +177,11 @@ def test_dot_rows_is_one_mm_per_row(n, rows, dtype):
     assert torch.equal(dot_rows(g, x), one_mm_per_row(g, x))
 
 
-def test_dot_rows_where_float64_would_round_twice_or_fall_below_float32s_normal_numbers():
-    """1 + 2⁻²³ + (2⁻²⁴ − 2⁻⁶⁰): float64 rounds it to the midpoint 1 + 2⁻²³ + 2⁻²⁴, float32 then to even (1 + 2⁻²²);
-    fma rounds once (1 + 2⁻²³).  Products near 1e-39 are float32 subnormal numbers.  Many rows: the fast path."""
-    halfway = torch.tensor([[1 + 2 ** -23, 1 + 2 ** -18]] * 50), torch.tensor([1.0, 2 ** -24 * (1 - 2 ** -18)])
+def test_dot_rows_rounds_each_step_once():
+    """1 + 2⁻²³ + (2⁻²⁴ − 2⁻⁶⁰) is 1 + 2⁻²³ rounded once; rounding the product first gives the midpoint
+    1 + 2⁻²³ + 2⁻²⁴, then 1 + 2⁻²² (to even).  Products near 1e-39 are float32 subnormal numbers.  Many rows."""
+    once = torch.tensor([[1 + 2 ** -23, 1 + 2 ** -18]] * 50), torch.tensor([1.0, 2 ** -24 * (1 - 2 ** -18)])
     tiny = torch.randn(50, 3, generator=torch.Generator().manual_seed(1)) * 1e-20, torch.tensor([1e-19, -3e-19, 2e-20])
-    for g, x in (halfway, tiny):
+    for g, x in (once, tiny):
         assert torch.equal(dot_rows(g, x), one_mm_per_row(g, x))
-    assert dot_rows(*halfway)[0].item() == 1 + 2 ** -23
+    assert dot_rows(*once)[0].item() == 1 + 2 ** -23
