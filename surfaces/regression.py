@@ -2,7 +2,8 @@ r"""Linear regression as a surface: the MSE of $y \approx w x + b$ over $(w, b)$
 
 Coordinate 0 is $w$, coordinate 1 is $b$.  The default data are the course's
 15 points; other data come in as surface parameters ``{"x": [...], "y": [...]}``.
-The minimum is the closed-form least-squares solution.
+The minimum is the closed-form least-squares solution.  The loss and its gradient are
+``nn.MSELoss()(nn.Linear(1, 1)(x), y)``'s, bit for bit (`LinearMSE`): a run equals the course's script.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class LinearMSE(torch.autograd.Function):
     r"""$L = \frac{1}{n}\sum_i d_i^2$, $d_i = w x_i + b - y_i$, for each (w, b) of a ``(..., 2)`` tensor, rounded
     as ``nn.MSELoss()(nn.Linear(1, 1)(x), y)`` rounds it, its gradient too.
 
-    The gradient is torch's: $g_i = \operatorname{fl}(2/n)\, d_i$ (``mse_loss_backward``),
+    $d_i$ rounds $w x_i$, then adds b (addmm with one column), as Linear does.  The gradient is torch's:
+    $g_i = \operatorname{fl}(2/n)\, d_i$ (``mse_loss_backward``),
     $\partial L/\partial b = \sum_i g_i$ (``sum``) and $\partial L/\partial w = g^\top x$ summed as ``torch.mm``
     sums it for one (w, b), as Linear's backward calls it (see `dot_rows`).
     """
@@ -118,7 +120,7 @@ def _sequential_fma(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 def _mm_sums_in_sequence(n: int, dtype: torch.dtype) -> bool:
     """Whether ``torch.mm`` of (1, n) @ (n, 1) equals `_sequential_fma`, checked once per n on 263 random rows.
 
-    Seen with MKL up to n = 255 (float32), beyond which it sums in blocks.
+    Seen with MKL for n ≤ 255 in float32; it sums longer rows in another order.
     """
     generator = torch.Generator().manual_seed(n)
     g, x = torch.randn(263, n, generator=generator, dtype=dtype), torch.randn(n, generator=generator, dtype=dtype)
