@@ -72,27 +72,28 @@ def _field(raw: dict, key: str, default, problems: Problems, path: str, check):
 def _params(schema, raw, defaults: dict, problems: Problems, path: str, rules=(), context=None) -> dict:
     """Every parameter of `schema`: the given value when valid, else `defaults[key]`.
 
-    Then the schema's `rules` (as the engine checks them, in `context`): the key a broken rule
-    blames takes its default too, while that changes something.
+    Then the schema's `rules`, as the engine checks them in `context`: the key a broken rule blames
+    takes its default; if it holds it already, every parameter does (a rule the defaults break, e.g.
+    cycle_momentum on an optimizer without momentum, is left for the run to show).
     """
     if raw is not None and not isinstance(raw, dict):
         problems.flag(path.rstrip("."))
     raw = raw if isinstance(raw, dict) else {}
     if any(k not in {p.key for p in schema} for k in raw):
         problems.flag(path + "?")
-    out = {}
+    fallback = {p.key: list(defaults[p.key]) if isinstance(defaults[p.key], tuple) else defaults[p.key]
+                for p in schema if p.kind != "float_list"}
+    out = dict(fallback)
     for p in schema:
-        if p.kind == "float_list":
-            continue
-        out[p.key] = list(defaults[p.key]) if isinstance(defaults[p.key], tuple) else defaults[p.key]
-        if p.key in raw:
+        if p.key in raw and p.key in out:
             try:
                 out[p.key] = p.validate(raw[p.key], "")
             except ConfigError:
                 problems.flag(path + p.key)
-    while (err := rule_error(rules, out, "", context)) is not None and out[err.key] != defaults[err.key]:
-        problems.flag(path + err.key)
-        out[err.key] = defaults[err.key]
+    while out != fallback and (err := rule_error(rules, out, "", context)) is not None:
+        key = err.key if out[err.key] != fallback[err.key] else None
+        problems.flag(path + key if key else path.rstrip("."))
+        out = {**out, key: fallback[key]} if key else dict(fallback)
     return out
 
 

@@ -385,8 +385,10 @@ def formula_curve(name: str, params: dict | None, steps: int, base_lr: float) ->
     return entry.curve(_with_run_steps(name, params, steps), t, Start(base_lr, base_lr))[:steps].astype(float)
 
 
-def markers(name: str, params: dict | None, steps: int) -> list[tuple[int, str]]:
-    """Steps worth marking on the curve, with a short label ("×γ", "restart", "peak", "switch", …), below `steps`."""
-    name, params = validate_scheduler(name, params, {"steps": steps, "lr": 1.0})
+def markers(name: str, params: dict | None, steps: int, base_lr: float = 1.0) -> list[tuple[int, str]]:
+    """Steps worth marking on the curve, with a short label ("×γ", "restart", "peak", "switch", …), below `steps`.
+
+    `base_lr` is the curve's (validation refuses a schedule whose learning rate would pass 1000)."""
+    name, params = validate_scheduler(name, params, {"steps": steps, "lr": base_lr})
     found = _entry(name).markers(_with_run_steps(name, params, steps), steps)
     return sorted((int(step), label) for step, label in found if 0 <= step < steps)

@@ -120,8 +120,9 @@ def _one_cycle_rules() -> tuple[Rule, ...]:
 
 
 def _cyclic_peak(v, c):
+    """lr = base_lr + (max_lr − base_lr)·x·scale with x in [0, 1]; 'exp_range' scales by γ^t (else ≤ 1)."""
     growth = _grown(1.0, v["gamma"], c["steps"]) if v["mode"] == "exp_range" else 1.0
-    return v["base_lr"] + abs(v["max_lr"] - v["base_lr"]) * growth
+    return max(v["base_lr"], abs(v["base_lr"] + (v["max_lr"] - v["base_lr"]) * growth))
 
 
 @dataclass(frozen=True)

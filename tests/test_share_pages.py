@@ -112,3 +112,14 @@ def test_a_link_that_broke_the_engine_opens_with_the_default_and_a_notice(page, 
     assert not at.error, [e.value for e in at.error]
     assert [w.value for w in at.warning if "`" in w.value] == [text("share.problems", "en", fields=f"`{path}`")]
     assert page_state(at, page)[0] == decode(page, json.dumps(link))[0]
+
+
+def test_a_growing_schedule_allowed_at_the_pages_lr_draws_its_markers():
+    """StepLR γ = 10 reaches 100 from lr 0.01 in 160 steps: allowed, so its curve's markers (validated at the
+    page's lr, not at 1) draw too."""
+    link = {"lr": 0.01, "steps": 160, "schedulers": {"StepLR": {"gamma": 10.0}}}
+    at = open_with("schedules", c=json.dumps(link))
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert page_state(at, "schedules") == decode("schedules", json.dumps(link)) and not decode("schedules",
+                                                                                                json.dumps(link))[1]
