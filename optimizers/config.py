@@ -11,6 +11,7 @@ from __future__ import annotations
 from schema import ConfigError, Param, mapping, shown, validate_params
 from surfaces import get_surface, validate_surface
 
+from . import budget
 from .schedulers import validate_scheduler
 from .specs import OPTIMIZERS, PRESETS
 
@@ -119,17 +120,6 @@ def normalize_config(config: dict) -> dict:
 
 
 def _check_budget(config: dict, spec) -> None:
-    """Refuse runs too big to record (memory) or to compute in reasonable time (LBFGS)."""
-    starts = len(config["start"]) if isinstance(config["start"][0], list) else 1
-    if starts * config["steps"] > MAX_POINTS:
-        raise ConfigError(f"starts × steps = {starts * config['steps']:,} is more than {MAX_POINTS:,}: "
-                          "use fewer starts or fewer steps",
-                          f"起点数 × 步数 = {starts * config['steps']:,}，超过 {MAX_POINTS:,}：请减少起点或步数")
-    if spec.closure:
-        hp = config["hparams"]
-        calls = hp["max_eval"] or hp["max_iter"] * 5 // 4
-        if starts * config["steps"] * calls > MAX_EVALUATIONS:
-            raise ConfigError(f"LBFGS: starts × steps × max_eval = {starts * config['steps'] * calls:,} "
-                              f"function evaluations is more than {MAX_EVALUATIONS:,}: lower steps or max_iter",
-                              f"LBFGS：起点数 × 步数 × max_eval = {starts * config['steps'] * calls:,} 次函数求值，"
-                              f"超过 {MAX_EVALUATIONS:,}：请减少步数或 max_iter")
+    """Refuse runs whose estimated engine time or memory is over budget (`optimizers.budget`)."""
+    del spec  # the budget looks the optimizer up itself
+    budget.check(config)

@@ -1,0 +1,159 @@
+"""What a run costs before it runs: an upper bound of its engine time and memory, and the budget.
+
+The engine's time is Python-level torch calls (one optimizer `step()` is ~0.2 ms whatever the
+parameter's size), element-wise work on the starts, and for data surfaces a forward and backward
+over starts × data rows.  So a config's work is counted as
+
+    steps × (instances × (STEP + LBFGS: evals × EVAL + iterations × history × HISTORY)
+             + starts × START + starts × forwards × rows × ROW)  +  the full-data loss at every point
+
+where `instances` is 1 when the starts share one (n, 2) parameter (`engine.shares_parameter`) and
+one per start otherwise.  The coefficients were measured on the 2-core machine this app is served
+from (torch 2.13 CPU, one thread per worker; `python bench/worst_request.py --calibrate`), with a
+margin; `bench/worst_request.py` times the most expensive configs the budget allows.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+
+from schema import ConfigError
+
+MAX_SECONDS = 4.0           # estimated engine time of one run: keeps any request under ~5 s
+MAX_BYTES = 160 * 2**20     # its recorded arrays (the worker's peak rises ~3× that) and the forward's working set
+
+STEP = 300e-6               # one optimizer instance's step: zero_grad, clip, step(), recording
+START = 600e-9              # per start and step: the element-wise update and recording of (n, 2) tensors
+EVAL = 200e-6               # LBFGS: one closure call (forward, backward, recording the point)
+HISTORY = 12e-6             # LBFGS: one stored curvature pair in one iteration's two-loop recursion
+ROW = {"float32": 25e-9, "float64": 30e-9}  # per start and data row: of a forward + backward, of the full loss
+ITEMSIZE = {"float32": 4, "float64": 8}
+FORWARD_COPIES = 8          # tensors of (starts, rows) alive during a forward and backward
+CLOSURE_POINT_BYTES = 300   # LBFGS: one evaluated point kept as a Python tuple
+WOLFE_EVALS = 25            # strong_wolfe may pass max_eval by one line search (torch's max_ls)
+
+
+@dataclass(frozen=True)
+class Cost:
+    seconds: float  # engine time, an upper bound on this machine
+    bytes: int      # recorded arrays + the forward's working set
+
+    def within(self) -> bool:
+        return self.seconds <= MAX_SECONDS and self.bytes <= MAX_BYTES
+
+
+def _starts(config: dict) -> int:
+    return len(config["start"]) if isinstance(config["start"][0], list) else 1
+
+
+def _rows(config: dict) -> tuple[int, int]:
+    """(data rows of one forward, data rows of the full loss); 1 and 1 for formula surfaces."""
+    from surfaces import get_surface
+
+    n = get_surface(config["surface"], config["surface_params"]).n_samples
+    return (config["batch_size"] or n or 1), (n or 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _state_slots(optimizer: str, hparams_json: str) -> int:
+    """How many state entries the engine records per step (one real step on a 2-vector)."""
+    import torch
+
+    from .specs import OPTIMIZERS
+
+    spec = OPTIMIZERS[optimizer]
+    p = torch.zeros(2, requires_grad=True)
+    try:
+        opt = spec.cls([p], **json.loads(hparams_json))
+
+        def closure():
+            opt.zero_grad()
+            loss = (p - 1).pow(2).sum()
+            loss.backward()
+            return loss
+
+        if spec.closure:
+            opt.step(closure)
+        else:
+            closure()
+            opt.step()
+    except Exception:  # a probe: normalize_config reports bad values itself
+        return 8
+    return sum(1 for v in opt.state[p].values()
+               if isinstance(v, int | float) or (torch.is_tensor(v) and v.numel() in (1, 2)))
+
+
+def estimate(config: dict) -> Cost:
+    """The cost of running a normalized `config` (see the module's docstring)."""
+    from .engine import shares_parameter
+    from .specs import OPTIMIZERS
+
+    spec, hp, dtype = OPTIMIZERS[config["optimizer"]], config["hparams"], config["dtype"]
+    steps, starts = config["steps"], _starts(config)
+    rows, full_rows = _rows(config)
+    instances = 1 if starts == 1 or shares_parameter(config) else starts
+    if spec.closure:  # one step(closure): up to max_eval closure calls and max_iter two-loop recursions
+        evals = (hp["max_eval"] or hp["max_iter"] * 5 // 4) + (WOLFE_EVALS if hp["line_search_fn"] else 0)
+        iterations = min(hp["max_iter"], evals) * steps
+        history = min(hp["history_size"], iterations)
+        pairs = iterations * history - history * (history - 1) / 2  # the history fills up, then stays full
+        seconds = instances * (steps * (STEP + evals * EVAL) + pairs * HISTORY)
+    else:
+        evals = 1
+        seconds = steps * (instances * STEP + starts * START)
+    seconds += starts * (steps * evals * rows + (steps + 1) * full_rows) * ROW[dtype]
+    size = ITEMSIZE[dtype]
+    slots = 2 + (config["clip_grad_norm"] is not None or config["clip_grad_value"] is not None)
+    slots += _state_slots(config["optimizer"], json.dumps(hp, sort_keys=True))
+    groups = 1 if config["lr_multipliers"] is None else 2
+    per_point = 2 * size * slots + size + 8 * groups + 8  # xy, grad, state…; loss; lr per group; evals
+    per_point += evals * CLOSURE_POINT_BYTES if spec.closure else 0
+    recorded = starts * (steps + 1) * per_point
+    forward = starts * max(rows, full_rows if full_rows > 1 else 0) * size * FORWARD_COPIES
+    return Cost(seconds, int(recorded + forward))
+
+
+def _largest(config: dict, key: str, high: int, value=lambda n: n) -> int:
+    """The largest n in [1, high] for which `config` with `key` = value(n) is within budget (0: none)."""
+    lo, hi = 0, high
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if estimate({**config, key: value(mid)}).within():
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def check(config: dict) -> None:
+    """Raise ConfigError, saying what to reduce and to what, when a normalized `config` is over budget."""
+    cost = estimate(config)
+    if cost.within():
+        return
+    en, zh = [], []
+    if steps := _largest(config, "steps", config["steps"] - 1):
+        en.append(f"steps ≤ {steps:,}")
+        zh.append(f"步数 ≤ {steps:,}")
+    starts = _starts(config)
+    if starts > 1 and (n := _largest(config, "start", starts - 1, lambda k: config["start"][:k])):
+        en.append(f"starts ≤ {n:,}")
+        zh.append(f"起点数 ≤ {n:,}")
+    hints_en, hints_zh = [], []
+    if starts > 1 and config["clip_grad_norm"] is not None:
+        hints_en.append("without clip_grad_norm the starts share one optimizer")
+        hints_zh.append("不用 clip_grad_norm 时所有起点共用一个优化器")
+    if config["optimizer"] == "LBFGS":
+        hints_en.append("lower max_iter, max_eval or history_size")
+        hints_zh.append("调低 max_iter、max_eval 或 history_size")
+    if _rows(config)[1] > 1:
+        hints_en.append("use a smaller batch_size or fewer data rows")
+        hints_zh.append("用更小的 batch_size 或更少的数据行")
+    what_en = (f"about {cost.seconds:,.0f} s of computing (at most {MAX_SECONDS:g} s)" if cost.seconds > MAX_SECONDS
+               else f"about {cost.bytes / 2**20:,.0f} MB of records (at most {MAX_BYTES / 2**20:,.0f} MB)")
+    what_zh = (f"约 {cost.seconds:,.0f} 秒的计算（上限 {MAX_SECONDS:g} 秒）" if cost.seconds > MAX_SECONDS
+               else f"约 {cost.bytes / 2**20:,.0f} MB 的记录（上限 {MAX_BYTES / 2**20:,.0f} MB）")
+    raise ConfigError(f"This run is too big: it would take {what_en}. Reduce it, e.g. "
+                      + "; or ".join([*en, *hints_en]) + ".",
+                      f"这次运行太大：需要{what_zh}。请减小规模，例如" + "；或".join([*zh, *hints_zh]) + "。")
