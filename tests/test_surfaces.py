@@ -75,8 +75,13 @@ def test_regression_loss_is_the_mse_of_nn_linear():
     assert (model.weight.item(), model.bias.item()) == COURSE_START  # the course's first model
     x = torch.tensor(COURSE_X).unsqueeze(1)
     y = torch.tensor(COURSE_Y).unsqueeze(1)
-    expected = torch.nn.MSELoss()(model(x), y).item()
-    assert get_surface("linear_regression").fn(torch.tensor(COURSE_START)).item() == pytest.approx(expected, rel=1e-6)
+    expected = torch.nn.MSELoss()(model(x), y)
+    expected.backward()
+    p = torch.tensor(COURSE_START, requires_grad=True)
+    loss = get_surface("linear_regression").fn(p)
+    loss.backward()
+    assert torch.equal(loss, expected)  # bit for bit, and its gradient too
+    assert torch.equal(p.grad, torch.cat([model.weight.grad.view(1), model.bias.grad]))
 
 
 def test_standardizing_x_rounds_the_valley():
