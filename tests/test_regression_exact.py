@@ -34,15 +34,20 @@ def columns(x, y, standardize: bool, dtype: torch.dtype) -> tuple[torch.Tensor, 
 
 
 def linear_loop(start, steps, optimizer, hparams, batch_size=None, seed=0, x=COURSE_X, y=COURSE_Y,
-                standardize=False, dtype="float32") -> dict[str, np.ndarray]:
-    """nn.Linear(1, 1) + nn.MSELoss() + torch.optim: positions, gradients, and the full-data loss at each position."""
+                standardize=False, dtype="float32", lr_multipliers=None) -> dict[str, np.ndarray]:
+    """nn.Linear(1, 1) + nn.MSELoss() + torch.optim: positions, gradients, and the full-data loss at each position.
+
+    `lr_multipliers`: the weight and the bias in two parameter groups, with lr scaled by these."""
     X, Y = columns(x, y, standardize, DTYPES[dtype])
     model = torch.nn.Linear(1, 1).to(DTYPES[dtype])
     with torch.no_grad():
         model.weight.fill_(start[0])
         model.bias.fill_(start[1])
     criterion = torch.nn.MSELoss()
-    opt = getattr(torch.optim, optimizer)(model.parameters(), **hparams)
+    params = model.parameters() if lr_multipliers is None else [
+        {"params": [model.weight], "lr": hparams["lr"] * lr_multipliers[0]},
+        {"params": [model.bias], "lr": hparams["lr"] * lr_multipliers[1]}]
+    opt = getattr(torch.optim, optimizer)(params, **hparams)
     if batch_size is None:
         batches = [(X, Y)] * steps
     else:
@@ -153,8 +158,15 @@ def test_the_loss_and_gradient_equal_nn_linear_at_random_points():
     assert torch.equal(one.grad, expected_grad[123])
 
 
+def test_parameter_groups_are_nn_linear_bit_for_bit():
+    """w and b in two groups with their own lr (the page's "separate learning rates")."""
+    case = {"lr_multipliers": [1.0, 10.0], "batch_size": 4, "seed": 2}
+    assert_equal(run(config("Adam", {"lr": 0.01}, **case)), linear_loop(STARTS[0], 60, "Adam", {"lr": 0.01}, **case))
+
+
 @pytest.mark.parametrize(("optimizer", "hparams"), OPTIMIZERS, ids=IDS)
-@pytest.mark.parametrize("case", [{}, {"batch_size": 4, "seed": 3}, {"standardize": True}], ids=str)
+@pytest.mark.parametrize("case", [{}, {"batch_size": 4, "seed": 3}, {"standardize": True}, {"dtype": "float64"},
+                                  {"lr_multipliers": [1.0, 10.0]}], ids=str)
 def test_generated_code_is_nn_linear_bit_for_bit(optimizer, hparams, case):
     namespace = {}
     exec(torch_code(config(optimizer, hparams, **case)), namespace)
