@@ -6,6 +6,7 @@ import torch
 from oracle import course_loop
 
 from optimizers import run, run_many
+from optimizers.codegen import torch_code
 from optimizers.course import CourseRun, course_runs, course_starts, printout, run_course_script
 from surfaces.regression import COURSE_START
 
@@ -71,6 +72,13 @@ def test_engine_equals_the_scripts_loop_bit_for_bit(index, runs_and_trajectories
     losses, learned = script_loop(index)
     assert np.array_equal(traj.loss[1:] if NAMES[index] == "LBFGS" else traj.loss[:-1], losses)
     assert tuple(traj.xy[runs[index].epochs].tolist()) == learned
+
+
+@pytest.mark.parametrize("index", range(5), ids=NAMES)
+def test_generated_code_learns_the_scripts_parameters_bit_for_bit(index):
+    namespace = {}
+    exec(torch_code(course_runs()[index].config), namespace)
+    assert tuple(namespace["positions"][-1].tolist()) == script_loop(index)[1]
 
 
 def test_the_runs_stepped_in_lock_step_are_the_same(runs_and_trajectories):
