@@ -123,9 +123,9 @@ class Param:
                 raise self._error(name, f"must be one of {allowed}", f"必须是 {allowed} 之一", value)
             return value
         if self.kind == "text":
-            if not isinstance(value, str) or len(value) > MAX_TEXT:
-                raise self._error(name, f"must be a text of at most {MAX_TEXT} characters",
-                                  f"必须是不超过 {MAX_TEXT} 个字符的文本", value)
+            if not isinstance(value, str) or len(value) > MAX_TEXT:  # a formula is not echoed
+                raise ConfigError(f"{name} must be a text of at most {MAX_TEXT} characters",
+                                  f"{name} 必须是不超过 {MAX_TEXT} 个字符的文本", key=self.key)
             return value
         if self.kind == "pair":
             if not isinstance(value, list | tuple) or len(value) != 2:

@@ -5,9 +5,10 @@ A page state speaks the engine config's language (``surface``, ``start``,
 shows (the mode, the animation's cursor).  `encode` writes it as compact JSON
 for the URL's ``c`` parameter or a saved file, leaving out what equals the
 defaults; `decode` reads it back.  Nothing from outside is trusted: every field
-is checked against the same schemas the widgets use, a bad field takes the
-page's default, and the problems returned name fields of *our* schema only —
-never a value or a key from the input, so nothing hostile is ever echoed.
+is checked against the same schemas (and the engine's rules across fields) the
+widgets and the engine use, a bad field takes the page's default, and the
+problems returned name fields of *our* schema only — never a value or a key
+from the input, so nothing hostile is ever echoed.
 """
 
 from __future__ import annotations
@@ -137,10 +138,9 @@ def run_state(raw, default: dict, steps: int, problems: Problems, path: str, lr:
     same = choice == default.get("optimizer", "Adam")
     defaults = {**{p.key: p.default for p in schema}, **preset, **(default.get("hparams", {}) if same else {})}
     defaults = {k: v for k, v in defaults.items() if k in {p.key for p in schema}}
-    context = {"steps": steps, "lr": lr if lr is not None else defaults["lr"], "optimizer": name}
     hparams = _params(schema, raw.get("hparams"), defaults, problems, path + "hparams.", OPTIMIZERS[name].rules,
-                      context)
-    context["lr"] = lr if lr is not None else hparams["lr"]
+                      {"steps": steps})
+    context = {"steps": steps, "lr": lr if lr is not None else hparams["lr"], "optimizer": name}
     scheduler, scheduler_params = None, {}
     if schedule:
         scheduler = _field(raw, "scheduler", default.get("scheduler"), problems, path,

@@ -204,7 +204,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
     SchedulerSpec("OneCycleLR", (
         Param("max_lr", "float", None, "Peak learning rate", "峰值学习率", low=0.0, high=1000.0,
               open_low=True, slider=(1e-5, 10.0), log=True, required=True,
-              suggest=lambda c: c["lr"] * 10),
+              suggest=lambda c: min(max(c["lr"] * 10, 1e-6), MAX_LR)),  # a valid peak even for lr 0 or 1000
         Param("total_steps", "int", None, "Length of the cycle (empty: the run's steps)",
               "周期总步数（留空：本次运行的步数）", low=1, high=100_000, slider=(1, 10_000),
               optional=True),

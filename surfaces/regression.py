@@ -52,7 +52,8 @@ def _columns(params: dict) -> tuple[np.ndarray, np.ndarray]:
         raise ConfigError(f"linear_regression: x has {len(x)} values but y has {len(y)}",
                           f"linear_regression：x 有 {len(x)} 个值，而 y 有 {len(y)} 个")
     if len(x) < 2:
-        raise ConfigError("linear_regression: need at least 2 data points", "linear_regression：至少需要 2 个数据点")
+        raise ConfigError("linear_regression: x and y need at least 2 data points",
+                          "linear_regression：x 和 y 至少需要 2 个数据点")
     if np.ptp(x) == 0:
         raise ConfigError("linear_regression: x needs at least two different values",
                           "linear_regression：x 至少需要两个不同的值")
