@@ -24,7 +24,7 @@ from schema import ConfigError
 MAX_SECONDS = 4.0           # estimated engine time of one run: keeps any request under ~5 s
 MAX_BYTES = 160 * 2**20     # its recorded arrays (the worker's peak rises ~3× that) and the forward's working set
 
-STEP = 300e-6               # one optimizer instance's step: zero_grad, clip, step(), recording
+STEP = 350e-6               # one optimizer instance's step: zero_grad, clip, step(), recording
 START = 600e-9              # per start and step: the element-wise update and recording of (n, 2) tensors
 EVAL = 200e-6               # LBFGS: one closure call (forward, backward, recording the point)
 HISTORY = 12e-6             # LBFGS: one stored curvature pair in one iteration's two-loop recursion

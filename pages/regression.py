@@ -107,7 +107,11 @@ if st.button(t("lr.course.run"), icon=":material/play_arrow:", key="lr.course.bu
 if st.session_state.get("lr.course.shown"):
     runs = course_runs()
     prefetch([r.config for r in runs])
-    trajectories = [cached_run(r.config) for r in runs]
+    try:
+        trajectories = [cached_run(r.config) for r in runs]
+    except ConfigError as err:  # the engine failed
+        st.error(err.message(lang))
+        st.stop()
     shown = [({"label": r.name, "color": c}, r.config, tr) for r, c, tr in zip(runs, PALETTE, trajectories,
                                                                                 strict=False)]
     regression_chart(get_surface("linear_regression"), shown, chart_key="lr.course.chart")

@@ -165,3 +165,78 @@ def test_the_number_of_workers_follows_the_setting_else_the_cpus(monkeypatch):
     assert default_workers() == 0
     monkeypatch.delenv("PLAYGROUND_ENGINE_WORKERS")
     assert 1 <= default_workers() <= min(MAX_DEFAULT_WORKERS, len(os.sched_getaffinity(0)))
+
+
+SLOW = {"surface": "rosenbrock", "steps": 10_000, "optimizer": "Adam", "hparams": {"lr": 0.002},
+        "start": [[0.1 * i, 1.0] for i in range(200)]}
+QUICK = {"surface": "bowl", "steps": 20, "optimizer": "SGD", "hparams": {"lr": 0.1}}
+
+
+def test_a_batch_past_its_time_limit_is_stopped_and_the_others_still_run(monkeypatch):
+    from ui import engine_pool
+
+    pool = EnginePool(1)
+    pool.warm_up()
+    first = pool._slots[0].process
+    monkeypatch.setattr(engine_pool, "batch_limits", lambda keys: (0.5 if key(SLOW) in keys else 60, 2**40))
+    slow, quick = pool.submit([key(SLOW), key(QUICK)])
+    with pytest.raises(engine_pool.OverLimit) as info:
+        slow.result(timeout=120)
+    assert info.value.what == "time"
+    assert_same(quick.result(timeout=120), run(QUICK))  # its batch was stopped, then it ran alone
+    assert first.poll() is not None and pool._slots[0].process.pid != first.pid  # killed and replaced
+
+
+def test_a_batch_past_its_memory_limit_is_stopped(monkeypatch):
+    from ui import engine_pool
+
+    pool = EnginePool(1)
+    monkeypatch.setattr(engine_pool, "BATCH_BYTES", (50 * 2**20, 0))  # less than torch itself
+    with pytest.raises(engine_pool.OverLimit) as info:
+        pool.submit([key(SLOW)])[0].result(timeout=120)
+    assert info.value.what == "memory"
+    monkeypatch.setattr(engine_pool, "BATCH_BYTES", (2**40, 0))
+    assert_same(pool.submit([key(QUICK)])[0].result(timeout=120), run(QUICK))
+
+
+def test_the_limits_of_eight_allowed_runs_leave_room():
+    from optimizers.budget import MAX_BYTES, MAX_SECONDS
+    from ui.engine_pool import MAX_BATCH, batch_limits
+
+    heavy = [{"surface": "rosenbrock", "optimizer": "LBFGS", "steps": 100 + i,
+              "hparams": {"lr": 1e-4, "tolerance_grad": 0.0, "tolerance_change": 0.0}} for i in range(MAX_BATCH)]
+    seconds, rss = batch_limits([key(c) for c in heavy])
+    assert seconds >= 2 * sum(min(MAX_SECONDS, 3.0) for _ in heavy)
+    assert batch_limits([key(QUICK)])[1] >= 4 * MAX_BYTES
+
+
+def test_a_worker_lost_twice_is_reported_in_the_users_language(monkeypatch):
+    from ui import cache, engine_pool
+
+    pool = EnginePool(1)
+    monkeypatch.setattr(engine_pool._Worker, "run", lambda self, batch, *limits: (_ for _ in ()).throw(
+        engine_pool.WorkerLost("killed")))
+    monkeypatch.setattr(cache, "ENGINE", pool)
+    with pytest.raises(ConfigError) as info:
+        cache.cached_run({**QUICK, "hparams": {"lr": 0.123}})
+    assert "stopped twice" in info.value.message("en") and "两次中断" in info.value.message("zh")
+
+
+def test_the_page_shows_a_lost_worker_in_plain_words(monkeypatch):
+    from concurrent.futures import Future
+
+    from tests.apptest import open_app
+    from ui import cache, engine_pool
+
+    def lost(keys):
+        futures = [Future() for _ in keys]
+        for f in futures:
+            f.set_exception(engine_pool.WorkerLost("killed twice"))
+        return futures
+
+    monkeypatch.setattr(cache, "CACHE", TrajectoryCache(2**30))
+    monkeypatch.setattr(cache.ENGINE, "submit", lost)
+    for lang, words in (("en", "stopped twice"), ("zh", "两次中断")):
+        at = open_app(lang=lang)
+        assert not at.exception
+        assert any(words in e.value for e in at.error)

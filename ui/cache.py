@@ -29,7 +29,8 @@ import numpy as np
 from optimizers import ConfigError, Trajectory, normalize_config
 from optimizers.engine import first_steps
 
-from .engine_pool import EnginePool, default_workers
+from .engine_pool import EnginePool, OverLimit, WorkerLost, default_workers
+from .i18n import text
 
 CACHE_BYTES = 200 * 2**20
 
@@ -107,7 +108,14 @@ class TrajectoryCache:
 
 
 CACHE = TrajectoryCache(CACHE_BYTES)
-ENGINE = EnginePool(default_workers(), on_result=CACHE.put)
+
+
+def _keep(key: str, result) -> None:
+    if isinstance(result, Trajectory):  # not a checkpoint task's result
+        CACHE.put(key, result)
+
+
+ENGINE = EnginePool(default_workers(), on_result=_keep)
 ENGINE.warm_up()  # the workers start while the first page builds its widgets
 
 
@@ -155,10 +163,37 @@ def prefetch(configs: list[dict]) -> None:
         ENGINE.submit(missing)
 
 
+class EngineFailed(ConfigError):
+    """The engine could not finish a request (its worker was lost twice, or it passed its limits), in both
+    languages: pages show it as they show a bad config."""
+
+    def __init__(self, err: WorkerLost):
+        if isinstance(err, OverLimit):
+            key, values = ("engine.memory", {"mb": f"{err.limit:,.0f}"}) if err.what == "memory" else (
+                "engine.time", {"seconds": f"{err.limit:,.0f}"})
+        else:
+            key, values = "engine.lost", {}
+        super().__init__(text(key, "en", **values), text(key, "zh", **values))
+
+
+def _result(future):
+    try:
+        return future.result()
+    except WorkerLost as err:
+        raise EngineFailed(err) from err
+
+
 def cached_run(config: dict) -> Trajectory:
-    """`run(config)`, cached on the config's JSON (raises ConfigError for bad input, uncached).
+    """`run(config)`, cached on the config's JSON (raises ConfigError for bad input or a failed engine, uncached).
 
     Fewer steps than a cached run (without a scheduler) are that run's first steps: no engine call."""
     freeze_imported()
     key, traj = _lookup(config)
-    return traj if traj is not None else ENGINE.submit([key])[0].result()
+    return traj if traj is not None else _result(ENGINE.submit([key])[0])
+
+
+def engine_task(task: str, config: dict, **args):
+    """`optimizers.checkpoint.<task>(config, ...)` ("checkpoint" or "resume") in an engine worker, under the
+    run's cost budget and the worker's limits (raises ConfigError as `cached_run` does)."""
+    config = normalize_config(config)  # refused here, over budget, before it reaches a worker
+    return _result(ENGINE.submit([json.dumps({"task": task, "config": config, **args}, sort_keys=False)])[0])

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optimizers.metrics import nearest_minimum, summary
+from schema import ConfigError
 from surfaces import Surface, get_surface
 from viz import (
     CLICK_TARGET,
@@ -202,8 +203,12 @@ def swarm_section(surface: Surface, first: tuple) -> None:
     the minimum it reached."""
     run, config, _ = first
     size = st.sidebar.slider(t("pg.grid"), 4, 64, **seed("pg.grid", value=24), key="pg.grid", help=t("pg.grid.help"))
-    with st.spinner(t("pg.swarm.running", n=size * size)):
-        fig, labels = _swarm(json.dumps(config, sort_keys=True), size, language())
+    try:
+        with st.spinner(t("pg.swarm.running", n=size * size)):
+            fig, labels = _swarm(json.dumps(config, sort_keys=True), size, language())
+    except ConfigError as err:  # over the cost budget (e.g. one optimizer per start), or the engine failed
+        st.error(err.message(language()))
+        return
     st.caption(t("pg.swarm.caption", optimizer=run["label"], n=size * size))
     plotly_chart(fig, key="pg.swarm")
     counts = [{t("col.minimum"): f"({x:.3g}, {y:.3g})", t("col.share"): float(np.mean(labels == i))}

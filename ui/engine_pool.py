@@ -23,37 +23,80 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
 MAX_BATCH = 8  # runs per batch: a batch waits for its longest run
 MAX_DEFAULT_WORKERS = 4
+# A batch's hard limits: its worker is killed past them.  The budget (optimizers.budget) keeps each run's
+# estimate within a few seconds and ~160 MB of records, so allowed batches stay far inside these.
+BATCH_SECONDS = (15.0, 4.0)  # base + this × the batch's estimated seconds (a busy machine runs slower)
+BATCH_BYTES = (1024 * 2**20, 4)  # worker RSS: base (torch alone is ~220-310 MB) + this × the estimated bytes
+WATCH_EVERY = 0.05  # seconds between looks at a working worker
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_batch(config_jsons: list[str]) -> list:
-    """The Trajectory of each config (as JSON), or the exception it raised: one bad run sinks no other."""
+def _task(key: str):
+    """A non-run request (a JSON object with a "task"), run on its own; see `optimizers.checkpoint`."""
+    from optimizers import checkpoint
+
+    request = json.loads(key)
+    if request["task"] == "checkpoint":
+        return checkpoint.checkpoint(request["config"], request["t"])
+    return checkpoint.resume(request["config"], request["saved"])
+
+
+def is_task(key: str) -> bool:
+    return key.startswith('{"task":')
+
+
+def run_batch(keys: list[str]) -> list:
+    """The Trajectory of each config (as JSON) or the result of each task, or the exception it raised: one bad
+    run sinks no other."""
     from optimizers import run, run_many
 
-    configs = [json.loads(c) for c in config_jsons]
+    configs = [json.loads(k) for k in keys if not is_task(k)]
     try:
-        return run_many(configs)
+        runs = iter(run_many(configs))
     except Exception:  # find which run failed and keep the others
-        out = []
-        for config in configs:
-            try:
-                out.append(run(config))
-            except Exception as err:
-                out.append(err)
-        return out
+        runs = iter([_attempt(run, c) for c in configs])
+    return [_attempt(_task, k) if is_task(k) else next(runs) for k in keys]
+
+
+def _attempt(fn, arg):
+    try:
+        return fn(arg)
+    except Exception as err:
+        return err
+
+
+def batch_limits(keys: list[str]) -> tuple[float, int]:
+    """(seconds, worker RSS bytes) a batch may take before its worker is killed, from the runs' estimated cost."""
+    from optimizers import normalize_config
+    from optimizers.budget import estimate
+
+    seconds = size = 0
+    for key in keys:
+        config = json.loads(key)
+        try:
+            cost = estimate(normalize_config(config.get("config", config) if is_task(key) else config))
+        except Exception:  # a bad config: the worker reports it
+            continue
+        seconds, size = seconds + cost.seconds, size + cost.bytes
+    return BATCH_SECONDS[0] + BATCH_SECONDS[1] * seconds, BATCH_BYTES[0] + BATCH_BYTES[1] * size
 
 
 def serve(requests, replies) -> None:
     """A worker's loop: a pickled batch in, its pickled results out, until the server closes the pipe."""
     import torch
 
+    import optimizers  # noqa: F401 - imported before the first batch's time limit starts
+
     torch.set_num_threads(1)  # tiny tensors: intra-op threads would only compete for the cores
+    pickle.dump("ready", replies)
+    replies.flush()
     while True:
         try:
             batch = pickle.load(requests)
@@ -88,7 +131,22 @@ def default_workers() -> int:
 
 
 class WorkerLost(RuntimeError):
-    """A worker process ended in the middle of a batch (e.g. killed for memory)."""
+    """A worker process ended in the middle of a batch (e.g. killed by the system)."""
+
+
+class OverLimit(WorkerLost):
+    """A batch passed its time or memory limit (`batch_limits`): its worker was killed."""
+
+    def __init__(self, what: str, limit: float):
+        super().__init__(f"the engine stopped a batch past its {what} limit ({limit:,.4g})")
+        self.what, self.limit = what, limit
+
+
+def _rss(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class _Worker:
@@ -96,23 +154,56 @@ class _Worker:
 
     def __init__(self):
         self.process: subprocess.Popen | None = None
+        self.ready = False  # the process has imported torch (its "ready" came)
 
     def start(self) -> None:
         if self.process is None:
             self.process = subprocess.Popen([sys.executable, "-m", "ui.engine_pool"], cwd=ROOT,
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self.ready = False
 
-    def run(self, batch: list[str]) -> list:
+    def run(self, batch: list[str], seconds: float = math.inf, max_rss: float = math.inf) -> list:
+        """The batch's results; the worker is killed (OverLimit) past `seconds` or `max_rss` bytes of memory."""
         self.start()
+        process, done, over = self.process, threading.Event(), []
+        if not self.ready:  # its imports do not count against the batch's time
+            try:
+                self.ready = pickle.load(process.stdout) == "ready"
+            except (OSError, EOFError, pickle.UnpicklingError) as err:
+                self._lose(process)
+                raise WorkerLost(f"the engine's worker process did not start ({type(err).__name__})") from err
+
+        def watch():
+            deadline = time.monotonic() + seconds
+            while not done.wait(WATCH_EVERY):
+                if time.monotonic() > deadline:
+                    over.append(OverLimit("time", seconds))
+                elif _rss(process.pid) > max_rss:
+                    over.append(OverLimit("memory", max_rss / 2**20))
+                else:
+                    continue
+                process.kill()
+                return
+
+        watcher = threading.Thread(target=watch, name="engine-watch", daemon=True)
+        watcher.start()
         try:
-            pickle.dump(batch, self.process.stdin)
-            self.process.stdin.flush()
-            return pickle.load(self.process.stdout)
+            pickle.dump(batch, process.stdin)
+            process.stdin.flush()
+            return pickle.load(process.stdout)
         except (OSError, EOFError, pickle.UnpicklingError) as err:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-            raise WorkerLost(f"the engine's worker process stopped ({type(err).__name__})") from err
+            self._lose(process)
+            done.set()
+            watcher.join()
+            raise (over[0] if over else WorkerLost(f"the engine's worker process stopped ({type(err).__name__})")) \
+                from err
+        finally:
+            done.set()
+
+    def _lose(self, process: subprocess.Popen) -> None:
+        process.kill()
+        process.wait()
+        self.process = None
 
 
 class EnginePool:
@@ -165,15 +256,20 @@ class EnginePool:
                 else:
                     future.set_result(result)
 
-    @staticmethod
-    def _run(slot: _Worker | None, batch: list[str]) -> list:
+    @classmethod
+    def _run(cls, slot: _Worker | None, batch: list[str]) -> list:
+        """The batch's results.  A lost worker is replaced and the batch tried once more; a batch past its limits
+        is run again one request at a time, so that only the request that passed them fails."""
         if slot is None:
             return run_batch(batch)
+        limits = batch_limits(batch)
         try:
-            return slot.run(batch)
+            return slot.run(batch, *limits)
+        except OverLimit as err:
+            return [err] if len(batch) == 1 else [r for key in batch for r in cls._run(slot, [key])]
         except WorkerLost:
             try:  # once more, on a new process
-                return slot.run(batch)
+                return slot.run(batch, *limits)
             except WorkerLost as err:
                 return [err] * len(batch)
 
