@@ -123,3 +123,23 @@ def test_a_growing_schedule_allowed_at_the_pages_lr_draws_its_markers():
     assert not at.error, [e.value for e in at.error]
     assert page_state(at, "schedules") == decode("schedules", json.dumps(link)) and not decode("schedules",
                                                                                                 json.dumps(link))[1]
+
+
+def saved_file(page: str, state) -> bytes:
+    return json.dumps({"kind": "optimizer-playground", "version": 1, "page": page, "state": state}).encode()
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("breaking", saved_file("playground", {"runs": [BREAKING["Adafactor eps=[null, null]"][0],
+                                                     BREAKING["OneCycleLR div_factor=1e-308"][0]]})),
+    ("nested", b"[" * 100_000 + b"]" * 100_000), ("huge int", saved_file("playground", {"steps": 10**400}))])
+def test_a_hostile_saved_file_loads_with_defaults_or_a_clear_error(name, content):
+    at = open_with("playground")
+    at.file_uploader(key="share.file.playground").set_value(("saved.json", content, "application/json")).run()
+    assert not at.exception, at.exception
+    if name == "nested":
+        assert [e.value for e in at.error] == [text("share.load.bad", "en")]
+        return
+    notice = [w.value for w in at.warning if "`" in w.value]
+    fields = "`runs.0.hparams.eps`, `runs.1.scheduler_params.div_factor`" if name == "breaking" else "`steps`"
+    assert notice == [text("share.problems", "en", fields=fields)]

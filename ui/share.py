@@ -161,7 +161,7 @@ def _load(page: str, key: str) -> None:
         saved = json.loads(file.getvalue().decode("utf-8"))
         if not isinstance(saved, dict) or saved.get("kind") != FILE_KIND or "state" not in saved:
             raise ValueError("not a saved configuration")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON (nor UTF-8), nested too deep, or not our file
         st.session_state["share.load_error"] = t("share.load.bad")
         return
     other = saved.get("page") if isinstance(saved.get("page"), str) else None
