@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
-from optimizers.config import MAX_STEPS, resolve_optimizer
+from optimizers.config import LR_MULTIPLIERS, MAX_STEPS, START_POINT, resolve_optimizer
 from optimizers.schedulers import CHAINABLE, segment_contexts
 from schema import ConfigError, Param, log_grid, rule_error
 from surfaces import SURFACES, get_surface
@@ -51,12 +51,17 @@ def _bounded(low: float, high: float, kind: type) -> Param:
     return Param("value", "int" if kind is int else "float", None, "", "", low=low, high=high)
 
 
-def _number(raw, low: float, high: float, kind: type = float):
-    """`raw` as a number of `kind` in [low, high] by the schema's own check, else None."""
+def _valid(param: Param, raw):
+    """`raw` as `param` validates it (the engine's own check), else None."""
     try:
-        return _bounded(low, high, kind).validate(raw, "")
+        return param.validate(raw, "")
     except ConfigError:
         return None
+
+
+def _number(raw, low: float, high: float, kind: type = float):
+    """`raw` as a number of `kind` in [low, high], else None."""
+    return _valid(_bounded(low, high, kind), raw)
 
 
 def _field(raw: dict, key: str, default, problems: Problems, path: str, check):
@@ -99,10 +104,7 @@ def _params(schema, raw, defaults: dict, problems: Problems, path: str, rules=()
 
 
 def _start(raw) -> list[float] | None:
-    if not isinstance(raw, list) or len(raw) != 2:
-        return None
-    point = [_number(v, -1e6, 1e6) for v in raw]
-    return None if None in point else point
+    return _valid(START_POINT, raw)
 
 
 def surface_state(raw: dict, default: str, problems: Problems) -> dict:
@@ -277,10 +279,7 @@ def regression(raw: dict, problems: Problems) -> dict:
 
 
 def _multipliers(v):
-    if not isinstance(v, list) or len(v) != 2:
-        return None
-    pair = [_number(m, 1e-3, 1e3) for m in v]
-    return None if None in pair else pair
+    return _valid(LR_MULTIPLIERS, v)
 
 
 def default_table(steps: int) -> list[int]:

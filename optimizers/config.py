@@ -45,9 +45,9 @@ _CLIP_NORM = Param("clip_grad_norm", help_en="Clip the gradient's norm to this v
                    help_zh="把梯度范数裁剪到该值", **_CLIP)
 _CLIP_VALUE = Param("clip_grad_value", help_en="Clip each gradient entry to ±this value",
                     help_zh="把梯度的每个分量裁剪到 ±该值", **_CLIP)
-_MULTIPLIERS = Param("lr_multipliers", "pair", None, "Learning-rate multipliers of the two coordinates",
-                     "两个坐标各自的学习率倍数", low=1e-3, high=1000.0, optional=True)
-_POINT = Param("start", "pair", None, "A start point [x, y]", "起点 [x, y]", low=-1e6, high=1e6)
+LR_MULTIPLIERS = Param("lr_multipliers", "pair", None, "Learning-rate multipliers of the two coordinates",
+                       "两个坐标各自的学习率倍数", low=1e-3, high=1000.0, optional=True)
+START_POINT = Param("start", "pair", None, "A start point [x, y]", "起点 [x, y]", low=-1e6, high=1e6)
 _DTYPE = Param("dtype", "choice", "float32", "Floating-point precision", "浮点精度",
                choices=("float32", "float64"))
 
@@ -77,7 +77,7 @@ def _starts(value, surface) -> list[float] | list[list[float]]:
     if not isinstance(starts, list | tuple) or not 1 <= len(starts) <= MAX_STARTS:
         raise ConfigError(f"start must be [x, y] or a list of 1 to {MAX_STARTS} such points",
                           f"start 必须是 [x, y] 或 1 到 {MAX_STARTS} 个这样的点的列表", key="start")
-    points = [_POINT.validate(point, "config") for point in starts]
+    points = [START_POINT.validate(point, "config") for point in starts]
     return points[0] if single else points
 
 
@@ -110,7 +110,7 @@ def normalize_config(config: dict) -> dict:
     out["seed"] = _SEED.validate(c["seed"], "config")
     out["clip_grad_norm"] = _CLIP_NORM.validate(c["clip_grad_norm"], "config")
     out["clip_grad_value"] = _CLIP_VALUE.validate(c["clip_grad_value"], "config")
-    out["lr_multipliers"] = _MULTIPLIERS.validate(c["lr_multipliers"], "config")
+    out["lr_multipliers"] = LR_MULTIPLIERS.validate(c["lr_multipliers"], "config")
     if out["lr_multipliers"] is not None and spec.closure:
         raise ConfigError("LBFGS does not support parameter groups (lr_multipliers)",
                           "LBFGS 不支持参数组（lr_multipliers）")
