@@ -5,12 +5,11 @@ import json
 import numpy as np
 import streamlit as st
 
-from optimizers.checkpoint import checkpoint, resume
 from optimizers.explain import RULES, explain
 from optimizers.explain_latex import rule_latex, substituted_latex
 from schema import ConfigError
 from surfaces import get_surface
-from ui.cache import cached_run
+from ui.cache import cached_run, engine_task
 from ui.charts import cursor_box, plotly_chart, race_chart, viz_texts
 from ui.i18n import t
 from ui.page import setup
@@ -28,7 +27,7 @@ def explained(config_json: str):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def saved_state(config_json: str, t: int) -> dict:
-    return checkpoint(json.loads(config_json), t)
+    return engine_task("checkpoint", json.loads(config_json), t=t)
 
 
 def aligned(lines: list[str]) -> str:
@@ -114,10 +113,12 @@ uploaded = right.file_uploader(t("in.state_dict.load"), type=["json"], key="in.u
 if uploaded is not None:
     try:
         loaded = json.loads(uploaded.getvalue().decode("utf-8"))
-        resumed = resume(config, loaded)
-        same = np.array_equal(resumed, traj.xy[int(loaded["step"]):], equal_nan=True)
+        resumed = engine_task("resume", config, saved=loaded)  # checked field by field, in a worker, budgeted
+        same = np.array_equal(resumed, traj.xy[loaded["step"]:], equal_nan=True)
         (right.success if same else right.warning)(
-            t("in.resumed.same" if same else "in.resumed.differs", step=int(loaded["step"]), n=len(resumed) - 1))
+            t("in.resumed.same" if same else "in.resumed.differs", step=loaded["step"], n=len(resumed) - 1))
+    except ConfigError as err:
+        right.error(t("in.resumed.bad", problem=err.message(lang)))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RuntimeError) as err:
         right.error(t("in.resumed.bad", problem=str(err)[:200]))
 
