@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from schema import ConfigError, Param, validate_params
+from schema import ConfigError, Param, shown, validate_params
 
 from . import classic, regression
 from .base import Surface, SurfaceSpec
@@ -53,7 +53,7 @@ def validate_surface(key: str, params: dict | None) -> dict:
     """Check a surface key and its parameters; fill the defaults."""
     if not isinstance(key, str) or key not in SURFACES:
         valid = ", ".join(SURFACES)
-        raise ConfigError(f"unknown surface {key!r:.40}; valid: {valid}", f"未知的曲面 {key!r:.40}；可用：{valid}")
+        raise ConfigError(f"unknown surface {shown(key)}; valid: {valid}", f"未知的曲面 {shown(key)}；可用：{valid}")
     return validate_params(SURFACES[key].params, params, key)
 
 

@@ -153,6 +153,7 @@ REGRESSIONS = {
     "lr=10**400": ({"hparams": {"lr": 10**400}}, "lr"),
     "start=[10**400, 0]": ({"start": [10**400, 0]}, "start"),
     "lr=10**5000": ({"hparams": {"lr": 10**5000}}, "lr"),
+    "surface=10**5000": ({"surface": 10**5000}, "surface"),
     "milestones=[10**400]": ({"scheduler": "MultiStepLR", "scheduler_params": {"milestones": [10**400]}}, "milestones"),
     "Adafactor eps=[None, None]": ({"optimizer": "Adafactor", "hparams": {"eps": [None, None]}}, "eps"),
     "OneCycleLR div_factor=1e-308": ({"scheduler": "OneCycleLR", "scheduler_params": {"div_factor": 1e-308}},
