@@ -27,7 +27,7 @@ MAX_BYTES = 160 * 2**20     # its recorded arrays (the worker's peak rises ~3× 
 STEP = 350e-6               # one optimizer instance's step: zero_grad, clip, step(), recording
 START = 600e-9              # per start and step: the element-wise update and recording of (n, 2) tensors
 EVAL = 200e-6               # LBFGS: one closure call (forward, backward, recording the point)
-HISTORY = 12e-6             # LBFGS: one stored curvature pair in one iteration's two-loop recursion
+HISTORY = 14e-6             # LBFGS: one stored curvature pair in one iteration's two-loop recursion
 ROW = {"float32": 25e-9, "float64": 30e-9}  # per start and data row: of a forward + backward, of the full loss
 ITEMSIZE = {"float32": 4, "float64": 8}
 FORWARD_COPIES = 8          # tensors of (starts, rows) alive during a forward and backward
@@ -85,15 +85,20 @@ def _state_slots(optimizer: str, hparams_json: str) -> int:
                if isinstance(v, int | float) or (torch.is_tensor(v) and v.numel() in (1, 2)))
 
 
+def _shares(config: dict) -> bool:
+    from .engine import shares_parameter  # here: the engine imports the config module, which imports this one
+
+    return shares_parameter(config)
+
+
 def estimate(config: dict) -> Cost:
     """The cost of running a normalized `config` (see the module's docstring)."""
-    from .engine import shares_parameter
     from .specs import OPTIMIZERS
 
     spec, hp, dtype = OPTIMIZERS[config["optimizer"]], config["hparams"], config["dtype"]
     steps, starts = config["steps"], _starts(config)
     rows, full_rows = _rows(config)
-    instances = 1 if starts == 1 or shares_parameter(config) else starts
+    instances = 1 if starts == 1 or _shares(config) else starts
     if spec.closure:  # one step(closure): up to max_eval closure calls and max_iter two-loop recursions
         evals = (hp["max_eval"] or hp["max_iter"] * 5 // 4) + (WOLFE_EVALS if hp["line_search_fn"] else 0)
         iterations = min(hp["max_iter"], evals) * steps
@@ -144,6 +149,10 @@ def check(config: dict) -> None:
     if starts > 1 and config["clip_grad_norm"] is not None:
         hints_en.append("without clip_grad_norm the starts share one optimizer")
         hints_zh.append("不用 clip_grad_norm 时所有起点共用一个优化器")
+    elif starts > 1 and not _shares(config):
+        hints_en.append(f"an optimizer whose starts can share one parameter ({config['optimizer']} gives each start "
+                        "its own)")
+        hints_zh.append(f"换一个所有起点可共用一个参数的优化器（{config['optimizer']} 要为每个起点单独建一个）")
     if config["optimizer"] == "LBFGS":
         hints_en.append("lower max_iter, max_eval or history_size")
         hints_zh.append("调低 max_iter、max_eval 或 history_size")
