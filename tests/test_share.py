@@ -25,7 +25,7 @@ STATES = {
                                                                  {"name": "MultiStepLR",
                                                                   "params": {"milestones": [100, 200]}}]},
                              "color": "#123abc"},
-                            {"optimizer": "LBFGS", "hparams": {"line_search_fn": "strong_wolfe", "max_iter": 5},
+                            {"optimizer": "LBFGS", "hparams": {"line_search_fn": "strong_wolfe", "max_iter": 2},
                              "clip_grad_value": 0.5}]},
     "regression": {"data": {"x": [0.5, 1.25, 3.0, 4.5], "y": [1.0, 2.0, 2.5, 5.125]}, "standardize": True,
                    "modes": ["full", "single"], "batch_size": 3, "seed": 7, "start": [1.0, -1.0], "steps": 150,
