@@ -79,8 +79,8 @@ def _params(schema, raw, defaults: dict, problems: Problems, path: str, rules=()
     """Every parameter of `schema`: the given value when valid, else `defaults[key]`.
 
     Then the schema's `rules`, as the engine checks them in `context`: the key a broken rule blames
-    takes its default; if it holds it already, every parameter does (a rule the defaults break, e.g.
-    cycle_momentum on an optimizer without momentum, is left for the run to show).
+    takes its default; if it holds it already, every parameter does, unless the defaults break the
+    rule too (cycle_momentum on an optimizer without momentum), which is left for the run to show.
     """
     if raw is not None and not isinstance(raw, dict):
         problems.flag(path.rstrip("."))
@@ -97,9 +97,14 @@ def _params(schema, raw, defaults: dict, problems: Problems, path: str, rules=()
             except ConfigError:
                 problems.flag(path + p.key)
     while out != fallback and (err := rule_error(rules, out, "", context)) is not None:
-        key = err.key if out[err.key] != fallback[err.key] else None
-        problems.flag(path + key if key else path.rstrip("."))
-        out = {**out, key: fallback[key]} if key else dict(fallback)
+        if out[err.key] != fallback[err.key]:
+            problems.flag(path + err.key)
+            out = {**out, err.key: fallback[err.key]}
+        elif rule_error(rules, fallback, "", context) is None:
+            problems.flag(path.rstrip("."))
+            out = dict(fallback)
+        else:  # the defaults break it too: the run shows the error, as for a config typed in
+            break
     return out
 
 

@@ -225,3 +225,12 @@ def test_links_with_hostile_fields_open_with_valid_engine_configs(page, config):
     run = {k: v for k, v in config.items() if k in RUN_KEYS}
     link = breaking_link(page, run, "")[0]
     assert_safe(page, json.dumps(link, default=lambda a: a.tolist()))
+
+
+def test_a_rule_the_defaults_break_too_keeps_the_given_values():
+    """Adagrad has no momentum for OneCycleLR to cycle: the link keeps max_lr; the run shows the error."""
+    state, problems = decode("playground", json.dumps({"runs": [{"optimizer": "Adagrad", "scheduler": "OneCycleLR",
+                                                                  "scheduler_params": {"max_lr": 0.5}}]}))
+    assert problems == [] and state["runs"][0]["scheduler_params"]["max_lr"] == 0.5
+    with pytest.raises(ConfigError, match="cycle_momentum"):
+        normalize_config(engine_configs("playground", state)[0])
