@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -38,7 +38,10 @@ class Trajectory:
     lr[t], grad[t] (what the optimizer used, after clipping), state[key][t] (the
     optimizer's state after step t, broadcast to the parameter's shape) and
     evals[t] belong to step t.  `closure_xy`/`closure_loss`/`closure_step` hold
-    every point LBFGS's closure evaluated.
+    every point LBFGS's closure evaluated.  `hparams_used[key][t]` is the value of a hyperparameter other
+    than lr in each parameter group when step t ran ((steps, groups), or (steps, groups, 2) for betas), for
+    each one that differed somewhere from `config["hparams"]` (OneCycleLR and CyclicLR cycle momentum or β₁
+    every step); every other hyperparameter was the configured value at every step.
     """
 
     config: dict
@@ -57,6 +60,7 @@ class Trajectory:
     closure_xy: np.ndarray | list | None = None
     closure_loss: np.ndarray | list | None = None
     closure_step: np.ndarray | list | None = None
+    hparams_used: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def update(self) -> np.ndarray:
@@ -93,6 +97,7 @@ def first_steps(traj: Trajectory, n: int) -> Trajectory:
                    lr=cut(traj.lr), group_lr=cut(traj.group_lr), grad=cut(traj.grad), raw_grad=cut(traj.raw_grad),
                    state={k: v[:n] for k, v in traj.state.items()}, evals=cut(traj.evals),
                    wall_time=cut(traj.wall_time), batches=cut(traj.batches), epoch=cut(traj.epoch),
+                   hparams_used={k: v[:n] for k, v in traj.hparams_used.items()},
                    diverged_at=[inside(d) for d in traj.diverged_at] if several else inside(traj.diverged_at),
                    **closure)
 
@@ -250,7 +255,28 @@ def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> 
         state={k: one(v) for k, v in arrays.items() if k not in named}, evals=one(arrays["evals"]),
         wall_time=parts[0]["wall_time"], diverged_at=diverged if several else diverged[0],
         batches=None if batches is None else _padded(batches), epoch=epochs,
-        closure_xy=closure_field("xy"), closure_loss=closure_field("loss"), closure_step=closure_field("step"))
+        closure_xy=closure_field("xy"), closure_loss=closure_field("loss"), closure_step=closure_field("step"),
+        hparams_used=_hparams_used(config, members, steps))
+
+
+def _hparams_used(config: dict, members: list[Member], steps: int) -> dict[str, np.ndarray]:
+    """Per step and group, each hyperparameter (not lr) whose value torch stepped with differed from the
+    configured one at some step.  Members of a run share its schedule: the one that ran longest is read
+    (NaN after its last step)."""
+    m = max(members, key=lambda member: member.done)
+    if not m.hparams:
+        return {}
+    constant = m.hparams.count(m.hparams[0]) == len(m.hparams)  # no scheduler changed anything: one C-level pass
+    out = {}
+    for i, key in enumerate(m.hparam_keys):
+        first = np.array([group[i] for group in m.hparams[0]], dtype=float)
+        configured = np.asarray(config["hparams"].get(key, first), dtype=float)
+        if constant and (first == configured).all():
+            continue
+        values = _pad(np.array([[group[i] for group in step] for step in m.hparams], dtype=float), steps)
+        if (np.isfinite(values) & (values != configured)).any():
+            out[key] = values
+    return out
 
 
 def _closure_arrays(member: Member) -> dict[str, np.ndarray]:

@@ -25,6 +25,11 @@ Where torch's code and its docs differ, the code is followed:
   (NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``) is rounded to float32 here
   too, so float64 runs match to 1e-9.
 
+The hyperparameters are the ones torch stepped with (`hparams_at`): OneCycleLR and CyclicLR change
+momentum (SGD, RMSprop) or β₁ (the Adam family) at every step, and CyclicLR sets them even when the
+config's momentum is 0.  State an optimizer does not touch at a step (SGD's or RMSprop's momentum buffer
+while the momentum is 0) is kept, as torch keeps it.
+
 LBFGS (a line-search method with closure calls) and Adafactor (factored,
 non element-wise second moments) are not covered.
 """
@@ -42,11 +47,13 @@ State = dict[str, Array]
 
 @dataclass(frozen=True)
 class StepExplained:
-    """One step of a replayed run: its named per-coordinate quantities and the state after it."""
+    """One step of a replayed run: its named per-coordinate quantities, the state after it, and the
+    hyperparameters each coordinate's group stepped with (x's, y's; empty: the config's)."""
 
     t: int
     quantities: dict[str, Array]
     state_after: dict[str, Array]
+    hparams: tuple[dict, ...] = ()
 
 
 def _f32(x) -> Array:
@@ -193,8 +200,9 @@ def nadam(state: State, p: Array, grad: Array, lr: Array, hp: dict) -> tuple[dic
     denom = np.sqrt(v / bc2) + eps
     grad_coef = lr * (1.0 - mu) / (1.0 - mu_product)
     mom_coef = lr * mu_next / (1.0 - mu_product_next)
+    m_hat = mu_next * m / (1.0 - mu_product_next) + (1.0 - mu) * g / (1.0 - mu_product)  # update = −lr·m̂/denom
     q = {"g": g, "mu": mu, "mu_next": mu_next, "mu_product": mu_product, "mu_product_next": mu_product_next,
-         "m": m, "v": v, "bias_correction2": bc2, "v_hat": v / bc2, "denom": denom,
+         "m": m, "v": v, "m_hat": m_hat, "bias_correction2": bc2, "v_hat": v / bc2, "denom": denom,
          "grad_coef": grad_coef, "momentum_coef": mom_coef, "weight_decay_shrink": decay,
          "step_size": lr / denom, "update": decay - grad_coef * g / denom - mom_coef * m / denom}
     return q, {"step": step, "mu_product": mu_product, "exp_avg": m, "exp_avg_sq": v}
@@ -290,18 +298,71 @@ def _lr_at(traj, t: int, shape: tuple[int, ...]) -> Array:
     return np.broadcast_to(group_lr[..., :1], shape).copy()
 
 
+def _value(a: Array):
+    """A recorded hyperparameter as the optimizer holds it: a float, or a tuple of floats (betas)."""
+    return float(a) if a.ndim == 0 else tuple(float(x) for x in a)
+
+
+def hparams_at(traj, t: int) -> tuple[dict, ...]:
+    """The hyperparameters of each parameter group when step t ran: the config's, with the values a scheduler
+    had set (`traj.hparams_used`).  One dict per group (two with lr_multipliers: x's, then y's); lr is in
+    `traj.group_lr`."""
+    used = getattr(traj, "hparams_used", None) or {}
+    groups = np.shape(traj.group_lr)[-1] if np.ndim(traj.group_lr) > 1 else 1
+    base = traj.config["hparams"]
+    return tuple({**base, **{k: _value(np.asarray(v[t])[i]) for k, v in used.items()}} for i in range(groups))
+
+
+def coordinate_hparams(traj, t: int) -> tuple[dict, dict]:
+    """The hyperparameters x's and y's groups stepped with at step t (the same dict with one group)."""
+    groups = hparams_at(traj, t)
+    return (groups[0], groups[-1])
+
+
+def scheduled_hparams(traj, t: int, group: int = 0) -> dict[str, tuple]:
+    """{name: (value torch stepped with at step t, configured value)} for each hyperparameter (other than lr)
+    that differed from its configured value somewhere in the run (`traj.hparams_used`: a scheduler's
+    momentum or betas), in `group`'s parameter group."""
+    used = hparams_at(traj, t)[group]
+    return {k: (used[k], traj.config["hparams"].get(k)) for k in getattr(traj, "hparams_used", None) or {}}
+
+
+def _by_coordinate(rule: Rule, state: State, p: Array, g: Array, lr: Array, hps: tuple[dict, dict]):
+    """The rule with x's hyperparameters for x and y's for y (groups a scheduler set apart).  State a step
+    leaves alone is kept; a quantity only one of them has is NaN in the other coordinate."""
+    results = [(q, {**state, **new}) for q, new in (rule(state, p, g, lr, hp) for hp in hps)]
+
+    def merge(parts: list[dict]) -> dict:
+        keys = list(dict.fromkeys(k for part in parts for k in part))
+        out = {}
+        for k in keys:
+            x, y = (np.asarray(part.get(k, np.full_like(p, np.nan)), dtype=np.float64) for part in parts)
+            out[k] = np.stack(np.broadcast_arrays(x[..., 0], y[..., 1]), axis=-1)
+        return out
+
+    return merge([r[0] for r in results]), merge([r[1] for r in results])
+
+
 def explain(traj) -> list[StepExplained]:
-    """Replay `traj` with numpy (float64) from empty state; every step's quantities and state after it."""
+    """Replay `traj` with numpy (float64) from empty state; every step's quantities and state after it.
+
+    Each step uses the learning rate and the other hyperparameters torch stepped with (`hparams_at`)."""
     name = traj.config["optimizer"]
     if name not in RULES:
         raise ValueError(f"no explained update rule for {name!r}; covered: {', '.join(RULES)}")
-    rule, hp = RULES[name], traj.config["hparams"]
+    rule = RULES[name]
     state: State = {}
     out = []
     for t in range(traj.steps):
         p = np.asarray(traj.xy[t], dtype=np.float64)
         g = np.asarray(traj.grad[t], dtype=np.float64)
-        quantities, state = rule(state, p, g, _lr_at(traj, t, p.shape), hp)
+        lr = _lr_at(traj, t, p.shape)
+        hps = coordinate_hparams(traj, t)
+        if hps[0] == hps[1]:
+            quantities, new = rule(state, p, g, lr, hps[0])
+        else:
+            quantities, new = _by_coordinate(rule, state, p, g, lr, hps)
+        state = {**state, **new}  # torch keeps what a step leaves alone (a momentum buffer at momentum 0)
         quantities = {"lr": _lr_at(traj, t, p.shape), **quantities}
-        out.append(StepExplained(t, quantities, dict(state)))
+        out.append(StepExplained(t, quantities, dict(state), hps))
     return out

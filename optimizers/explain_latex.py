@@ -7,8 +7,10 @@ AMSGrad, coupled vs decoupled weight decay, maximize).  Every line has the form 
 ``lhs \\leftarrow rhs`` for an in-place change), so ``line.replace(" = ", " &= ", 1)`` aligns them.
 
 `substituted_latex(optimizer, hparams, step, coordinate)` gives the same lines with the numbers of one
-`explain.StepExplained` for one coordinate, each ending in ``= value``.  The last line is always the
-change of the parameter, ``\\theta_t - \\theta_{t-1} = … = Δθ``, equal to ``step.quantities["update"]``.
+`explain.StepExplained` for one coordinate (and the hyperparameters that step used: a scheduler may cycle
+momentum or β₁), each ending in ``= value``.  The last line is always the change of the parameter,
+``\\theta_t - \\theta_{t-1} = … = Δθ``, equal to ``step.quantities["update"]``, or to torch's recorded change
+when it is passed (in float32 θ moves by whole float32 spacings: the exact value is shown before it).
 
 The state before the step (``m_{t-1}``, …) is taken from ``previous.state_after`` when the previous step
 is passed, is the initial state at the first step, and is otherwise solved back from this step's
@@ -50,6 +52,14 @@ def par(x: float | str) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def moved_by(exact: float, moved: float, dtype: str) -> str:
+    """The end of the Δθ line: torch's change `moved`, after the formula's exact value when the two differ at
+    the 4 digits shown (float32 positions are spaced ~1e-7 apart: θ moves by a multiple of that, or not at all)."""
+    if num(exact) == num(moved):
+        return num(moved)
+    return rf"{num(exact)} \xrightarrow{{\text{{{dtype}}}}} {num(moved)}"
+
+
 @dataclass(frozen=True)
 class _Line:
     """One equation: `lhs op rhs`; substituted: `sub_lhs op sub = value` (parts left out when None)."""
@@ -64,10 +74,11 @@ class _Line:
     def rule(self) -> str:
         return f"{self.lhs} {self.op} {self.rhs}"
 
-    def substituted(self) -> str:
+    def substituted(self, moved: tuple[float, str] | None = None) -> str:
+        """The line with numbers; `moved` = (torch's change, dtype) ends it with what torch did instead."""
         parts = [f"{self.sub_lhs or self.lhs} {self.op} {self.sub if self.sub is not None else self.rhs}"]
         if self.value is not None:
-            parts.append(num(self.value))
+            parts.append(num(self.value) if moved is None else moved_by(self.value, *moved))
         return " = ".join(parts)
 
 
@@ -127,7 +138,8 @@ def _update(rule_rhs: str, sub: str, v: _Values, rule_lhs: str = r"\theta_t") ->
 def _ema(lhs: str, prev_sym: str, key: str, state_key: str, beta: float, new: str, new_sub: str, new_val: float,
          v: _Values, initial: float = 0.0, beta_sym: str = r"\beta") -> _Line:
     """lhs = β·prev + (1 − β)·new, with prev solved back from lhs when unknown."""
-    prev = v.prev(state_key, prev_sym, initial, lambda: (v(key) - (1 - beta) * new_val) / beta)
+    back = (lambda: (v(key) - (1 - beta) * new_val) / beta) if beta != 0 else None  # β = 0: the past is gone
+    prev = v.prev(state_key, prev_sym, initial, back)
     return _Line(lhs, rf"{beta_sym} {prev_sym} + (1 - {beta_sym}) {new}",
                  rf"{num(beta)} \cdot {prev} + {num(1 - beta)} \cdot {new_sub}", v(key))
 
@@ -266,7 +278,7 @@ def _nadam(hp: dict, v: _Values) -> list[_Line]:
              _Line(r"\mu_{t+1}", r"\beta_1 (1 - \tfrac{1}{2} 0.96^{(t+1) \psi})",
                    rf"{num(b1)} (1 - \tfrac{{1}}{{2}} 0.96^{{{t + 1} \cdot {num(psi)}}})", v("mu_next")),
              *_moments(hp, v)]
-    m_hat = (v("momentum_coef") * v("m") + v("grad_coef") * v("g")) / v("lr")
+    m_hat = v("m_hat")
     lines.append(_Line(r"\hat{m}_t",
                        r"\mu_{t+1} m_t / (1 - \prod_{i=1}^{t+1} \mu_i) + (1 - \mu_t) g_t / (1 - \prod_{i=1}^{t} \mu_i)",
                        rf"{num(v('mu_next'))} \cdot {par(v('m'))} / (1 - {num(v('mu_product_next'))}) + "
@@ -383,12 +395,22 @@ def rule_latex(optimizer: str, hparams: dict) -> list[str]:
     return [line.rule() for line in _builder(optimizer)(hparams, _Values(None, 0, 0, None))]
 
 
+def step_hparams(hparams: dict, step: StepExplained, coordinate: int) -> dict:
+    """`hparams` with the values this coordinate's group stepped with (a scheduler's momentum or β₁)."""
+    return {**hparams, **step.hparams[coordinate]} if step.hparams else hparams
+
+
 def substituted_latex(optimizer: str, hparams: dict, step: StepExplained, coordinate: int, *, member: int = 0,
-                      previous: StepExplained | None = None) -> list[str]:
+                      previous: StepExplained | None = None, moved: float | None = None,
+                      dtype: str = "float32") -> list[str]:
     """The rule's lines with this step's numbers for one coordinate (0 = x or w, 1 = y or b).
 
-    `member` picks the start of a multi-start run; `previous` (the step before) makes the state before exact.
-    The last line ends with this coordinate's Δθ, ``step.quantities["update"]``.
+    The hyperparameters are the ones the step used (`step.hparams`, over `hparams`).  `member` picks the
+    start of a multi-start run; `previous` (the step before) makes the state before exact.  The last line
+    ends with this coordinate's Δθ: the replay's ``step.quantities["update"]``, or, given torch's recorded
+    change `moved` (``traj.update``), that one, after the replay's exact value if they differ (`moved_by`).
     """
     values = _Values(step, coordinate, member, previous)
-    return [line.substituted() for line in _builder(optimizer)(hparams, values)]
+    lines = _builder(optimizer)(step_hparams(hparams, step, coordinate), values)
+    last = None if moved is None else (float(moved), dtype)
+    return [line.substituted(last if i == len(lines) - 1 else None) for i, line in enumerate(lines)]

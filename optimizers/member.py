@@ -19,6 +19,20 @@ from .specs import OPTIMIZERS
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
+def _numeric(value) -> bool:
+    """A real number, or a tuple/list of them (betas): a group value recorded per step."""
+    if isinstance(value, tuple | list):
+        return len(value) > 0 and all(_numeric(v) and not isinstance(v, tuple | list) for v in value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def hparam_keys(optimizer: torch.optim.Optimizer) -> tuple[str, ...]:
+    """The optimizer's numeric hyperparameters other than lr (momentum, betas, eps, ...), as its first
+    group holds them: what a scheduler may change (OneCycleLR and CyclicLR cycle momentum or β₁)."""
+    group = optimizer.param_groups[0]
+    return tuple(k for k in optimizer.defaults if k != "lr" and k in group and _numeric(group[k]))
+
+
 class Member:
     """One optimizer (and scheduler) moving one parameter that holds `rows` starts.
 
@@ -52,6 +66,10 @@ class Member:
         self.grad: list[torch.Tensor] = []  # LBFGS: the gradient at the step's start, from the closure
         self.raw_grad: list[torch.Tensor] = []
         self.lr: list[list[float]] = []
+        self.hparam_keys = hparam_keys(self.optimizer)
+        self._hparams_of = operator.itemgetter(*self.hparam_keys) if len(self.hparam_keys) > 1 else (
+            (lambda g, k=self.hparam_keys: (g[k[0]],)) if self.hparam_keys else None)
+        self.hparams: list[list[tuple]] = []  # per step, per group: the values of hparam_keys torch stepped with
         self.evals: list[int] = []          # LBFGS: closure calls per step (others: one)
         self.time: list[float] = []
         self.closure_points: list[tuple[int, torch.Tensor, float]] = []
@@ -108,7 +126,8 @@ class Member:
             self._objects[j] = source
 
     def finish_step(self, loss: float | None, evals: int, t0: float) -> None:
-        """After `optimizer.step()`: record position, gradient, state and LR; step the scheduler."""
+        """After `optimizer.step()`: record position, gradient, state, LR and the other hyperparameters the
+        step used (a scheduler may have changed them); step the scheduler."""
         if self.buffer is None:
             self._plan()
         for k, tensor in self._grad_slots:
@@ -118,6 +137,8 @@ class Member:
         torch.stack(self._parts, out=self._rows[self.done])
         self.done += 1
         self.lr.append([g["lr"] for g in self.optimizer.param_groups])
+        if self._hparams_of is not None:
+            self.hparams.append(list(map(self._hparams_of, self.optimizer.param_groups)))
         if self.spec.closure:
             self.evals.append(evals)
         if self.scheduler is not None:

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import streamlit as st
 
-from optimizers.explain import RULES, explain
-from optimizers.explain_latex import rule_latex, substituted_latex
+from optimizers.explain import RULES, StepExplained, explain, scheduled_hparams
+from optimizers.explain_latex import num, rule_latex, step_hparams, substituted_latex
 from schema import ConfigError
 from surfaces import get_surface
 from ui.cache import cached_run, engine_task
@@ -17,7 +17,7 @@ from ui.run_editor import run_editor
 from ui.share import share_panel
 from ui.surface_picker import start_and_steps, surface_picker
 from viz import PALETTE
-from viz.inside import inside_figure, state_figure
+from viz.inside import inside_figure, stacked, state_figure
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -28,6 +28,25 @@ def explained(config_json: str):
 @st.cache_data(max_entries=32, show_spinner=False)
 def saved_state(config_json: str, t: int) -> dict:
     return engine_task("checkpoint", json.loads(config_json), t=t)
+
+
+def _shown(value) -> str:
+    """A hyperparameter as the caption shows it: 0.8712, or (0.8712, 0.999) for betas."""
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(f"{v:.4g}" for v in value) + ")"
+    return f"{value:.4g}" if isinstance(value, int | float) else str(value)
+
+
+def float_note(traj, now: StepExplained, step: int, coordinate: int) -> str | None:
+    """Where torch's recorded change of θ (float32 or float64 arithmetic) differs from the replay's exact
+    formula at the 4 digits shown: a note saying so, with both numbers; else None."""
+    exact, moved = float(now.quantities["update"][coordinate]), float(traj.update[step][coordinate])
+    if num(exact) == num(moved):
+        return None
+    theta = traj.xy[step][coordinate]
+    return t("in.float_note.still" if moved == 0 else "in.float_note", dtype=traj.config["dtype"],
+             axis="xy"[coordinate], theta=f"${num(theta)}$", spacing=f"${num(np.spacing(np.abs(theta)))}$",
+             moved=f"${num(moved)}$", exact=f"${num(exact)}$")
 
 
 def aligned(lines: list[str]) -> str:
@@ -61,46 +80,65 @@ last = (traj.diverged_at or traj.steps + 1) - 1
 step = min(cursor_box(traj.steps - 1, "in.step"), max(last - 1, 0))
 name = traj.config["optimizer"]
 
-figure_column, rule_column = st.columns([3, 2])
+figure_column, rule_column = st.columns(2)  # half the width: the numbers beside the figure fit
+arrows = [(t("in.update"), traj.update[step], color)]  # torch's change of θ at this step
+steps = None
 if name in RULES:
-    steps = explained(json.dumps(config, sort_keys=True))
-    now = steps[step]
+    try:  # the replay and its LaTeX: a failure is a message on the page, never a traceback
+        steps = explained(json.dumps(config, sort_keys=True))
+        now = steps[step]
+        rule = aligned(rule_latex(name, step_hparams(traj.config["hparams"], now, 0)))
+        numbers = [substituted_latex(name, traj.config["hparams"], now, coordinate,
+                                     previous=steps[step - 1] if step else None,
+                                     moved=float(traj.update[step][coordinate]), dtype=traj.config["dtype"])
+                   for coordinate in (0, 1)]
+        notes = [float_note(traj, now, step, coordinate) for coordinate in (0, 1)]
+        cycled = scheduled_hparams(traj, step)
+    except Exception as err:  # any error of the explanation (torch's run itself is fine): a message
+        steps = None
+        rule_column.warning(t("in.explain_failed", optimizer=name, step=step + 1,
+                              problem=f"{type(err).__name__}: {err}"[:200]))
+if steps is not None:
     first_moment = next((now.quantities[k] for k in ("m", "momentum_buffer", "exp_avg") if k in now.quantities), None)
-    arrows = [(t("in.neg_grad"), -now.quantities["g"], "#555555"), (t("in.update"), traj.update[step], color)]
+    arrows.insert(0, (t("in.neg_grad"), -now.quantities["g"], "#555555"))
     if first_moment is not None:
         arrows.insert(1, (t("in.momentum"), -first_moment, "#D55E00"))
-    with figure_column:
-        plotly_chart(inside_figure(surface, traj.xy, step, arrows, texts=viz_texts(),
-                                   color=color), key="in.figure")
+with figure_column:
+    plotly_chart(inside_figure(surface, traj.xy, step, arrows, texts=viz_texts(), color=color), key="in.figure")
+if steps is not None:
     with rule_column:
         st.markdown(t("in.rule", optimizer=name))
-        st.latex(aligned(rule_latex(name, traj.config["hparams"])))
+        st.latex(rule)
         st.markdown(t("in.numbers", step=step + 1))
-        for tab, coordinate in zip(st.tabs(["x", "y"]), (0, 1), strict=True):
-            lines = substituted_latex(name, traj.config["hparams"], now, coordinate,
-                                      previous=steps[step - 1] if step else None)
-            tab.latex(aligned(lines))
+        if cycled:
+            st.caption(t("in.hparams_used", scheduler=traj.config["scheduler"] or "", names=", ".join(cycled),
+                         values=", ".join(t("in.hparam_used", name=key, used=_shown(used), configured=_shown(was))
+                                          for key, (used, was) in cycled.items())))
+        for tab, lines, note in zip(st.tabs(["x", "y"]), numbers, notes, strict=True):
+            tab.latex(stacked(lines))
+            if note:
+                tab.caption(note)
     st.subheader(t("in.state"))
     st.caption(t("in.state.caption"))
     series = {key: np.asarray(values) for key, values in traj.state.items() if key != "step"}
     series[t("in.step_size")] = np.array([s.quantities["step_size"] * np.ones(2) for s in steps])
     plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
+elif name == "LBFGS":
+    rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])))
+    d, step_length, h = (traj.state[k][step] for k in ("d", "t", "H_diag"))
+    update = traj.update[step]
+    rule_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
+                               rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
+                               rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
+    series = {key: np.asarray(traj.state[key]) for key in ("d", "t", "H_diag", "func_evals")}
+    st.subheader(t("in.state"))
+    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
+elif name in RULES:  # the explanation failed (a warning says so): torch's own state is still there
+    st.subheader(t("in.state"))
+    series = {key: np.asarray(values) for key, values in traj.state.items() if key != "step"}
+    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
 else:
-    with figure_column:
-        plotly_chart(inside_figure(surface, traj.xy, step, [(t("in.update"), traj.update[step], color)],
-                                   texts=viz_texts(), color=color), key="in.figure")
-    if name == "LBFGS":
-        rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])))
-        d, step_length, h = (traj.state[k][step] for k in ("d", "t", "H_diag"))
-        update = traj.update[step]
-        rule_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
-                                   rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
-                                   rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
-        series = {key: np.asarray(traj.state[key]) for key in ("d", "t", "H_diag", "func_evals")}
-        st.subheader(t("in.state"))
-        plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
-    else:
-        rule_column.info(t("in.not_explained"))
+    rule_column.info(t("in.not_explained"))
 
 st.subheader(t("in.state_dict"))
 saved = saved_state(json.dumps(config, sort_keys=True), step + 1)

@@ -1,12 +1,18 @@
 """The LaTeX update rules: torch's form, only the lines a run's flags use, and this step's numbers substituted."""
 
+import re
+
 import numpy as np
 import pytest
+import torch
 from test_explain import CASES as REPLAY_CASES
+from test_explain import CYCLED, _cycled_config, torch_loop
 
 from optimizers import run
 from optimizers.explain import RULES, explain
-from optimizers.explain_latex import LATEX, num, rule_latex, substituted_latex
+from optimizers.explain_latex import LATEX, moved_by, num, rule_latex, step_hparams, substituted_latex
+from surfaces import get_surface
+from viz.inside import stacked
 
 CASES = {**REPLAY_CASES, **{  # the replay's cases, plus flags that only change the LaTeX
     "SGD": ("SGD", {"lr": 0.01}),
@@ -49,8 +55,12 @@ def _balanced(line: str) -> bool:
 
 
 def _last_value(line: str) -> float:
-    """The number after the last ' = ', back from num()'s LaTeX form."""
-    text = line.rsplit(" = ", 1)[1].strip()
+    """The number after the last ' = ' (after the arrow of `moved_by`, if any), back from num()'s LaTeX form."""
+    return _number(line.rsplit(" = ", 1)[1].strip().rsplit(" ", 1)[-1])
+
+
+def _number(text: str) -> float:
+    """A number back from num()'s LaTeX form."""
     if r"\times10^{" in text:
         mantissa, exponent = text.split(r"\times10^{")
         return float(f"{mantissa}e{exponent.rstrip('}')}")
@@ -154,3 +164,153 @@ def test_num(x, text):
 def test_unknown_optimizer():
     with pytest.raises(ValueError, match="LBFGS"):
         rule_latex("LBFGS", {})
+
+
+# ---- the hyperparameters torch stepped with (a scheduler's momentum or β₁), lr = 0, and torch's float32 Δθ ----
+
+
+def _line(lines: list[str], lhs: str) -> str:
+    return next(line for line in lines if line.startswith(lhs + " "))
+
+
+@pytest.mark.parametrize("name", [n for n in CYCLED if "no-scheduler" not in n])
+def test_the_numbers_show_the_cycled_momentum(name):
+    """Each step's LaTeX carries the momentum (β₁) torch stepped with, from a plain torch loop, and ends
+    with torch's Δθ."""
+    optimizer, hparams, scheduler, params = CYCLED[name]
+    torch_run = torch_loop(optimizer, hparams, scheduler, params, 40, "float64")
+    traj = run({**_cycled_config(name, "float64"), "steps": 40})
+    steps = explain(traj)
+    config = traj.config["hparams"]
+    for s in steps[1:]:
+        previous = steps[s.t - 1]
+        mu, beta1 = torch_run["used"]["momentum"][s.t], torch_run["used"]["beta1"][s.t]
+        moved = np.diff(torch_run["xy"], axis=0)[s.t]
+        for c in (0, 1):
+            lines = substituted_latex(optimizer, config, s, c, previous=previous, moved=moved[c], dtype="float64")
+            assert _last_value(lines[-1]) == _number(num(moved[c]))
+            if optimizer == "SGD":
+                assert _line(lines, "b_t").startswith(rf"b_t = {num(mu)} \cdot ")
+            elif optimizer == "RMSprop":
+                assert _line(lines, "b_t").startswith(rf"b_t = {num(mu)} \cdot ")
+                assert _last_value(_line(lines, "b_t")) == _number(num(torch_run["state"]["momentum_buffer"][s.t][c]))
+            else:
+                assert _line(lines, "m_t").startswith(rf"m_t = {num(beta1)} \cdot ")
+                if optimizer == "NAdam":
+                    assert rf"{num(beta1)} (1 - \tfrac{{1}}{{2}}" in _line(lines, r"\mu_t")
+    assert any(num(torch_run["used"]["momentum" if optimizer in ("SGD", "RMSprop") else "beta1"][t]) != num(0.9)
+               for t in range(40))
+
+
+def test_cyclic_lr_gives_plain_sgd_its_momentum_lines():
+    """SGD configured without momentum: CyclicLR sets momentum 0.9, so the rule torch runs has b_t."""
+    traj = run(_cycled_config("SGD-CyclicLR", "float64"))
+    assert traj.config["hparams"]["momentum"] == 0
+    step = explain(traj)[3]
+    assert r"b_t = \mu b_{t-1} + g_t" not in rule_latex("SGD", traj.config["hparams"])
+    assert r"b_t = \mu b_{t-1} + g_t" in rule_latex("SGD", step_hparams(traj.config["hparams"], step, 0))
+    line = _line(substituted_latex("SGD", traj.config["hparams"], step, 0), "b_t")
+    assert line.startswith(rf"b_t = {num(traj.hparams_used['momentum'][3, 0])} \cdot ")
+
+
+@pytest.mark.parametrize("extra", [{"hparams": {"lr": 0.0}},
+                                   {"hparams": {"lr": 0.05}, "scheduler": "PolynomialLR",
+                                    "scheduler_params": {"total_iters": 3}}], ids=["lr0", "PolynomialLR"])
+def test_nadam_at_lr_zero(extra):
+    """lr = 0 (from step 4 on with PolynomialLR(total_iters=3)): m̂ is still shown, and Δθ = 0 as in torch."""
+    traj = run({"optimizer": "NAdam", "surface": "bowl", "steps": 6, "dtype": "float64", **extra})
+    steps = explain(traj)
+    zero = [s for s in steps if traj.lr[s.t] == 0]
+    assert zero
+    for s in zero:
+        for c in (0, 1):
+            lines = substituted_latex("NAdam", traj.config["hparams"], s, c, previous=steps[s.t - 1] if s.t else None,
+                                      moved=traj.update[s.t][c])
+            assert _last_value(lines[-1]) == 0 and traj.update[s.t][c] == 0
+            m_hat = _last_value(_line(lines, r"\hat{m}_t"))
+            assert m_hat != 0 and m_hat == _number(num(s.quantities["m_hat"][c]))
+
+
+def _rosenbrock_adam_float32(steps: int = 300) -> np.ndarray:
+    """Adam(lr=1e-3) on Rosenbrock in float32, written out in torch: the positions it records."""
+    fn = get_surface("rosenbrock").fn
+    p = torch.tensor(get_surface("rosenbrock").starts[0], dtype=torch.float32, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=1e-3)
+    xy = [p.detach().clone().numpy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        fn(p).backward()
+        opt.step()
+        xy.append(p.detach().clone().numpy())
+    return np.array(xy)
+
+
+def test_the_shown_delta_theta_is_torchs_float32_change():
+    """Rosenbrock, Adam lr 1e-3, 300 float32 steps: the replay's exact Δθ differs at 4 digits from what torch
+    did in 474 of 600 numbers; the LaTeX ends with torch's, after the exact one and an arrow where they differ."""
+    moved = np.diff(_rosenbrock_adam_float32(), axis=0)
+    traj = run({"surface": "rosenbrock", "optimizer": "Adam", "hparams": {"lr": 1e-3}, "steps": 300})
+    assert traj.config["dtype"] == "float32"
+    np.testing.assert_array_equal(traj.update, moved)
+    steps = explain(traj)
+    differ = 0
+    for s in steps:
+        for c in (0, 1):
+            lines = substituted_latex("Adam", traj.config["hparams"], s, c, previous=steps[s.t - 1] if s.t else None,
+                                      moved=traj.update[s.t][c], dtype="float32")
+            assert _last_value(lines[-1]) == _number(num(moved[s.t][c]))
+            exact = s.quantities["update"][c]
+            if num(exact) != num(moved[s.t][c]):
+                differ += 1
+                assert lines[-1].endswith(rf"= {num(exact)} \xrightarrow{{\text{{float32}}}} {num(moved[s.t][c])}")
+            else:
+                assert r"\xrightarrow" not in lines[-1]
+    assert differ > 400
+
+
+
+def test_beta_zero_keeps_the_symbol_of_the_forgotten_state():
+    """β₁ = 0 (allowed, and where a cycled momentum may go): m_{t-1} cannot be solved back, and is not needed."""
+    traj = run({"optimizer": "Adam", "hparams": {"lr": 0.05, "betas": [0.0, 0.999]}, "surface": "bowl", "steps": 4})
+    step = explain(traj)[2]
+    line = _line(substituted_latex("Adam", traj.config["hparams"], step, 0), "m_t")
+    assert line.startswith(r"m_t = 0 \cdot m_{t-1} + 1 \cdot ")
+
+
+def test_moved_by():
+    assert (moved_by(3.3312e-7, 2.3842e-7, "float32")
+            == r"3.331\times10^{-7} \xrightarrow{\text{float32}} 2.384\times10^{-7}")
+    assert moved_by(0.12345678, 0.12345679, "float32") == "0.1235"  # the same at the 4 digits shown: torch's alone
+    assert moved_by(1e-9, 0.0, "float32") == r"1\times10^{-9} \xrightarrow{\text{float32}} 0"
+
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_stacked_rows_keep_every_number(name, explained):
+    """The page wraps long lines to fit beside the figure: the same numbers, each row about `width` wide,
+    each result on a row of its own ('&= result'), every row aligned."""
+    optimizer = CASES[name][0]
+    hparams, steps = explained[name]
+    for step in steps[1:]:
+        lines = substituted_latex(optimizer, hparams, step, 0, previous=steps[step.t - 1])
+        latex = stacked(lines, width=32)
+        rows = latex.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}").split(r"\\")
+        assert all(row.count("&") == 1 for row in rows), rows
+        assert "".join(rows).replace("&", "").replace(r"\quad ", "").replace(" ", "") == \
+            "".join(lines).replace(" ", "")
+        assert _last_value(" " + rows[-1].replace("&=", "=")) == _last_value(lines[-1])
+        for row in rows:  # a \frac shows its numerator over its denominator: half its characters' width
+            shown = len(re.sub(r"\\[a-zA-Z]+|[{}^_\s&]", "", row))
+            assert shown <= (48 if r"\frac" in row else 38), row
+
+
+def test_a_long_line_wraps_between_terms_then_factors():
+    line = (r"\hat{m}_t = 0.451 \cdot (-1.437) / (1 - 1.42\times10^{-5}) + 0.549 \cdot (-1.589) / "
+            r"(1 - 3.149\times10^{-5}) = -1.521")
+    assert stacked([line]).split(r"\\") == [
+        r"\begin{aligned}\hat{m}_t &= 0.451 \cdot (-1.437) / (1 - 1.42\times10^{-5})",
+        r"&\quad + 0.549 \cdot (-1.589) / (1 - 3.149\times10^{-5})", r"&= -1.521\end{aligned}"]
+    short = r"g_t = \nabla_{\theta} f(\theta_{t-1}) = -2.5"
+    assert stacked([short]) == r"\begin{aligned}g_t &= \nabla_{\theta} f(\theta_{t-1}) = -2.5\end{aligned}"
+    assert stacked([r"g_t \leftarrow g_t + 0.1 \cdot \theta_{t-1} = -1.191"]) == \
+        r"\begin{aligned}g_t &\leftarrow g_t + 0.1 \cdot \theta_{t-1} = -1.191\end{aligned}"

@@ -2,11 +2,16 @@
 
 import json
 
+import numpy as np
 import pytest
-from apptest import open_app
+from apptest import APP, open_app
 from streamlit.testing.v1 import AppTest
+from test_explain_latex import _last_value, _number, _rosenbrock_adam_float32
 
 from optimizers import run
+from optimizers.explain import explain
+from optimizers.explain_latex import LATEX, num
+from share import encode, sanitize
 
 
 def inside_page(lang="en") -> AppTest:
@@ -75,3 +80,102 @@ def test_lbfgs_numbers_and_the_differing_lines():
     at.toggle(key="in.adamw").set_value(True).run()
     coloured = [x.value for x in at.latex if r"\color" in x.value]
     assert len(coloured) == 2 and r"\lambda \theta_{t-1}" in coloured[0] and r"\gamma \lambda" in coloured[1]
+
+
+
+def linked(state: dict, lang: str = "en") -> AppTest:
+    """The Inside page opened from a share link of `state` (surface, steps, run, step)."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": lang, "c": encode("inside", sanitize("inside", state)[0])})
+    return at.switch_page("pages/inside.py").run()
+
+
+def _numbers(at: AppTest) -> list[str]:
+    """The two substituted rules (x, y) on the page."""
+    return [x.value for x in at.latex if r"\theta_t - \theta_{t-1} &=" in x.value]
+
+
+def _delta(latex: str) -> float:
+    """The last number of the last row: Δθ (st.latex's value is wrapped in $$; a long line's result has a row
+    of its own, `&= result`)."""
+    body = latex.strip().strip("$").strip().removesuffix(r"\end{aligned}")
+    return _last_value(" " + body.rsplit(r"\\", 1)[-1].replace("&=", "="))
+
+
+ONE_CYCLE = {"surface": "bowl", "steps": 60, "step": 10,
+             "run": {"optimizer": "SGD", "hparams": {"lr": 0.01, "momentum": 0.9}, "scheduler": "OneCycleLR",
+                     "scheduler_params": {"max_lr": 0.1}}}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_shows_the_cycled_momentum(lang):
+    at = linked(ONE_CYCLE, lang)
+    assert not at.exception and not at.error and not at.warning
+    state = sanitize("inside", ONE_CYCLE)[0]
+    traj = run({k: state[k] for k in ("surface", "surface_params", "start", "steps")}
+               | {k: v for k, v in state["run"].items() if k != "color"})
+    mu = traj.hparams_used["momentum"][10, 0]
+    assert num(mu) != num(0.9)
+    caption = next(c.value for c in at.caption if "OneCycleLR" in c.value)
+    assert f"momentum = {mu:.4g}" in caption and "0.9" in caption
+    assert ("configured" if lang == "en" else "配置值") in caption
+    for latex, c in zip(_numbers(at), (0, 1), strict=True):
+        assert rf"b_t &= {num(mu)} \cdot" in latex
+        assert _number(num(traj.update[10][c])) == _delta(latex)
+
+
+def test_cyclic_lr_on_plain_sgd_shows_the_momentum_rule():
+    state = {**ONE_CYCLE, "run": {"optimizer": "SGD", "hparams": {"lr": 0.01}, "scheduler": "CyclicLR",
+                                  "scheduler_params": {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 10}}}
+    at = linked(state)
+    assert not at.exception and not at.warning
+    assert any(r"b_t &= \mu b_{t-1} + g_t" in x.value for x in at.latex)  # the rule: CyclicLR set momentum 0.9
+    assert any("momentum = " in c.value and "configured: 0)" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("step", [3, 5, 19])
+def test_nadam_at_lr_zero_opens(step):
+    """PolynomialLR(total_iters=3) brings lr to 0 from step 4 on (the lr widget itself stops at 1e-5)."""
+    run_state = {"optimizer": "NAdam", "hparams": {"lr": 0.05}, "scheduler": "PolynomialLR",
+                 "scheduler_params": {"total_iters": 3}}
+    at = linked({"surface": "bowl", "steps": 20, "step": step, "run": run_state})
+    assert not at.exception and not at.error and not at.warning
+    numbers = _numbers(at)
+    assert len(numbers) == 2 and all(_delta(latex) == 0 for latex in numbers)
+    assert all(r"\hat{m}_t" in latex for latex in numbers)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_explanation_failure_is_a_message_not_a_traceback(monkeypatch, lang):
+    def broken(hp, values):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setitem(LATEX, "Adam", broken)
+    at = inside_page(lang)
+    assert not at.exception
+    assert len(at.warning) == 1 and "ZeroDivisionError" in at.warning[0].value
+    assert ("could not be worked out" if lang == "en" else "无法算出") in at.warning[0].value
+    assert len(at.get("plotly_chart")) == 2  # the path and torch's recorded state are still there
+
+
+ROSENBROCK = {"surface": "rosenbrock", "steps": 300, "run": {"optimizer": "Adam", "hparams": {"lr": 0.001}}}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_float32_delta_theta_is_what_torch_did(lang):
+    """Rosenbrock, Adam lr 1e-3, float32: the page's Δθ is torch's change (from a loop written out in torch), and
+    where the exact formula gives other digits a note says so."""
+    moved = np.diff(_rosenbrock_adam_float32(), axis=0)
+    traj = run({"surface": "rosenbrock", "optimizer": "Adam", "hparams": {"lr": 1e-3}, "steps": 300})
+    exact = np.array([s.quantities["update"] for s in explain(traj)])
+    for step in (0, 1, 150):
+        at = linked({**ROSENBROCK, "step": step}, lang)
+        assert not at.exception and not at.warning
+        numbers = _numbers(at)
+        notes = [c.value for c in at.caption if "float32" in c.value]
+        for latex, c in zip(numbers, (0, 1), strict=True):
+            assert _delta(latex) == _number(num(moved[step][c]))
+            if num(exact[step][c]) != num(moved[step][c]):
+                assert any(f"${num(moved[step][c])}$" in n and f"${num(exact[step][c])}$" in n for n in notes)
+        assert len(notes) == sum(num(exact[step][c]) != num(moved[step][c]) for c in (0, 1))
+    assert num(exact[0][1]) != num(moved[0][1])  # step 1's y: the note was shown
