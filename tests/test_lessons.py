@@ -538,12 +538,16 @@ def _(lesson, runs):
     assert wolfe.config["hparams"]["line_search_fn"] == "strong_wolfe" and fixed.config["hparams"]["lr"] == 1
     max_eval = wolfe.config["hparams"]["max_iter"] * 5 // 4
     mentions(lesson, f"max_iter = {wolfe.config['hparams']['max_iter']}", f"max_eval = {max_eval}")
-    for traj, steps, evals in ((wolfe, 2, 49), (fixed, 4, 80)):
+    # strong_wolfe's second step stops at its 24th or 25th evaluation, by float32 rounding that differs between
+    # processors (49 on one machine, 50 on another, torch's own loop alike): the lesson states both
+    for traj, steps, evals in ((wolfe, 2, (49, 50)), (fixed, 4, (80,))):
         reached = first(traj.loss < 1e-6)
         assert reached == steps <= 10
-        assert int(traj.evals[:steps].sum()) == evals and evals > 10 * steps
+        assert int(traj.evals[:steps].sum()) in evals and min(evals) > 10 * steps
         assert np.all(traj.evals[steps:] == 1) and traj.evals.max() <= max_eval
-        mentions(lesson, f"{steps} ", f"{evals} ")
+        mentions(lesson, f"{steps} ")
+        mentions(lesson, " or ".join(map(str, evals)) + " ", langs=("en",))
+        mentions(lesson, " 或 ".join(map(str, evals)) + " ", langs=("zh",))
     assert np.all(adam.evals == 1) and adam.evals.sum() == adam.steps == 100 and adam.loss[-1] > 1
 
 
