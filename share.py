@@ -147,7 +147,8 @@ def run_state(raw, default: dict, steps: int, problems: Problems, path: str, lr:
     defaults = {k: v for k, v in defaults.items() if k in {p.key for p in schema}}
     hparams = _params(schema, raw.get("hparams"), defaults, problems, path + "hparams.", OPTIMIZERS[name].rules,
                       {"steps": steps})
-    context = {"steps": steps, "lr": lr if lr is not None else hparams["lr"], "optimizer": name}
+    context = {"steps": steps, "lr": lr if lr is not None else hparams["lr"], "optimizer": name,
+               "line_search": hparams.get("line_search_fn")}
     scheduler, scheduler_params = None, {}
     if schedule:
         scheduler = _field(raw, "scheduler", default.get("scheduler"), problems, path,
@@ -302,7 +303,8 @@ def schedules(raw: dict, problems: Problems) -> dict:
         given = {n: p for n, p in given.items() if n in SCHEDULERS} if isinstance(given, dict) else {}
     run = run_state({k: raw[k] for k in ("optimizer", "hparams", "clip_grad_norm", "clip_grad_value") if k in raw},
                     {"optimizer": "SGD"}, steps, problems, "", lr=lr, schedule=False)
-    context = {"steps": steps, "lr": lr, "optimizer": resolve_optimizer(run["optimizer"], {})[0]}
+    context = {"steps": steps, "lr": lr, "optimizer": resolve_optimizer(run["optimizer"], {})[0],
+               "line_search": run["hparams"].get("line_search_fn")}
     chosen = {name: scheduler_state(name, params, context, problems, f"schedulers.{name}.")
               for name, params in list(given.items())[:MAX_SCHEDULES]}
     return {"lr": lr, "steps": steps, "schedulers": chosen, **surface_state(raw, "bowl", problems),

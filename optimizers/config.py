@@ -98,7 +98,8 @@ def normalize_config(config: dict) -> dict:
     out["optimizer"], hparams = resolve_optimizer(c["optimizer"], c["hparams"])
     spec = OPTIMIZERS[out["optimizer"]]
     out["hparams"] = validate_params(spec.params, hparams, out["optimizer"], rules=spec.rules)
-    context = {"steps": out["steps"], "lr": out["hparams"]["lr"], "optimizer": out["optimizer"]}
+    context = {"steps": out["steps"], "lr": out["hparams"]["lr"], "optimizer": out["optimizer"],
+               "line_search": out["hparams"].get("line_search_fn")}
     out["scheduler"], out["scheduler_params"] = validate_scheduler(c["scheduler"], c["scheduler_params"], context)
     out["batch_size"] = c["batch_size"]
     if c["batch_size"] is not None:

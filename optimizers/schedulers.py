@@ -81,6 +81,18 @@ def peak_rule(key: str, peak) -> Rule:
     return rule
 
 
+def zero_rule(key: str, reaches_zero) -> Rule:
+    """A rule: with LBFGS's strong-Wolfe line search, `reaches_zero(params, context)` (the schedule sets the
+    learning rate to 0 within the run's steps) is refused: torch's line search then divides by zero."""
+    def rule(v, c):
+        if c.get("line_search") != "strong_wolfe" or not reaches_zero(v, c):
+            return None
+        return (key, f"lets the learning rate reach 0 within {c['steps']} steps, where LBFGS's strong_wolfe "
+                "line search divides by zero",
+                f"会让学习率在 {c['steps']} 步内降到 0，LBFGS 的 strong_wolfe 线搜索会因此除以零")
+    return rule
+
+
 def _cycle_momentum_rule(v, c):
     """torch's own check: cycling momentum needs an optimizer with `momentum` or `betas`."""
     name = c.get("optimizer", "SGD")
@@ -119,6 +131,11 @@ def _one_cycle_rules() -> tuple[Rule, ...]:
             long_enough, *CYCLE_RULES)
 
 
+def _passed(v, c) -> int:
+    """MultiStepLR: how many milestones the run passes."""
+    return sum(m <= c["steps"] for m in v["milestones"])
+
+
 def _cyclic_peak(v, c):
     """lr = base_lr + (max_lr − base_lr)·x·scale with x in [0, 1]; 'exp_range' scales by γ^t (else ≤ 1)."""
     growth = _grown(1.0, v["gamma"], c["steps"]) if v["mode"] == "exp_range" else 1.0
@@ -131,7 +148,7 @@ class SchedulerSpec:
 
     `lr_keys` are keywords that hold absolute learning rates (scaled per
     parameter group); `needs_loss`: `step()` takes the loss (ReduceLROnPlateau).
-    `rules` check keywords together and against the run ({"steps", "lr", "optimizer"}).
+    `rules` check keywords together and against the run ({"steps", "lr", "optimizer", "line_search"}).
     """
 
     name: str
@@ -157,25 +174,28 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
               suggest=lambda c: max(1, c["steps"] // 4)),
         gamma(0.1)),
         "Multiply the LR by γ every step_size steps", "每 step_size 步把学习率乘以 γ",
-        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"] // v["step_size"])),)),
+        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"] // v["step_size"])),
+               zero_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"] // v["step_size"]) < TINY))),
     SchedulerSpec("MultiStepLR", (
         milestones("Steps at which the LR is multiplied by γ", "学习率乘以 γ 的步数",
                    lambda c: sorted({max(1, c["steps"] // 2), max(2, 3 * c["steps"] // 4)})),
         gamma(0.1)),
         "Multiply the LR by γ at each milestone", "在每个里程碑把学习率乘以 γ",
-        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"],
-                                                      sum(m <= c["steps"] for m in v["milestones"]))),)),
+        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], _passed(v, c))),
+               zero_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], _passed(v, c)) < TINY))),
     SchedulerSpec("ExponentialLR", (
         gamma(None, "Factor γ applied at every step", "每一步乘以的因子 γ", required=True,
               suggest=lambda c: 0.99),),
         "Multiply the LR by γ at every step", "每一步把学习率乘以 γ",
-        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"])),)),
+        rules=(peak_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"])),
+               zero_rule("gamma", lambda v, c: _grown(c["lr"], v["gamma"], c["steps"]) < TINY))),
     SchedulerSpec("CosineAnnealingLR", (
         Param("T_max", "int", None, "Steps of the half cosine (climbs back after)",
               "半个余弦周期的步数（之后会回升）", low=1, high=100_000, slider=(1, 10_000),
               required=True, suggest=lambda c: c["steps"]),
         eta_min()),
-        "Cosine from the base LR down to η_min over T_max steps", "在 T_max 步内按余弦从初始学习率降到 η_min"),
+        "Cosine from the base LR down to η_min over T_max steps", "在 T_max 步内按余弦从初始学习率降到 η_min",
+        rules=(zero_rule("eta_min", lambda v, c: v["eta_min"] == 0 and v["T_max"] <= c["steps"]),)),
     SchedulerSpec("CosineAnnealingWarmRestarts", (
         Param("T_0", "int", None, "Steps of the first cycle", "第一个周期的步数", low=1, high=100_000,
               slider=(1, 1000), required=True, suggest=lambda c: max(1, c["steps"] // 4)),
@@ -189,7 +209,8 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
         Param("end_factor", "float", 1.0, "Factor after total_iters steps", "total_iters 步之后的因子",
               low=0.0, high=1.0, slider=(0.0, 1.0)),
         total_iters()),
-        "Linear ramp of a factor on the LR (a warm-up)", "学习率因子线性变化（常用于预热）"),
+        "Linear ramp of a factor on the LR (a warm-up)", "学习率因子线性变化（常用于预热）",
+        rules=(zero_rule("end_factor", lambda v, c: v["end_factor"] == 0 and 1 <= v["total_iters"] <= c["steps"]),)),
     SchedulerSpec("ConstantLR", (
         Param("factor", "float", 1 / 3, "Factor applied until total_iters (torch divides by it then)",
               "total_iters 步之前使用的因子（届时 torch 会除以它）", low=0.0, high=1.0, open_low=True,
@@ -200,7 +221,8 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
         total_iters(),
         Param("power", "float", 1.0, "Power of the polynomial decay", "多项式衰减的幂",
               low=0.0, high=100.0, slider=(0.0, 5.0))),
-        "Polynomial decay to zero over total_iters steps", "在 total_iters 步内按多项式衰减到零"),
+        "Polynomial decay to zero over total_iters steps", "在 total_iters 步内按多项式衰减到零",
+        rules=(zero_rule("total_iters", lambda v, c: v["power"] > 0 and 1 <= v["total_iters"] <= c["steps"]),)),
     SchedulerSpec("OneCycleLR", (
         Param("max_lr", "float", None, "Peak learning rate", "峰值学习率", low=0.0, high=1000.0,
               open_low=True, slider=(1e-5, 10.0), log=True, required=True,
@@ -240,7 +262,9 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
               "按周期还是按步计算缩放", choices=("cycle", "iterations")),
         *cycle_momentum(0.8, 0.9)),
         "LR bounces between base_lr and max_lr", "学习率在 base_lr 与 max_lr 之间往返",
-        lr_keys=("base_lr", "max_lr"), rules=(peak_rule("gamma", _cyclic_peak), *CYCLE_RULES)),
+        lr_keys=("base_lr", "max_lr"),
+        rules=(peak_rule("gamma", _cyclic_peak), *CYCLE_RULES,
+               zero_rule("base_lr", lambda v, c: min(v["base_lr"], v["max_lr"]) == 0))),
     SchedulerSpec("ReduceLROnPlateau", (
         Param("mode", "choice", "min", "Watch for the loss to stop falling ('min') or rising ('max')",
               "监视损失不再下降（'min'）或不再上升（'max'）", choices=("min", "max")),
@@ -259,7 +283,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
         Param("eps", "float", 1e-8, "Ignore reductions smaller than this", "小于该值的降低被忽略",
               low=0.0, high=1.0, slider=(0.0, 1e-4))),
         "Cut the LR by factor when the loss stops improving", "损失不再改善时按 factor 降低学习率",
-        needs_loss=True),
+        needs_loss=True, rules=(zero_rule("min_lr", lambda v, c: v["min_lr"] == 0),)),
     SchedulerSpec("SequentialLR", (
         Param("milestones", "int_list", None, "Steps at which the next scheduler takes over",
               "切换到下一个调度器的步数", required=True, check=_increasing,

@@ -144,7 +144,9 @@ def test_hostile_surfaces_and_starts_give_a_run_or_a_named_error(data):
     assert_result_or_named_error(config)
 
 
-# The hostile configs found from outside (issue 12), each once: a ConfigError naming the field, nothing else.
+WOLFE = {"optimizer": "LBFGS", "hparams": {"line_search_fn": "strong_wolfe", "max_iter": 4}}
+# The hostile configs found from outside (issue 12) and by the fuzzing above, each once: a ConfigError naming
+# the field, nothing else.
 REGRESSIONS = {
     "steps=10**39": ({"steps": 10**39}, "steps"),
     "steps=10**400": ({"steps": 10**400}, "steps"),
@@ -182,6 +184,11 @@ REGRESSIONS = {
                                        "momentum"),
     "RMSprop CyclicLR max_momentum=0": ({"optimizer": "RMSprop", "scheduler": "CyclicLR",
                                          "scheduler_params": {"max_momentum": 0.0}}, "max_momentum"),
+    "LBFGS strong_wolfe CosineAnnealingLR T_max=1": ({**WOLFE, "scheduler": "CosineAnnealingLR",
+                                                      "scheduler_params": {"T_max": 1}}, "eta_min"),
+    "LBFGS strong_wolfe LinearLR end_factor=0": ({**WOLFE, "scheduler": "LinearLR",
+                                                  "scheduler_params": {"end_factor": 0.0, "total_iters": 2}},
+                                                 "end_factor"),
     "ConstantLR factor=0": ({"steps": 10, "scheduler": "ConstantLR", "scheduler_params": {"factor": 0,
                                                                                          "total_iters": 3}},
                             "factor"),
