@@ -91,13 +91,13 @@ def _shares(config: dict) -> bool:
     return shares_parameter(config)
 
 
-def estimate(config: dict) -> Cost:
-    """The cost of running a normalized `config` (see the module's docstring)."""
+def estimate(config: dict, rows: tuple[int, int] | None = None) -> Cost:
+    """The cost of running a normalized `config` (see the module's docstring); `rows`: its `_rows`, if known."""
     from .specs import OPTIMIZERS
 
     spec, hp, dtype = OPTIMIZERS[config["optimizer"]], config["hparams"], config["dtype"]
     steps, starts = config["steps"], _starts(config)
-    rows, full_rows = _rows(config)
+    rows, full_rows = rows or _rows(config)
     instances = 1 if starts == 1 or _shares(config) else starts
     if spec.closure:  # one step(closure): up to max_eval closure calls and max_iter two-loop recursions
         evals = (hp["max_eval"] or hp["max_iter"] * 5 // 4) + (WOLFE_EVALS if hp["line_search_fn"] else 0)
@@ -120,12 +120,12 @@ def estimate(config: dict) -> Cost:
     return Cost(seconds, int(recorded + forward))
 
 
-def _largest(config: dict, key: str, high: int, value=lambda n: n) -> int:
+def _largest(config: dict, key: str, high: int, value=lambda n: n, rows: tuple[int, int] | None = None) -> int:
     """The largest n in [1, high] for which `config` with `key` = value(n) is within budget (0: none)."""
-    lo, hi = 0, high
+    lo, hi, rows = 0, high, rows or _rows(config)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if estimate({**config, key: value(mid)}).within():
+        if estimate({**config, key: value(mid)}, rows).within():
             lo = mid
         else:
             hi = mid - 1
@@ -134,15 +134,16 @@ def _largest(config: dict, key: str, high: int, value=lambda n: n) -> int:
 
 def check(config: dict) -> None:
     """Raise ConfigError, saying what to reduce and to what, when a normalized `config` is over budget."""
-    cost = estimate(config)
+    rows = _rows(config)  # building a data surface takes a while: once
+    cost = estimate(config, rows)
     if cost.within():
         return
     en, zh = [], []
-    if steps := _largest(config, "steps", config["steps"] - 1):
+    if steps := _largest(config, "steps", config["steps"] - 1, rows=rows):
         en.append(f"steps ≤ {steps:,}")
         zh.append(f"步数 ≤ {steps:,}")
     starts = _starts(config)
-    if starts > 1 and (n := _largest(config, "start", starts - 1, lambda k: config["start"][:k])):
+    if starts > 1 and (n := _largest(config, "start", starts - 1, lambda k: config["start"][:k], rows)):
         en.append(f"starts ≤ {n:,}")
         zh.append(f"起点数 ≤ {n:,}")
     hints_en, hints_zh = [], []
@@ -156,7 +157,7 @@ def check(config: dict) -> None:
     if config["optimizer"] == "LBFGS":
         hints_en.append("lower max_iter, max_eval or history_size")
         hints_zh.append("调低 max_iter、max_eval 或 history_size")
-    if _rows(config)[1] > 1:
+    if rows[1] > 1:  # a data surface
         hints_en.append("use a smaller batch_size or fewer data rows")
         hints_zh.append("用更小的 batch_size 或更少的数据行")
     what_en = (f"about {cost.seconds:,.0f} s of computing (at most {MAX_SECONDS:g} s)" if cost.seconds > MAX_SECONDS
