@@ -8,7 +8,9 @@ Bounded for a classroom on one server (see bench/load.py):
   123 MB for 64 × 64.  A typical class holds a few tens of MB.  Cached arrays are read-only: every
   session shares them (no copy per rerun, unlike `st.cache_data`).
 - Runs are computed by `ui.engine_pool` in worker processes, batched across sessions; `prefetch`
-  sends a page's missing runs together.
+  sends a page's missing runs together.  A failed worker reaches pages as a ConfigError in both
+  languages (`EngineFailed`), shown like a bad config; `engine_task` saves or resumes a checkpoint
+  in a worker too.
 - `gc.freeze()` once the app's modules are imported: torch, plotly, pandas and Streamlit leave ~380k objects
   that every full garbage collection would walk again (≈ 0.2–0.4 s holding the GIL, which stalls every
   session of the server); frozen, they are skipped.  `runner.postScriptGC = false` in .streamlit/config.toml

@@ -8,6 +8,12 @@ the next free worker together and are stepped in lock-step (`optimizers.run_many
 forward/backward for all of them, each run to its own end).  Results equal `optimizers.run`
 (tests/test_engine_pool.py).
 
+Each batch has hard limits from its runs' estimated cost (`batch_limits`, `optimizers.budget`): past its time
+or its memory (the worker's RSS, watched from the server), the worker is killed and replaced, the batch's
+other requests run again one at a time, and the request past the limit gets `OverLimit`.  A worker lost
+otherwise is replaced and its batch tried once more.  Besides runs, a batch may hold checkpoint tasks
+(`{"task": "checkpoint" | "resume", ...}`, see `optimizers.checkpoint`).
+
 `PLAYGROUND_ENGINE_WORKERS` sets the number of worker processes (default: the CPUs this process
 may use); 0 runs the engine in a thread of the server.  This module does not import Streamlit.
 """
