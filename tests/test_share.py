@@ -122,8 +122,11 @@ def assert_safe(page: str, text) -> None:
         try:
             with patch("optimizers.config._check_budget"):
                 normalize_config(config)
-        except ConfigError as err:  # but an optimizer without momentum to cycle: shown next to the run, as typed
-            assert err.key == "cycle_momentum", str(err)
+        except ConfigError as err:  # but a rule the scheduler's defaults break too (an optimizer without momentum
+            # to cycle, LBFGS's line search and a schedule reaching 0): shown next to the run, as typed in
+            with patch("optimizers.config._check_budget"), pytest.raises(ConfigError) as again:
+                normalize_config({**config, "scheduler_params": {}})
+            assert err.key is not None and again.value.key == err.key, str(err)
 
 
 @pytest.mark.parametrize("page", list(STATES))
@@ -227,10 +230,15 @@ def test_links_with_hostile_fields_open_with_valid_engine_configs(page, config):
     assert_safe(page, json.dumps(link, default=lambda a: a.tolist()))
 
 
-def test_a_rule_the_defaults_break_too_keeps_the_given_values():
-    """Adagrad has no momentum for OneCycleLR to cycle: the link keeps max_lr; the run shows the error."""
-    state, problems = decode("playground", json.dumps({"runs": [{"optimizer": "Adagrad", "scheduler": "OneCycleLR",
-                                                                  "scheduler_params": {"max_lr": 0.5}}]}))
-    assert problems == [] and state["runs"][0]["scheduler_params"]["max_lr"] == 0.5
-    with pytest.raises(ConfigError, match="cycle_momentum"):
+@pytest.mark.parametrize(("run", "key"), [
+    ({"optimizer": "Adagrad", "scheduler": "OneCycleLR", "scheduler_params": {"max_lr": 0.5}}, "cycle_momentum"),
+    ({"optimizer": "LBFGS", "hparams": {"line_search_fn": "strong_wolfe"}, "scheduler": "PolynomialLR",
+      "scheduler_params": {"power": 2.0}}, "total_iters")])
+def test_a_rule_the_defaults_break_too_keeps_the_given_values(run, key):
+    """Adagrad has no momentum for OneCycleLR to cycle; PolynomialLR reaches 0, where LBFGS's line search fails:
+    the link keeps what it gave (the defaults would not help), and the run shows the error."""
+    state, problems = decode("playground", json.dumps({"runs": [run]}))
+    assert problems == [] and all(state["runs"][0]["scheduler_params"][k] == v
+                                  for k, v in run["scheduler_params"].items())
+    with pytest.raises(ConfigError, match=key):
         normalize_config(engine_configs("playground", state)[0])
