@@ -12,31 +12,19 @@ the minimum of REPEATS interleaved calls after a warm-up.
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
+from engine_bench import best_times
 
 import surfaces
 from optimizers import run
 from surfaces import SURFACES, get_surface
 
 REPEATS = 7
-
-
-def best_times(*fns, repeats: int = REPEATS) -> list[float]:
-    for fn in fns:
-        fn()
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, bucket in zip(fns, times, strict=True):
-            t0 = time.perf_counter()
-            fn()
-            bucket.append(time.perf_counter() - t0)
-    return [min(bucket) for bucket in times]
 
 
 def broadcast_spec():
