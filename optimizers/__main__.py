@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         text = sys.stdin.read() if args.config == "-" else Path(args.config).read_text(encoding="utf-8")
         configs = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (OSError, ValueError, RecursionError) as err:  # ValueError: bad UTF-8 or JSON, or a 5,000-digit int
         print(f"error: cannot read {args.config}: {err}", file=sys.stderr)
         return 2
     configs = configs if isinstance(configs, list) else [configs]

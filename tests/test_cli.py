@@ -57,3 +57,9 @@ def test_the_output_never_overwrites_the_config(tmp_path):
     out = cli(str(path), "-o", str(tmp_path / "." / "homework.json"))
     assert out.returncode == 2 and "config file itself" in out.stderr
     assert json.loads(path.read_text()) == {"surface": "bowl", "steps": 3}
+
+
+def test_hostile_json_is_an_error_not_a_traceback():
+    for text in ("[" * 100_000, '{"steps": 1' + "0" * 5000 + "}"):
+        out = cli("-", stdin=text)
+        assert out.returncode == 2 and out.stderr.startswith("error: cannot read -") and "Traceback" not in out.stderr
