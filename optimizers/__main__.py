@@ -18,7 +18,7 @@ from pathlib import Path
 from schema import ConfigError
 
 from . import run_many
-from .export import diverged, to_csv, to_json
+from .export import diverged, stopped, to_csv, to_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         Path(args.output).write_text(out, encoding="utf-8")
         blown = [i for i, t in enumerate(trajectories) if diverged(t)]
-        print(f"wrote {len(trajectories)} run(s) to {args.output}" + (f"; diverged: runs {blown}" if blown else ""),
-              file=sys.stderr)
+        cut = [i for i, t in enumerate(trajectories) if stopped(t)]
+        print(f"wrote {len(trajectories)} run(s) to {args.output}" + (f"; diverged: runs {blown}" if blown else "")
+              + (f"; stopped by the cost budget (stopped_at): runs {cut}" if cut else ""), file=sys.stderr)
     else:
         sys.stdout.write(out)
     return 0

@@ -8,9 +8,14 @@ over starts × data rows.  So a config's work is counted as
              + starts × START + starts × forwards × rows × ROW)  +  the full-data loss at every point
 
 where `instances` is 1 when the starts share one (n, 2) parameter (`engine.shares_parameter`) and
-one per start otherwise.  The coefficients were measured on the 2-core machine this app is served
-from (torch 2.13 CPU, one thread per worker; `python bench/worst_request.py --calibrate`), with a
-margin; `bench/worst_request.py` times the most expensive configs the budget allows.
+one per start otherwise.  LBFGS's worst case (every step runs all max_iter iterations and max_eval
+calls) is rarely what happens, so it is bounded at run time instead: the engine counts each step's
+work from what torch reports (`lbfgs_step_work`) and stops a start's run after the step that passes
+its share of the budget (`closure_cap`); the estimate is then the smaller of the two.
+
+The coefficients were measured on the 2-core machine this app is served from (torch 2.13 CPU, one
+thread per worker), with a margin; `bench/worst_request.py` times the most expensive configs the
+budget allows.
 """
 
 from __future__ import annotations
@@ -48,12 +53,15 @@ def _starts(config: dict) -> int:
     return len(config["start"]) if isinstance(config["start"][0], list) else 1
 
 
-def _rows(config: dict) -> tuple[int, int]:
+def surface_rows(n_samples: int | None, batch_size: int | None) -> tuple[int, int]:
     """(data rows of one forward, data rows of the full loss); 1 and 1 for formula surfaces."""
+    return (batch_size or n_samples or 1), (n_samples or 1)
+
+
+def _rows(config: dict) -> tuple[int, int]:
     from surfaces import get_surface
 
-    n = get_surface(config["surface"], config["surface_params"]).n_samples
-    return (config["batch_size"] or n or 1), (n or 1)
+    return surface_rows(get_surface(config["surface"], config["surface_params"]).n_samples, config["batch_size"])
 
 
 @functools.lru_cache(maxsize=256)
@@ -91,32 +99,76 @@ def _shares(config: dict) -> bool:
     return shares_parameter(config)
 
 
+def lbfgs_step_work(evals: int, iterations: float, history: float, rows: tuple[int, int] = (1, 1),
+                    dtype: str = "float32") -> float:
+    """Seconds one start's LBFGS `step(closure)` costs: the step, its `evals` closure calls (a forward and
+    backward over `rows[0]` data rows each), `iterations` two-loop recursions over `history` stored pairs,
+    and the full-data loss (`rows[1]` rows) at its result.  Linear in each argument."""
+    return STEP + evals * (EVAL + rows[0] * ROW[dtype]) + iterations * history * HISTORY + rows[1] * ROW[dtype]
+
+
+def _lbfgs_step_limits(hp: dict) -> tuple[int, int]:
+    """(closure calls, inner iterations) one step(closure) may take at most."""
+    evals = (hp["max_eval"] or hp["max_iter"] * 5 // 4) + (WOLFE_EVALS if hp["line_search_fn"] else 0)
+    return evals, min(hp["max_iter"], evals)
+
+
+def _instances(config: dict) -> int:
+    starts = _starts(config)
+    return 1 if starts == 1 or _shares(config) else starts
+
+
+def closure_cap(config: dict, rows: tuple[int, int] | None = None) -> float:
+    """Seconds of counted work (`lbfgs_step_work`) after which one start's LBFGS run stops: the budget
+    shared out over the run's optimizers, less the loss at the starts and one worst step (the step that
+    passes the cap still ends).  It depends on the config alone, not on its steps (a run's first steps
+    are a shorter run's) nor on what other runs it is batched with."""
+    rows = rows or _rows(config)
+    evals, iterations = _lbfgs_step_limits(config["hparams"])
+    worst_step = lbfgs_step_work(evals, iterations, config["hparams"]["history_size"], rows, config["dtype"])
+    starts_loss = _starts(config) * rows[1] * ROW[config["dtype"]]
+    return max(0.0, (MAX_SECONDS - starts_loss) / _instances(config) - worst_step)
+
+
+def _closure_seconds(config: dict, rows: tuple[int, int]) -> tuple[float, int]:
+    """(engine seconds, closure calls recorded per optimizer) of an LBFGS run: its worst case, or less
+    when the run-time cap (`closure_cap`) binds first."""
+    hp, steps, dtype = config["hparams"], config["steps"], config["dtype"]
+    evals, per_step = _lbfgs_step_limits(hp)
+    history_size = hp["history_size"]
+    # the history the engine counts after each step: one pair per iteration until it is full
+    filling = min(steps, -(-history_size // per_step) - 1)  # steps after which it is not full yet
+    history = (per_step * filling * (filling + 1) / 2 + (steps - filling) * history_size) / max(steps, 1)
+    worst = steps * lbfgs_step_work(evals, per_step, history, rows, dtype)
+    worst_step = lbfgs_step_work(evals, per_step, history_size, rows, dtype)
+    instances, starts_loss = _instances(config), _starts(config) * rows[1] * ROW[dtype]
+    limit = closure_cap(config, rows) + worst_step  # what one optimizer's run may cost at most
+    if worst <= limit:
+        return instances * worst + starts_loss, steps * evals
+    calls = int(limit / (EVAL + rows[0] * ROW[dtype])) + 1  # each call adds at least that much work
+    return max(MAX_SECONDS, instances * worst_step + starts_loss), min(steps * evals, calls)
+
+
 def estimate(config: dict, rows: tuple[int, int] | None = None) -> Cost:
     """The cost of running a normalized `config` (see the module's docstring); `rows`: its `_rows`, if known."""
     from .specs import OPTIMIZERS
 
     spec, hp, dtype = OPTIMIZERS[config["optimizer"]], config["hparams"], config["dtype"]
     steps, starts = config["steps"], _starts(config)
-    rows, full_rows = rows or _rows(config)
-    instances = 1 if starts == 1 or _shares(config) else starts
-    if spec.closure:  # one step(closure): up to max_eval closure calls and max_iter two-loop recursions
-        evals = (hp["max_eval"] or hp["max_iter"] * 5 // 4) + (WOLFE_EVALS if hp["line_search_fn"] else 0)
-        iterations = min(hp["max_iter"], evals) * steps
-        history = min(hp["history_size"], iterations)
-        pairs = iterations * history - history * (history - 1) / 2  # the history fills up, then stays full
-        seconds = instances * (steps * (STEP + evals * EVAL) + pairs * HISTORY)
+    rows = rows or _rows(config)
+    if spec.closure:
+        seconds, calls = _closure_seconds(config, rows)
     else:
-        evals = 1
-        seconds = steps * (instances * STEP + starts * START)
-    seconds += starts * (steps * evals * rows + (steps + 1) * full_rows) * ROW[dtype]
+        seconds = steps * (_instances(config) * STEP + starts * START)
+        seconds += starts * (steps * rows[0] + (steps + 1) * rows[1]) * ROW[dtype]
     size = ITEMSIZE[dtype]
     slots = 2 + (config["clip_grad_norm"] is not None or config["clip_grad_value"] is not None)
     slots += _state_slots(config["optimizer"], json.dumps(hp, sort_keys=True))
     groups = 1 if config["lr_multipliers"] is None else 2
     per_point = 2 * size * slots + size + 8 * groups + 8  # xy, grad, state…; loss; lr per group; evals
-    per_point += evals * CLOSURE_POINT_BYTES if spec.closure else 0
     recorded = starts * (steps + 1) * per_point
-    forward = starts * max(rows, full_rows if full_rows > 1 else 0) * size * FORWARD_COPIES
+    recorded += starts * calls * CLOSURE_POINT_BYTES if spec.closure else 0  # every point the closure evaluated
+    forward = starts * max(rows[0], rows[1] if rows[1] > 1 else 0) * size * FORWARD_COPIES
     return Cost(seconds, int(recorded + forward))
 
 

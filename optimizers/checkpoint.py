@@ -51,7 +51,10 @@ def _step_member(member: Member, config: dict, first: int, count: int) -> None:
     fn = surface.batch_fn or (lambda p, idx, f=surface.fn: f(p))
     batches, _ = _batch_schedule(surface.n_samples, config["batch_size"], config["seed"], config["steps"])
     batches = None if batches is None else batches[first:first + count]
-    (_closure_runs if member.spec.closure else _lockstep)([member], fn, batches, count)
+    if member.spec.closure:
+        _closure_runs([member], fn, batches, count, budget.surface_rows(surface.n_samples, config["batch_size"]))
+    else:
+        _lockstep([member], fn, batches, count)
 
 
 def checkpoint(config: dict, t: int) -> dict:

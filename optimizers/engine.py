@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 
 from surfaces import get_surface
 
+from .budget import closure_cap, surface_rows
 from .config import normalize_config
 from .member import DTYPES, Member
 from .schedulers import SCHEDULERS
@@ -42,6 +43,9 @@ class Trajectory:
     than lr in each parameter group when step t ran ((steps, groups), or (steps, groups, 2) for betas), for
     each one that differed somewhere from `config["hparams"]` (OneCycleLR and CyclicLR cycle momentum or β₁
     every step); every other hyperparameter was the configured value at every step.
+    `stopped_at` (like `diverged_at`, per start with several) is the first position not computed because the
+    run reached the server's cost budget (LBFGS, `budget.closure_cap`): from there on everything is NaN, but the
+    run did not diverge.
     """
 
     config: dict
@@ -61,6 +65,7 @@ class Trajectory:
     closure_loss: np.ndarray | list | None = None
     closure_step: np.ndarray | list | None = None
     hparams_used: dict[str, np.ndarray] = field(default_factory=dict)
+    stopped_at: int | None | list[int | None] = None
 
     @property
     def update(self) -> np.ndarray:
@@ -70,6 +75,12 @@ class Trajectory:
     @property
     def steps(self) -> int:
         return len(self.lr)
+
+    @property
+    def finite_len(self) -> int:
+        """How many leading positions were computed and are finite (one start): up to `diverged_at` or
+        `stopped_at`, else all."""
+        return next((a for a in (self.diverged_at, self.stopped_at) if a is not None), len(self.xy))
 
 
 def first_steps(traj: Trajectory, n: int) -> Trajectory:
@@ -99,6 +110,7 @@ def first_steps(traj: Trajectory, n: int) -> Trajectory:
                    wall_time=cut(traj.wall_time), batches=cut(traj.batches), epoch=cut(traj.epoch),
                    hparams_used={k: v[:n] for k, v in traj.hparams_used.items()},
                    diverged_at=[inside(d) for d in traj.diverged_at] if several else inside(traj.diverged_at),
+                   stopped_at=[inside(d) for d in traj.stopped_at] if several else inside(traj.stopped_at),
                    **closure)
 
 
@@ -136,6 +148,8 @@ def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
     for t in range(steps if active else 0):
         if t in ends:
             active = [m for m in active if m.steps > t]
+            if not active:  # the group's longest run is a closure run
+                return
         batch = None if batches is None else batches[t]
         for m in active:
             m.optimizer.zero_grad()
@@ -161,8 +175,11 @@ def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
                 return
 
 
-def _closure_runs(members: list[Member], fn, batches, steps: int) -> None:
+def _closure_runs(members: list[Member], fn, batches, steps: int, rows: tuple[int, int]) -> None:
+    """Step closure (LBFGS) members one after the other; each stops after the step whose counted work passes
+    its cap (`budget.closure_cap`: from its config and `rows`, see `budget.surface_rows`)."""
     for m in members:
+        m.cap, m.data_rows = closure_cap(m.config, rows), rows
         t0 = time.perf_counter()
         for t in range(min(steps, m.steps)):
             m.step_closure(fn, None if batches is None else batches[t], t, t0)
@@ -220,11 +237,13 @@ def _full_loss(fn, xy: np.ndarray, dtype: torch.dtype, n_samples: int | None) ->
         return torch.cat([fn(points[i:i + chunk]) for i in range(0, len(points), chunk)]).numpy()
 
 
-def _blank_after_divergence(arrays: dict[str, np.ndarray]) -> list[int | None]:
-    """First non-finite step of each start; every per-step value from there on becomes NaN."""
+def _blank_after_divergence(arrays: dict[str, np.ndarray], stopped: list[int | None]) -> list[int | None]:
+    """First non-finite step of each start before the step it `stopped` at (None: it did not; a stopped run's
+    later steps are NaN but it did not diverge); every per-step value from there on becomes NaN."""
     xy, loss = arrays["xy"], arrays["loss"]
     bad = ~(np.isfinite(xy).all(-1) & np.isfinite(loss))
-    diverged = [int(col.argmax()) if col.any() else None for col in bad.T]
+    diverged = [int(col.argmax()) if col.any() and (end is None or col.argmax() < end) else None
+                for col, end in zip(bad.T, stopped, strict=True)]
     for i, first in enumerate(diverged):
         if first is not None:
             for key, a in arrays.items():
@@ -241,7 +260,9 @@ def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> 
     keys = [k for k in parts[0] if k != "wall_time" and all(k in p for p in parts)]
     arrays = {k: np.concatenate([p[k] for p in parts], axis=1) for k in keys}  # join the starts axis
     arrays["loss"] = _full_loss(surface.fn, arrays["xy"], DTYPES[config["dtype"]], surface.n_samples)
-    diverged = _blank_after_divergence(arrays)
+    stopped = [m.done + 1 if m.stopped and m.done < steps else None for m in members for _ in range(m.rows)]
+    diverged = _blank_after_divergence(arrays, stopped)
+    stopped = [None if d is not None else s for d, s in zip(diverged, stopped, strict=True)]
     one = (lambda a: a) if several else (lambda a: a[:, 0])
     named = ("xy", "loss", "grad", "group_lr", "evals", "raw_grad")
     closure = [_closure_arrays(m) for m in members] if members[0].spec.closure else None
@@ -256,7 +277,7 @@ def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> 
         wall_time=parts[0]["wall_time"], diverged_at=diverged if several else diverged[0],
         batches=None if batches is None else _padded(batches), epoch=epochs,
         closure_xy=closure_field("xy"), closure_loss=closure_field("loss"), closure_step=closure_field("step"),
-        hparams_used=_hparams_used(config, members, steps))
+        hparams_used=_hparams_used(config, members, steps), stopped_at=stopped if several else stopped[0])
 
 
 def _hparams_used(config: dict, members: list[Member], steps: int) -> dict[str, np.ndarray]:
@@ -316,7 +337,8 @@ def run_many(configs: list[dict]) -> list[Trajectory]:
         batches, epochs = _batch_schedule(surface.n_samples, c["batch_size"], c["seed"], steps)
         schedules[key] = (surface, batches, epochs)
         _lockstep([m for m in group if not m.spec.closure], fn, batches, steps)
-        _closure_runs([m for m in group if m.spec.closure], fn, batches, steps)
+        _closure_runs([m for m in group if m.spec.closure], fn, batches, steps,
+                      surface_rows(surface.n_samples, c["batch_size"]))
     out = []
     for c, ms in zip(configs, members, strict=True):
         out.append(_assemble(c, ms, *schedules[_group_key(c)]))

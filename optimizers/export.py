@@ -71,15 +71,24 @@ def _plain(a):
     return a.tolist()
 
 
+def _any(at: int | None | list[int | None]) -> bool:
+    return any(d is not None for d in (at if isinstance(at, list) else [at]))
+
+
 def diverged(traj: Trajectory) -> bool:
     """Whether any start of the run diverged."""
-    at = traj.diverged_at if isinstance(traj.diverged_at, list) else [traj.diverged_at]
-    return any(d is not None for d in at)
+    return _any(traj.diverged_at)
+
+
+def stopped(traj: Trajectory) -> bool:
+    """Whether the cost budget stopped any start of the run before its last step (LBFGS)."""
+    return _any(traj.stopped_at)
 
 
 def to_json(traj: Trajectory) -> dict:
     """The config and every recorded array of one run, JSON-able."""
-    return {"config": traj.config, "diverged_at": traj.diverged_at, "xy": _plain(traj.xy),
+    return {"config": traj.config, "diverged_at": traj.diverged_at, "stopped_at": traj.stopped_at,
+            "xy": _plain(traj.xy),
             "loss": _plain(traj.loss), "lr": _plain(traj.lr), "group_lr": _plain(traj.group_lr),
             "grad": _plain(traj.grad), "update": _plain(traj.update), "evals": _plain(traj.evals),
             "state": {k: _plain(v) for k, v in traj.state.items()},

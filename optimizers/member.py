@@ -13,6 +13,7 @@ import time
 
 import torch
 
+from .budget import lbfgs_step_work
 from .schedulers import SCHEDULERS, build_scheduler, step_scheduler
 from .specs import OPTIMIZERS
 
@@ -74,6 +75,10 @@ class Member:
         self.time: list[float] = []
         self.closure_points: list[tuple[int, torch.Tensor, float]] = []
         self.alive = True
+        self.work = 0.0                     # LBFGS: seconds of work counted so far (budget.lbfgs_step_work)
+        self.cap = math.inf                 # … after which the run stops (budget.closure_cap)
+        self.data_rows = (1, 1)             # … data rows of one closure call, of the full-data loss
+        self.stopped = False                # LBFGS: stopped by the cap (not diverged)
 
     def position(self) -> torch.Tensor:
         """The starts as a (rows, 2) tensor (a view while there is one tensor)."""
@@ -168,8 +173,16 @@ class Member:
             self.closure_points.append((t, self.position().detach().clone(), loss.item()))
             return loss
 
+        state = self.optimizer.state[self.tensors[0]]  # LBFGS keeps its state with its first parameter
+        iterations = state.get("n_iter", 0)
         loss = float(self.optimizer.step(closure).detach())
         if not math.isfinite(loss):
             self.alive = False
             return
-        self.finish_step(loss, sum(1 for p in self.closure_points if p[0] == t), t0)
+        evals = sum(1 for p in self.closure_points if p[0] == t)
+        self.finish_step(loss, evals, t0)
+        iterations = state["n_iter"] - iterations
+        self.work += lbfgs_step_work(evals, iterations, len(state.get("old_dirs", ())), self.data_rows,
+                                     self.config["dtype"])
+        if self.work > self.cap:
+            self.alive, self.stopped = False, True

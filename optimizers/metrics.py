@@ -26,7 +26,8 @@ def nearest_minimum(xy: np.ndarray, minima, tolerance: float) -> np.ndarray:
 
 def summary(traj: Trajectory, minima, min_value: float | None, tolerance: float = 1e-3) -> dict:
     """Final loss and position, distance to the nearest minimum, the first step whose loss is
-    within `tolerance` of the known minimum value, function evaluations, where it diverged."""
+    within `tolerance` of the known minimum value, function evaluations, where it diverged or the cost budget
+    stopped it (`Trajectory.stopped_at`)."""
     finite = np.flatnonzero(np.isfinite(traj.loss))
     last = int(finite[-1]) if len(finite) else 0
     reached = None
@@ -36,4 +37,5 @@ def summary(traj: Trajectory, minima, min_value: float | None, tolerance: float 
     distance = distance_to_minima(traj.xy[last], minima)
     return {"final_loss": float(traj.loss[last]), "final_x": float(traj.xy[last][0]),
             "final_y": float(traj.xy[last][1]), "distance": None if distance is None else float(distance),
-            "reached_at": reached, "evaluations": int(np.sum(traj.evals)), "diverged_at": traj.diverged_at}
+            "reached_at": reached, "evaluations": int(np.sum(traj.evals)), "diverged_at": traj.diverged_at,
+            "stopped_at": traj.stopped_at}

@@ -76,7 +76,7 @@ try:
 except ConfigError as err:
     st.error(err.message(lang))
     st.stop()
-last = (traj.diverged_at or traj.steps + 1) - 1
+last = traj.finite_len - 1
 step = min(cursor_box(traj.steps - 1, "in.step"), max(last - 1, 0))
 name = traj.config["optimizer"]
 

@@ -94,7 +94,7 @@ if visible("table"):
     st.subheader(t("pg.summary"))
     summary_table(surface, done)
 if done:
-    final = {r["label"]: traj.xy[traj.diverged_at - 1 if traj.diverged_at else -1] for r, _, traj in done}
+    final = {r["label"]: traj.xy[traj.finite_len - 1] for r, _, traj in done}
     line = "\n".join(f"{label}: y = {w:.6g}·x + {b:.6g}" for label, (w, b) in final.items())
     st.code(line, language="text")
     st.download_button(t("lr.download_line"), "run,w,b\n" + "\n".join(f"{k},{w},{b}" for k, (w, b) in final.items()),

@@ -34,7 +34,7 @@ from .page import lecture_mode
 
 VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
              "diverged", "x", "y", "lr_drop", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note",
-             "evaluated", "path")
+             "evaluated", "path", "stopped")
 
 
 class _BuiltFigure(go.Figure):
@@ -85,7 +85,7 @@ def _figure(kind: str, surface_json: str, runs_json: str, lang: str, cursor: int
 
 
 def _arrays(traj) -> tuple:
-    return traj.xy, traj.loss, traj.lr, traj.diverged_at
+    return traj.xy, traj.loss, traj.lr, traj.diverged_at, traj.stopped_at
 
 
 def controls(key: str):
@@ -157,7 +157,8 @@ def regression_chart(surface: Surface, done: list, chart_key: str) -> dict | Non
 
 def summary_table(surface: Surface, done: list) -> None:
     """One row per run: final loss and position, distance to the nearest minimum, steps to reach
-    the minimum's value (within 1e-3), function evaluations, divergence."""
+    the minimum's value (within 1e-3), function evaluations, divergence (and, for a run the cost budget stopped,
+    where and why)."""
     rows = []
     for run, _, traj in done:
         s = summary(traj, surface.minima, surface.min_value)
@@ -166,12 +167,18 @@ def summary_table(surface: Surface, done: list) -> None:
             t("col.final_xy"): f"({s['final_x']:.4g}, {s['final_y']:.4g})", t("col.distance"): s["distance"],
             t("col.reached"): s["reached_at"], t("col.evals"): s["evaluations"],
             t("col.diverged"): "—" if s["diverged_at"] is None else t("pg.diverged_at", step=s["diverged_at"]),
+            **({t("col.stopped"): "—" if s["stopped_at"] is None else t("pg.stopped_at", step=s["stopped_at"] - 1)}
+               if any(traj.stopped_at is not None for _, _, traj in done) else {}),
         })
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={t("col.final_loss"): st.column_config.NumberColumn(format="%.4g"),
                                 t("col.distance"): st.column_config.NumberColumn(format="%.3g")})
     if any(traj.diverged_at is not None for _, _, traj in done):
         st.warning(t("pg.diverged_note"))
+    for run, _, traj in done:
+        if traj.stopped_at is not None:
+            st.warning(t("pg.stopped_note", run=run["label"], step=traj.stopped_at - 1,
+                         evals=f"{int(traj.evals.sum()):,}"))
 
 
 def grid_starts(surface: Surface, size: int) -> list[list[float]]:
@@ -183,8 +190,9 @@ def grid_starts(surface: Surface, size: int) -> list[list[float]]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray]:
-    """The swarm figure and, per start, the index of the minimum it reached (−1: none or diverged)."""
+def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray, int]:
+    """The swarm figure, per start the index of the minimum it reached (−1: none, diverged or stopped by the
+    cost budget), and how many starts the budget stopped."""
     del lang  # part of the cache key: the figure's texts depend on it
     config = json.loads(config_json)
     surface = get_surface(config["surface"], config["surface_params"])
@@ -192,10 +200,11 @@ def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray]:
     (x0, x1), (y0, y1) = surface.bounds
     final = traj.xy[-1]
     labels = nearest_minimum(final, surface.minima, 0.02 * float(np.hypot(x1 - x0, y1 - y0)))
-    labels[~np.isfinite(final).all(-1)] = -1
+    labels[~np.isfinite(final).all(-1)] = -1  # diverged, or stopped by the cost budget (LBFGS) before the end
     colors = [PALETTE[i % len(PALETTE)] for i in range(max(len(surface.minima), 1))]
     frames = max(30, min(120, 200_000 // (size * size)))  # a 64 × 64 swarm stays a few MB
-    return swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), labels
+    stopped = sum(s is not None for s in traj.stopped_at) if traj.stopped_at else 0
+    return swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), labels, stopped
 
 
 def swarm_section(surface: Surface, first: tuple) -> None:
@@ -205,12 +214,14 @@ def swarm_section(surface: Surface, first: tuple) -> None:
     size = st.sidebar.slider(t("pg.grid"), 4, 64, **seed("pg.grid", value=24), key="pg.grid", help=t("pg.grid.help"))
     try:
         with st.spinner(t("pg.swarm.running", n=size * size)):
-            fig, labels = _swarm(json.dumps(config, sort_keys=True), size, language())
+            fig, labels, stopped = _swarm(json.dumps(config, sort_keys=True), size, language())
     except ConfigError as err:  # over the cost budget (e.g. one optimizer per start), or the engine failed
         st.error(err.message(language()))
         return
     st.caption(t("pg.swarm.caption", optimizer=run["label"], n=size * size))
     plotly_chart(fig, key="pg.swarm")
+    if stopped:
+        st.info(t("pg.swarm.stopped", n=stopped))
     counts = [{t("col.minimum"): f"({x:.3g}, {y:.3g})", t("col.share"): float(np.mean(labels == i))}
               for i, (x, y) in enumerate(surface.minima)]
     counts.append({t("col.minimum"): t("pg.swarm.none"), t("col.share"): float(np.mean(labels == -1))})

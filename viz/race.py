@@ -36,7 +36,8 @@ MAX_LR_MARKS = 30
 
 
 def _run_traces(r: RunView, i: int, dist, texts: dict) -> list[dict]:
-    """One run's static traces: path, start ring, '×' where it diverged, and its loss/lr/distance curves."""
+    """One run's static traces: path, start ring, '×' where it diverged (a square where the cost budget stopped
+    it), and its loss/lr/distance curves."""
     n = r.finite_len
     group = {"legendgroup": f"run{i}", "showlegend": False}
     line = {"color": r.color, "width": 2.5}
@@ -50,12 +51,14 @@ def _run_traces(r: RunView, i: int, dist, texts: dict) -> list[dict]:
          "marker": {"symbol": "circle-open", "size": 20, "color": r.color, "line": {"width": 3.5}}, **keep_opacity(),
          "hovertemplate": f"{r.label}: {texts['start']}<br>(%{{x:.5g}}, %{{y:.5g}})<extra></extra>"},
     ]
-    if r.diverged_at is not None and n > 0:
-        traces.append({
-            "type": "scatter", "mode": "markers", "x": clean(r.xy[n - 1:n, 0]), "y": clean(r.xy[n - 1:n, 1]), **group,
-            "marker": {"symbol": "x", "size": 20, "color": r.color, "line": {"width": 2, "color": "#222222"}},
-            **keep_opacity(), "hovertemplate": f"{r.label}: {texts['diverged']} ({texts['step']} {r.diverged_at})"
-                                               "<extra></extra>"})
+    ends = [("x", texts["diverged"], r.diverged_at), ("square", texts["stopped"], r.stopped_at)]
+    for symbol, what, at in ends:
+        if at is not None and n > 0:
+            traces.append({
+                "type": "scatter", "mode": "markers", "x": clean(r.xy[n - 1:n, 0]), "y": clean(r.xy[n - 1:n, 1]),
+                **group, "marker": {"symbol": symbol, "size": 20 if symbol == "x" else 14, "color": r.color,
+                                    "line": {"width": 2, "color": "#222222"}}, **keep_opacity(),
+                "hovertemplate": f"{r.label}: {what} ({texts['step']} {at - (symbol == 'square')})<extra></extra>"})
     drops = np.flatnonzero(np.diff(r.lr[:n]) < 0) + 1  # steps whose learning rate is lower than the step before
     if 0 < len(drops) <= MAX_LR_MARKS:  # a drop per step (ExponentialLR) would only clutter the path
         traces.append({

@@ -18,6 +18,7 @@ TEXTS_EN: dict[str, str] = {
     "step": "step", "loss": "loss", "lr": "learning rate", "distance": "distance to minimum",
     "play": "▶ Play", "pause": "▮▮ Pause", "speed": "Speed", "no_minimum": "no known minimum",
     "start": "start", "minimum": "minimum", "diverged": "diverged", "x": "x", "y": "y",
+    "stopped": "stopped: this server's budget for one run",
     "lr_drop": "learning rate drops here", "path": "path so far",
 }
 
@@ -45,18 +46,19 @@ class RunView:
 
     label: str
     color: str
-    xy: np.ndarray  # (steps + 1, 2); NaN from diverged_at on
+    xy: np.ndarray  # (steps + 1, 2); NaN from diverged_at (or stopped_at) on
     loss: np.ndarray  # (steps + 1,)
     lr: np.ndarray  # (steps,)
     diverged_at: int | None
+    stopped_at: int | None = None  # the first position not computed: the run reached the server's cost budget
 
     @classmethod
     def of(cls, traj, label: str, color: str) -> RunView:
         """A view of a single-start `optimizers.Trajectory`."""
         return cls(label, color, np.asarray(traj.xy, float), np.asarray(traj.loss, float),
-                   np.asarray(traj.lr, float), traj.diverged_at)
+                   np.asarray(traj.lr, float), traj.diverged_at, traj.stopped_at)
 
     @property
     def finite_len(self) -> int:
-        """How many leading positions are finite (the path up to divergence)."""
-        return len(self.xy) if self.diverged_at is None else self.diverged_at
+        """How many leading positions are finite (the path up to divergence or the budget's stop)."""
+        return next((a for a in (self.diverged_at, self.stopped_at) if a is not None), len(self.xy))

@@ -1,0 +1,23 @@
+"""AppTest: an LBFGS run the cost budget stops is shown as stopped (not diverged), in both languages."""
+
+import pytest
+from apptest import open_app
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", ["stopped after step", "budget", "did not diverge"]),
+                                             ("zh", ["步后停止", "预算", "没有发散"])])
+def test_a_stopped_lbfgs_run_is_explained(lang, words):
+    at = open_app(lang=lang)
+    at.selectbox(key="run0.optimizer").set_value("LBFGS").run()
+    for key, value in (("lr", 0.001), ("tolerance_grad", 1e-12), ("tolerance_change", 1e-12)):
+        at.select_slider(key=f"run0.hp.LBFGS.{key}").set_value(value)
+    at.run()  # 500 steps (the Playground's default) on Rosenbrock: every step runs max_iter
+    assert not at.exception
+    notes = [w.value for w in at.warning if all(word in w.value for word in words)]
+    assert len(notes) == 1 and "LBFGS" in notes[0], [w.value for w in at.warning]
+    table = at.dataframe[0].value
+    stopped = [c for c in table.columns if "Stopped" in c or "停止" in c]
+    assert len(stopped) == 1 and table[stopped[0]].iloc[0] != "—" and (table[stopped[0]].iloc[1:] == "—").all()
+    assert (table["Diverged" if lang == "en" else "发散"] == "—").all()
+    race = at.get("plotly_chart")[0].proto.spec
+    assert '"symbol":"square"' in race.replace(" ", "")
