@@ -3,12 +3,13 @@
 Run from the repo root:  python bench/worst_request.py [--only NAME]
 
 For each kind of expensive run (many starts with one optimizer per start, LBFGS whose every step
-runs all its iterations, a 10,000-row regression in float64, the 64 × 64 swarm) it grows the run's
-steps or starts to the largest value `optimizers.budget` allows, then runs it alone in a fresh
-process as an engine worker does (one torch thread) and prints one `name: value unit` line per
-figure: wall and CPU time against the 5 s target, the budget's estimate, and the peak memory
-(the process's peak RSS, and how far it rose above the RSS after importing torch and building the
-surface).  Each config is chosen so that no start diverges (a diverged start stops early).
+runs all its iterations until the run-time cap stops it, a 10,000-row regression in float64, the
+64 × 64 swarm) it grows the run's steps or starts to the largest value `optimizers.budget` allows,
+then runs it alone in a fresh process as an engine worker does (one torch thread) and prints one
+`name: value unit` line per figure: wall and CPU time against the 5 s target, the budget's estimate,
+and the peak memory (the process's peak RSS, and how far it rose above the RSS after importing torch
+and building the surface).  Each config is chosen so that no start diverges (a diverged start stops
+early); LBFGS runs say how many starts the run-time cap stopped and after how many closure calls.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def regression_data(rows: int) -> dict:
 
 
 LBFGS_BUSY = {"lr": 1e-4, "tolerance_grad": 0.0, "tolerance_change": 0.0}  # never converges within a step
+# LBFGS is allowed at any length when one step fits: its run stops after the step whose counted work passes its
+# share of the budget (`budget.closure_cap`), so these run 10,000 steps until that stop
 
 # (name, base config, key grown to the budget's limit: "steps" or "start")
 KINDS = [
@@ -51,6 +54,11 @@ KINDS = [
     ("lbfgs_default_history", {"optimizer": "LBFGS", "hparams": LBFGS_BUSY, "steps": 10_000}, "steps"),
     ("lbfgs_history_1000", {"optimizer": "LBFGS", "hparams": {**LBFGS_BUSY, "max_iter": 100, "history_size": 1000},
                             "steps": 10_000}, "steps"),
+    ("lbfgs_strong_wolfe", {"optimizer": "LBFGS", "hparams": {**LBFGS_BUSY, "line_search_fn": "strong_wolfe"},
+                            "steps": 10_000}, "steps"),
+    ("lbfgs_tiny_lr_1000_steps", {"optimizer": "LBFGS", "hparams": {"lr": 1e-6, "tolerance_change": 1e-30},
+                                  "steps": 1000}, "steps"),  # the history never fills: calls dominate
+    ("lbfgs_per_start", {"optimizer": "LBFGS", "hparams": LBFGS_BUSY, "steps": 500, "start": grid(16)}, "start"),
     ("regression_10k_rows_float64", {"surface": "linear_regression", "surface_params": regression_data(10_000),
                                      "optimizer": "Adam", "hparams": {"lr": 1e-3}, "dtype": "float64",
                                      "steps": 500, "start": [[0.1 * i, 0.0] for i in range(64)]}, "start"),
@@ -93,8 +101,13 @@ def child(config: dict) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"wall": wall, "cpu": cpu, "estimate": estimate(normalized).seconds,
                       "estimate_bytes": estimate(normalized).bytes, "peak": peak, "rise": peak - rss_before,
-                      "diverged": traj.diverged_at if isinstance(traj.diverged_at, int) else
-                      sum(d is not None for d in traj.diverged_at or [])}))
+                      "diverged": _count(traj.diverged_at), "stopped": _count(traj.stopped_at),
+                      "evals": int(traj.evals.sum())}))
+
+
+def _count(at) -> int:
+    """How many starts `diverged_at` / `stopped_at` names."""
+    return sum(a is not None for a in (at if isinstance(at, list) else [at]))
 
 
 def main() -> None:
@@ -126,6 +139,8 @@ def main() -> None:
               f"estimate {r['estimate_bytes'] / 2**20:.0f} MB)")
         if r["diverged"]:
             print(f"{name}.diverged: {r['diverged']} (stopped early: not a worst case)")
+        if r["stopped"]:
+            print(f"{name}.stopped_by_cap: {r['stopped']} of {starts} starts ({r['evals']:,} closure calls)")
         worst = max(worst, r["wall"])
     print(f"worst_allowed.wall: {worst:.2f} s (target {TARGET_SECONDS:g} s)")
 

@@ -32,6 +32,7 @@ MAX_BYTES = 160 * 2**20     # its recorded arrays (the worker's peak rises ~3× 
 STEP = 350e-6               # one optimizer instance's step: zero_grad, clip, step(), recording
 START = 600e-9              # per start and step: the element-wise update and recording of (n, 2) tensors
 EVAL = 200e-6               # LBFGS: one closure call (forward, backward, recording the point)
+LINE_SEARCH_EVAL = 260e-6   # … within strong_wolfe's line search (its Python-level interpolation, parameter copies)
 HISTORY = 14e-6             # LBFGS: one stored curvature pair in one iteration's two-loop recursion
 ROW = {"float32": 25e-9, "float64": 30e-9}  # per start and data row: of a forward + backward, of the full loss
 ITEMSIZE = {"float32": 4, "float64": 8}
@@ -100,11 +101,12 @@ def _shares(config: dict) -> bool:
 
 
 def lbfgs_step_work(evals: int, iterations: float, history: float, rows: tuple[int, int] = (1, 1),
-                    dtype: str = "float32") -> float:
+                    dtype: str = "float32", line_search: bool = False) -> float:
     """Seconds one start's LBFGS `step(closure)` costs: the step, its `evals` closure calls (a forward and
     backward over `rows[0]` data rows each), `iterations` two-loop recursions over `history` stored pairs,
     and the full-data loss (`rows[1]` rows) at its result.  Linear in each argument."""
-    return STEP + evals * (EVAL + rows[0] * ROW[dtype]) + iterations * history * HISTORY + rows[1] * ROW[dtype]
+    call = (LINE_SEARCH_EVAL if line_search else EVAL) + rows[0] * ROW[dtype]
+    return STEP + evals * call + iterations * history * HISTORY + rows[1] * ROW[dtype]
 
 
 def _lbfgs_step_limits(hp: dict) -> tuple[int, int]:
@@ -125,7 +127,8 @@ def closure_cap(config: dict, rows: tuple[int, int] | None = None) -> float:
     are a shorter run's) nor on what other runs it is batched with."""
     rows = rows or _rows(config)
     evals, iterations = _lbfgs_step_limits(config["hparams"])
-    worst_step = lbfgs_step_work(evals, iterations, config["hparams"]["history_size"], rows, config["dtype"])
+    worst_step = lbfgs_step_work(evals, iterations, config["hparams"]["history_size"], rows, config["dtype"],
+                                 config["hparams"]["line_search_fn"] is not None)
     starts_loss = _starts(config) * rows[1] * ROW[config["dtype"]]
     return max(0.0, (MAX_SECONDS - starts_loss) / _instances(config) - worst_step)
 
@@ -135,12 +138,13 @@ def _closure_seconds(config: dict, rows: tuple[int, int]) -> tuple[float, int]:
     when the run-time cap (`closure_cap`) binds first."""
     hp, steps, dtype = config["hparams"], config["steps"], config["dtype"]
     evals, per_step = _lbfgs_step_limits(hp)
+    line_search = hp["line_search_fn"] is not None
     history_size = hp["history_size"]
     # the history the engine counts after each step: one pair per iteration until it is full
     filling = min(steps, -(-history_size // per_step) - 1)  # steps after which it is not full yet
     history = (per_step * filling * (filling + 1) / 2 + (steps - filling) * history_size) / max(steps, 1)
-    worst = steps * lbfgs_step_work(evals, per_step, history, rows, dtype)
-    worst_step = lbfgs_step_work(evals, per_step, history_size, rows, dtype)
+    worst = steps * lbfgs_step_work(evals, per_step, history, rows, dtype, line_search)
+    worst_step = lbfgs_step_work(evals, per_step, history_size, rows, dtype, line_search)
     instances, starts_loss = _instances(config), _starts(config) * rows[1] * ROW[dtype]
     limit = closure_cap(config, rows) + worst_step  # what one optimizer's run may cost at most
     if worst <= limit:

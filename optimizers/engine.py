@@ -259,7 +259,9 @@ def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> 
     parts = [_member_arrays(m, steps) for m in members]
     keys = [k for k in parts[0] if k != "wall_time" and all(k in p for p in parts)]
     arrays = {k: np.concatenate([p[k] for p in parts], axis=1) for k in keys}  # join the starts axis
-    arrays["loss"] = _full_loss(surface.fn, arrays["xy"], DTYPES[config["dtype"]], surface.n_samples)
+    computed = max(m.done for m in members) + 1  # later positions are NaN (every start stopped or diverged)
+    arrays["loss"] = _pad(_full_loss(surface.fn, arrays["xy"][:computed], DTYPES[config["dtype"]], surface.n_samples),
+                          steps + 1)
     stopped = [m.done + 1 if m.stopped and m.done < steps else None for m in members for _ in range(m.rows)]
     diverged = _blank_after_divergence(arrays, stopped)
     stopped = [None if d is not None else s for d, s in zip(diverged, stopped, strict=True)]

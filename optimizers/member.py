@@ -183,6 +183,6 @@ class Member:
         self.finish_step(loss, evals, t0)
         iterations = state["n_iter"] - iterations
         self.work += lbfgs_step_work(evals, iterations, len(state.get("old_dirs", ())), self.data_rows,
-                                     self.config["dtype"])
+                                     self.config["dtype"], self.config["hparams"]["line_search_fn"] is not None)
         if self.work > self.cap:
             self.alive, self.stopped = False, True

@@ -37,7 +37,8 @@ def torch_lbfgs(config: dict, cap: float | None = None):
         opt.step(closure)
         xs.append(p.detach().clone())
         evals.append(calls)
-        work += lbfgs_step_work(calls, opt.state[p]["n_iter"] - n_iter, len(opt.state[p].get("old_dirs", [])))
+        work += lbfgs_step_work(calls, opt.state[p]["n_iter"] - n_iter, len(opt.state[p].get("old_dirs", [])),
+                                line_search=config["hparams"]["line_search_fn"] is not None)
         if work > cap:
             return torch.stack(xs).numpy(), np.array(evals), t + 2 if t + 1 < config["steps"] else None
     return torch.stack(xs).numpy(), np.array(evals), None

@@ -45,8 +45,7 @@ def test_the_course_example_button_shows_the_printout():
 
 
 def test_lbfgs_is_explained():
-    at = regression_page()
-    at.number_input(key="lr.steps").set_value(100).run()  # the cost budget allows LBFGS ~120 steps, not 200
+    at = regression_page()  # the page's default 200 steps
     at.selectbox(key="run100.optimizer").set_value("LBFGS").run()
     assert not at.exception
     assert any("closure" in i.value for i in at.info)
