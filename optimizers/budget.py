@@ -37,7 +37,7 @@ HISTORY = 14e-6             # LBFGS: one stored curvature pair in one iteration'
 ROW = {"float32": 25e-9, "float64": 30e-9}  # per start and data row: of a forward + backward, of the full loss
 ITEMSIZE = {"float32": 4, "float64": 8}
 FORWARD_COPIES = 8          # tensors of (starts, rows) alive during a forward and backward
-CLOSURE_POINT_BYTES = 300   # LBFGS: one evaluated point kept as a Python tuple
+CLOSURE_POINT_BYTES = 700   # LBFGS: one evaluated point kept as a Python tuple (measured 680 B: tuple, tensor, storage)
 WOLFE_EVALS = 25            # strong_wolfe may pass max_eval by one line search (torch's max_ls)
 
 

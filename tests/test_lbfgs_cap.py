@@ -125,3 +125,14 @@ def test_lbfgs_is_allowed_on_every_surface_at_the_pages_lengths():
             normalize_config({"surface": surface, "optimizer": "LBFGS", "steps": 500})
             normalize_config({"surface": surface, "optimizer": "LBFGS", "steps": 200, "batch_size": 1
                               if surface == "linear_regression" else None})
+
+
+def test_exports_and_the_summary_carry_stopped_at(stopped_run):
+    from optimizers.export import diverged, stopped, to_json
+    from optimizers.metrics import summary
+
+    assert to_json(stopped_run)["stopped_at"] == stopped_run.stopped_at and stopped(stopped_run)
+    assert not diverged(stopped_run)
+    row = summary(stopped_run, [(1.0, 1.0)], 0.0)
+    assert row["stopped_at"] == stopped_run.stopped_at and row["diverged_at"] is None
+    np.testing.assert_array_equal([row["final_x"], row["final_y"]], stopped_run.xy[stopped_run.stopped_at - 1])
