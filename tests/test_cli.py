@@ -63,3 +63,16 @@ def test_hostile_json_is_an_error_not_a_traceback():
     for text in ("[" * 100_000, '{"steps": 1' + "0" * 5000 + "}"):
         out = cli("-", stdin=text)
         assert out.returncode == 2 and out.stderr.startswith("error: cannot read -") and "Traceback" not in out.stderr
+
+
+def test_a_run_the_budget_stopped_says_so(tmp_path):
+    config = {"optimizer": "LBFGS", "steps": 10_000,
+              "hparams": {"lr": 1e-4, "tolerance_grad": 0.0, "tolerance_change": 0.0, "max_iter": 100,
+                          "history_size": 1000}}  # stopped after a few steps
+    path = tmp_path / "lbfgs.json"
+    path.write_text(json.dumps(config))
+    out = cli(str(path), "-o", str(tmp_path / "out.json"))
+    assert out.returncode == 0 and "stopped by the cost budget (stopped_at): runs [0]" in out.stderr, out.stderr
+    saved = json.loads((tmp_path / "out.json").read_text())
+    assert saved["stopped_at"] == run(config).stopped_at and 1 < saved["stopped_at"] < 100
+    assert saved["diverged_at"] is None and saved["xy"][saved["stopped_at"]] == [None, None]
