@@ -66,6 +66,9 @@ def checkpoint(config: dict, t: int) -> dict:
         raise ValueError(f"step must be in [0, {config['steps']}], got {t}")
     member = Member(config, [config["start"]])
     _step_member(member, config, 0, t)
+    if member.done < t:  # LBFGS: diverged, or stopped by the cost budget (engine.Trajectory.stopped_at)
+        raise ConfigError(f"step: the run stopped after step {member.done}, before step {t}",
+                          f"step：运行在第 {member.done} 步后停止，未到第 {t} 步")
     return {"step": t, "param": member.position()[0].tolist(),
             "optimizer": _to_json(member.optimizer.state_dict()),
             "scheduler": None if member.scheduler is None else _to_json(member.scheduler.state_dict())}

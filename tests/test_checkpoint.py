@@ -50,6 +50,16 @@ def test_bad_step_is_refused():
         checkpoint({"surface": "bowl", "steps": 5}, 6)
 
 
+def test_no_checkpoint_after_the_budget_stopped_the_run():
+    config = {"optimizer": "LBFGS", "steps": 100, "hparams": {"lr": 1e-4, "tolerance_grad": 0.0,
+                                                              "tolerance_change": 0.0, "max_iter": 100,
+                                                              "history_size": 1000}}
+    stopped = run(config).stopped_at  # the first step not computed
+    assert checkpoint(config, stopped - 1)["step"] == stopped - 1
+    with pytest.raises(ValueError, match="stopped after step"):
+        checkpoint(config, stopped)  # it returned step stopped - 1's state labelled as this step
+
+
 def _json(value):
     return json.loads(json.dumps(value))
 
