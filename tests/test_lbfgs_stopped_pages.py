@@ -21,3 +21,17 @@ def test_a_stopped_lbfgs_run_is_explained(lang, words):
     assert (table["Diverged" if lang == "en" else "发散"] == "—").all()
     race = at.get("plotly_chart")[0].proto.spec
     assert '"symbol":"square"' in race.replace(" ", "")
+
+
+def test_a_swarm_of_lbfgs_starts_the_budget_stopped_is_coloured_by_where_they_stopped():
+    at = open_app()
+    at.session_state["pg.mode"] = "swarm"
+    at.run()
+    assert not at.exception  # an Adam swarm: no start stopped
+    at.selectbox(key="pg.surface").set_value("himmelblau").run()
+    at.selectbox(key="run0.optimizer").set_value("LBFGS").run()
+    at.slider(key="pg.grid").set_value(8).run()  # 64 starts: each one's share of the budget is ~30 ms
+    assert not at.exception
+    assert any("stopped before the last step" in i.value for i in at.info), [i.value for i in at.info]
+    shares = at.dataframe[-1].value.iloc[:, 1]
+    assert shares.iloc[-1] < 0.5  # most starts reached a minimum before they stopped, not "none"

@@ -191,20 +191,22 @@ def grid_starts(surface: Surface, size: int) -> list[list[float]]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray, int]:
-    """The swarm figure, per start the index of the minimum it reached (−1: none, diverged or stopped by the
-    cost budget), and how many starts the budget stopped."""
+    """The swarm figure, per start the index of the minimum it reached (−1: none or diverged; a start the cost
+    budget stopped: where it was then), and how many starts the budget stopped."""
     del lang  # part of the cache key: the figure's texts depend on it
     config = json.loads(config_json)
     surface = get_surface(config["surface"], config["surface_params"])
     traj = cached_run({**config, "start": grid_starts(surface, size)})
     (x0, x1), (y0, y1) = surface.bounds
-    final = traj.xy[-1]
+    stopped = [i for i, s in enumerate(traj.stopped_at or []) if s is not None]  # LBFGS: by the cost budget
+    final = traj.xy[-1].copy()
+    for i in stopped:
+        final[i] = traj.xy[traj.stopped_at[i] - 1, i]  # where it was when it stopped
     labels = nearest_minimum(final, surface.minima, 0.02 * float(np.hypot(x1 - x0, y1 - y0)))
-    labels[~np.isfinite(final).all(-1)] = -1  # diverged, or stopped by the cost budget (LBFGS) before the end
+    labels[~np.isfinite(final).all(-1)] = -1  # diverged
     colors = [PALETTE[i % len(PALETTE)] for i in range(max(len(surface.minima), 1))]
     frames = max(30, min(120, 200_000 // (size * size)))  # a 64 × 64 swarm stays a few MB
-    stopped = sum(s is not None for s in traj.stopped_at) if traj.stopped_at else 0
-    return swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), labels, stopped
+    return swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), labels, len(stopped)
 
 
 def swarm_section(surface: Surface, first: tuple) -> None:
