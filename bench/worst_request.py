@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ui.engine_pool import worker_env  # noqa: E402  (after the path)
+
 TARGET_SECONDS = 5.0
 
 
@@ -129,7 +131,7 @@ def main() -> None:
         path = Path(f"/tmp/worst_request_{name}.json")
         path.write_text(json.dumps(allowed))
         out = subprocess.run([sys.executable, __file__, "--child", str(path)], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout
+                             capture_output=True, text=True, env=worker_env()).stdout
         r = json.loads(out.splitlines()[-1])
         starts = len(allowed["start"]) if "start" in allowed else 1
         print(f"{name}.size: {starts} starts × {allowed['steps']} steps")

@@ -62,6 +62,11 @@ def is_task(key: str) -> bool:
     return key.startswith('{"task":')
 
 
+def worker_env() -> dict[str, str]:
+    """The environment a worker process starts with: the server's, with glibc's fixed mmap threshold."""
+    return {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD)}
+
+
 def run_batch(keys: list[str]) -> list:
     """The Trajectory of each config (as JSON) or the result of each task, or the exception it raised: one bad
     run sinks no other."""
@@ -169,7 +174,7 @@ class _Worker:
     def start(self) -> None:
         if self.process is None:
             self.process = subprocess.Popen([sys.executable, "-m", "ui.engine_pool"], cwd=ROOT,
-                                            env={**os.environ, "MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD)},
+                                            env=worker_env(),
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             self.ready = False
 
