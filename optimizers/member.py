@@ -174,12 +174,12 @@ class Member:
             return loss
 
         state = self.optimizer.state[self.tensors[0]]  # LBFGS keeps its state with its first parameter
-        iterations = state.get("n_iter", 0)
+        iterations, points = state.get("n_iter", 0), len(self.closure_points)
         loss = float(self.optimizer.step(closure).detach())
         if not math.isfinite(loss):
             self.alive = False
             return
-        evals = sum(1 for p in self.closure_points if p[0] == t)
+        evals = len(self.closure_points) - points
         self.finish_step(loss, evals, t0)
         iterations = state["n_iter"] - iterations
         self.work += lbfgs_step_work(evals, iterations, len(state.get("old_dirs", ())), self.data_rows,
