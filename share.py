@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from optimizers.config import LR_MULTIPLIERS, MAX_STEPS, START_POINT, resolve_optimizer
-from optimizers.schedulers import CHAINABLE, segment_contexts
+from optimizers.schedulers import CHAINABLE, WARMUP_FACTOR, segment_contexts, warmup_steps
 from schema import ConfigError, Param, log_grid, rule_error
 from surfaces import SURFACES, get_surface
 from surfaces.datasets import MAX_ROWS
@@ -169,7 +169,7 @@ def run_state(raw, default: dict, steps: int, problems: Problems, path: str, lr:
 
 def warmup_defaults(steps: int) -> dict:
     """What the SequentialLR warm-up starts from (the run editor's choice)."""
-    return {"start_factor": 0.1, "factor": 0.1, "total_iters": max(1, steps // 10)}
+    return {"start_factor": WARMUP_FACTOR, "factor": WARMUP_FACTOR, "total_iters": warmup_steps(steps)}
 
 
 def scheduler_state(name: str, raw, context: dict, problems: Problems, path: str) -> dict:

@@ -28,6 +28,14 @@ def gamma(default, help_en="Multiplicative factor γ of each decay", help_zh="�
                  slider=(0.01, 1.0), **kw)
 
 
+WARMUP_FACTOR = 0.1  # SequentialLR's default warm-up starts from a tenth of the learning rate …
+
+
+def warmup_steps(steps: int) -> int:
+    """… for a tenth of the run, at least one step: the default warm-up everywhere (engine, links, run editor)."""
+    return max(1, steps // 10)
+
+
 def total_iters(default=5) -> Param:
     return Param("total_iters", "int", default, "Steps until the factor reaches its end value",
                  "因子到达终值所需的步数", low=0, high=100_000, slider=(0, 1000))
@@ -287,7 +295,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
     SchedulerSpec("SequentialLR", (
         Param("milestones", "int_list", None, "Steps at which the next scheduler takes over",
               "切换到下一个调度器的步数", required=True, check=_increasing,
-              suggest=lambda c: [max(1, c["steps"] // 10)]),),
+              suggest=lambda c: [warmup_steps(c["steps"])]),),
         "One scheduler after another, e.g. a warm-up then cosine", "依次使用多个调度器，例如先预热再余弦"),
 )}
 
@@ -311,7 +319,8 @@ def validate_scheduler(name: str | None, params: dict | None, context: dict) -> 
     params = dict(mapping(params, name))
     children = params.pop("schedulers", None)
     if children is None:
-        children = [{"name": "LinearLR", "params": {"start_factor": 0.1, "total_iters": context["steps"] // 10}},
+        children = [{"name": "LinearLR", "params": {"start_factor": WARMUP_FACTOR,
+                                                    "total_iters": warmup_steps(context["steps"])}},
                     {"name": "CosineAnnealingLR", "params": {}}]
     if not isinstance(children, list) or not 2 <= len(children) <= 5:
         raise _scheduler_error("SequentialLR.schedulers must be a list of 2 to 5 schedulers",

@@ -7,7 +7,9 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
+import share
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS, ConfigError, lr_curve, normalize_config
+from optimizers.schedulers import validate_scheduler
 from surfaces import SURFACES
 
 INTERNAL = {"self", "params", "optimizer", "foreach", "differentiable", "fused", "capturable", "last_epoch",
@@ -191,3 +193,14 @@ def test_a_schedule_keeps_the_learning_rate_a_learning_rate(name, params, key):
     assert info.value.key == key
     if name != "OneCycleLR":  # growth: a shorter run stays below, and is allowed
         assert lr_curve(name, params, 20, base_lr=1e-3).max() <= 1000
+
+
+@pytest.mark.parametrize("steps", [1, 5, 9, 10, 37, 500])
+def test_sequential_lr_has_one_default_warm_up(steps):
+    """The engine's default chain, the link layer's and the run editor's seeds are one warm-up (at 5 steps the
+    engine's LinearLR had total_iters 0 while the link's had 1)."""
+    context = {"steps": steps, "lr": 0.1}
+    _, engine = validate_scheduler("SequentialLR", {}, context)
+    link = share.scheduler_state("SequentialLR", {}, context, [], "")
+    assert engine["schedulers"][0] == link["schedulers"][0] and engine["milestones"] == link["milestones"]
+    assert engine["schedulers"][0]["params"]["total_iters"] == engine["milestones"][0] == max(1, steps // 10)
