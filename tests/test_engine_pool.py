@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -262,3 +264,11 @@ def test_a_long_big_data_run_does_not_grow_the_workers_heap():
     before = peak_rss_mb(pool._slots[0].process.pid)
     pool.submit([key(long)])[0].result(timeout=120)
     assert peak_rss_mb(pool._slots[0].process.pid) - before < 60
+
+
+def test_importing_the_cache_starts_no_process():
+    """Worker processes start when a page first runs, not when a notebook or a test imports ui.cache."""
+    code = "import ui.cache as c; print(sum(s is not None and s.process is not None for s in c.ENGINE._slots))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1], capture_output=True, text=True,
+                         env={**os.environ, "PLAYGROUND_ENGINE_WORKERS": "2"}, check=True)
+    assert out.stdout.strip() == "0"

@@ -117,8 +117,7 @@ def _keep(key: str, result) -> None:
         CACHE.put(key, result)
 
 
-ENGINE = EnginePool(default_workers(), on_result=_keep)
-ENGINE.warm_up()  # the workers start while the first page builds its widgets
+ENGINE = EnginePool(default_workers(), on_result=_keep)  # its workers start on first use (ui.page.setup)
 
 
 _frozen_modules = 0

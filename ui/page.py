@@ -15,6 +15,7 @@ import streamlit as st
 
 from share import query_flags
 
+from .cache import ENGINE
 from .i18n import language_picker, t
 from .share import SHARE_SLOT, lesson_banner, restore, show_problems
 
@@ -52,6 +53,7 @@ def setup(page: str) -> str:
     st.set_page_config(page_title="Optimizer Playground", page_icon=str(HERE / "icon.png"), layout="wide",
                        initial_sidebar_state="collapsed" if lecture_mode()["on"] else "auto")
     st.html(STYLE)
+    ENGINE.warm_up()  # the engine's workers start (once) while the first page builds its widgets
     for path, title, icon in PAGES:
         st.sidebar.page_link(path, label=t(title), icon=icon)
     st.sidebar.divider()
