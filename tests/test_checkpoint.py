@@ -5,9 +5,11 @@ import json
 import numpy as np
 import pytest
 import torch
+from oracle import torch_loop
 
 from optimizers import run
 from optimizers.checkpoint import checkpoint, resume
+from surfaces import get_surface
 
 CONFIGS = [
     {"surface": "rosenbrock", "optimizer": "Adam", "hparams": {"lr": 0.02}},
@@ -136,7 +138,15 @@ def test_every_optimizer_and_scheduler_round_trips_through_json(config):
     _same(member.optimizer.state_dict(), original.optimizer.state_dict())
     if original.scheduler is not None:
         _same(member.scheduler.state_dict(), original.scheduler.state_dict())
-    np.testing.assert_array_equal(resume(config, _json(checkpoint(config, t))), run(config).xy[t:])
+    resumed = resume(config, _json(checkpoint(config, t)))
+    np.testing.assert_array_equal(resumed, run(config).xy[t:])
+    full = normalize_config(config)  # and PyTorch's own uninterrupted loop, written by hand
+    sched_params = dict(full["scheduler_params"])
+    if full["scheduler"] == "OneCycleLR" and sched_params.get("total_steps") is None:
+        sched_params["total_steps"] = full["steps"]
+    xs, _, _ = torch_loop(get_surface("bowl").fn, config["start"], full["steps"], full["optimizer"], full["hparams"],
+                          full["scheduler"], sched_params)
+    np.testing.assert_allclose(resumed, xs[t:], rtol=1e-6, atol=1e-7)
 
 
 LBFGS = {"surface": "rosenbrock", "steps": 20, "optimizer": "LBFGS"}
