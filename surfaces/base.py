@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from schema import Param
@@ -39,6 +40,14 @@ class Surface:
 
     def __call__(self, p: torch.Tensor) -> torch.Tensor:
         return self.fn(p)
+
+    def gradient(self, xy: np.ndarray) -> np.ndarray:
+        """∇f at each row of `xy` (n, 2), in float64 on the whole data: one forward and one backward."""
+        p = torch.tensor(np.asarray(xy, dtype=float).reshape(-1, 2), dtype=torch.float64, requires_grad=True)
+        if not len(p):
+            return np.empty((0, 2))
+        self.fn(p).sum().backward()  # rows are independent: d(sum)/d(row) is that row's own gradient
+        return p.grad.numpy()
 
     def grid(self, n: int = 200, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Axes and values on an n×n grid over `bounds`: (xs, ys, z[len(ys), len(xs)])."""

@@ -2,6 +2,7 @@
 
 import ast
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -150,3 +151,19 @@ def test_conditioning_predicts_where_gradient_descent_diverges():
     assert run({**config, "hparams": {"lr": 1.05 * lr_max}}).loss[-1] > 1e6 or \
         run({**config, "hparams": {"lr": 1.05 * lr_max}}).diverged_at is not None
     assert conditioning(get_surface("linear_regression", {"standardize": True}).data["x"])[0] == pytest.approx(1.0)
+
+
+def test_gradient_at_many_points_is_each_points_own():
+    """Surface.gradient: ∇f row by row (analytic Rosenbrock: (−2(1−x) − 4bx(y−x²), 2b(y−x²)))."""
+    xy = np.array([[-1.5, 2.0], [0.0, 0.0], [1.0, 1.0], [0.3, -0.7]])
+    x, y = xy[:, 0], xy[:, 1]
+    expected = np.stack([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)], axis=1)
+    np.testing.assert_allclose(get_surface("rosenbrock").gradient(xy), expected, rtol=1e-12, atol=1e-12)
+    assert get_surface("rosenbrock").gradient(np.empty((0, 2))).shape == (0, 2)
+
+
+def test_the_figure_layer_runs_no_autograd():
+    """viz/ builds figures from recorded arrays; gradients come from the surface (engine side)."""
+    for path in (pathlib.Path(__file__).parents[1] / "viz").glob("*.py"):
+        source = path.read_text()
+        assert not re.search(r"^\s*(import|from)\s+torch", source, re.M) and ".backward(" not in source, path.name

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .contours import map_layer
 from .controls import CONTROLS_MARGIN, animation_controls, frames_of, sample_steps
@@ -53,15 +52,6 @@ class RegressionRun:
     label: str
     color: str
     traj: Trajectory  # single start
-
-
-def full_gradients(surface, xy: np.ndarray) -> np.ndarray:
-    """∇L at each row of `xy` (n, 2) on the whole data: one forward and one backward through `surface.fn`."""
-    p = torch.tensor(np.asarray(xy, dtype=float).reshape(-1, 2), dtype=torch.float64, requires_grad=True)
-    if len(p):
-        surface.fn(p).sum().backward()  # rows are independent: d(sum)/d(row) is that row's own gradient
-        return p.grad.numpy()
-    return np.empty((0, 2))
 
 
 def _arrows(start: np.ndarray, grads: list[np.ndarray], diagonal: float) -> list[np.ndarray]:
@@ -176,7 +166,7 @@ def regression_figure(surface, runs: list[RegressionRun], *, texts: dict, max_fr
     for r in runs:
         used = np.asarray(r.traj.grad, float)
         start = np.asarray(r.traj.xy, float)[:len(used)]  # the arrows of step t start at xy[t]
-        arrows.append([_at(a, steps) for a in _arrows(start, [used, full_gradients(surface, start)], diagonal)])
+        arrows.append([_at(a, steps) for a in _arrows(start, [used, surface.gradient(start)], diagonal)])
 
     all_loss = np.concatenate([np.asarray(r.traj.loss, float) for r in runs]) if n else np.empty(0)
     finite_loss = all_loss[np.isfinite(all_loss)]
