@@ -34,19 +34,6 @@ BLUE, VERMILION, GREEN, PINK, ORANGE, SKY = PALETTE[:6]
 
 PAGES = ("playground", "regression", "schedules", "inside")
 FIELDS = ("title", "question", "explanation")
-STATE_KEYS: dict[str, frozenset[str]] = {
-    "playground": frozenset({"mode", "surface", "surface_params", "start", "steps", "runs", "grid", "view",
-                             "cursor"}),
-    "regression": frozenset({"data", "standardize", "modes", "batch_size", "seed", "start", "steps", "run",
-                             "lr_multipliers", "cursor"}),
-    "schedules": frozenset({"lr", "steps", "schedulers", "surface", "surface_params", "start", "optimizer",
-                            "hparams", "log"}),
-    "inside": frozenset({"surface", "surface_params", "start", "steps", "run", "step", "adamw"}),
-}
-RUN_KEYS = frozenset({"optimizer", "hparams", "scheduler", "scheduler_params", "clip_grad_norm",
-                      "clip_grad_value", "color"})
-
-
 @dataclass(frozen=True)
 class Lesson:
     """One guided experiment: open `page` with `state`, predict, press ▶, read the explanation."""

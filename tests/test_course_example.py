@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import torch
-from oracle import course_loop
+from oracle import course_loop, run_course_script
 
 from optimizers import run, run_many
 from optimizers.codegen import torch_code
-from optimizers.course import CourseRun, course_runs, course_starts, printout, run_course_script
+from optimizers.course import CourseRun, course_runs, course_starts, printout
 from surfaces.regression import COURSE_START
 
 OPTIMIZERS = [  # the script's optimizers, in its order of model creation

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from lessons import LESSONS, PAGES, RUN_KEYS, STATE_KEYS, Lesson
+import share
+from lessons import LESSONS, PAGES, Lesson
 from optimizers import lr_curve, normalize_config, run_many
 from optimizers.metrics import nearest_minimum
 from surfaces import get_surface
@@ -200,11 +201,12 @@ def test_state_format(lesson_id):
     lesson = LESSONS[lesson_id]
     s = lesson.state
     assert lesson.page in PAGES
-    assert set(s) <= STATE_KEYS[lesson.page], set(s) - STATE_KEYS[lesson.page]
+    known = set(share.default_state(lesson.page))  # the fields the page's link reader knows
+    assert set(s) <= known, set(s) - known
     assert json.loads(json.dumps(s)) == s, "the state must survive a share link (JSON)"
     runs = s.get("runs", []) if lesson.page == "playground" else [s["run"]] if "run" in s else []
     for run in runs:
-        assert set(run) <= RUN_KEYS and "optimizer" in run
+        assert set(run) <= set(share.default_state("playground")["runs"][0]) and "optimizer" in run
         assert run.get("color", PALETTE[0]) in PALETTE
     if lesson.page == "playground":
         assert s.get("mode", "race") in ("race", "swarm")
