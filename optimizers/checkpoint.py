@@ -34,17 +34,6 @@ def _to_json(value):
     return value
 
 
-def _from_json(value, int_keys: bool = False):
-    """The inverse of `_to_json`; `int_keys` turns digit keys back into ints (an optimizer's state ids)."""
-    if isinstance(value, dict) and set(value) == {"tensor", "dtype"}:
-        return torch.tensor(value["tensor"], dtype=getattr(torch, value["dtype"]))
-    if isinstance(value, dict):
-        return {(int(k) if int_keys and k.isdigit() else k): _from_json(v, int_keys) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_json(v, int_keys) for v in value]
-    return value
-
-
 def _step_member(member: Member, config: dict, first: int, count: int) -> None:
     """Step `member` `count` times from step `first` of the run's (mini-batch) schedule."""
     surface = get_surface(config["surface"], config["surface_params"])
