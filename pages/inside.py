@@ -118,11 +118,9 @@ if steps is not None:
             tab.latex(stacked(lines))
             if note:
                 tab.caption(note)
-    st.subheader(t("in.state"))
-    st.caption(t("in.state.caption"))
-    series = {key: np.asarray(values) for key, values in traj.state.items() if key != "step"}
+series = {key: np.asarray(values) for key, values in traj.state.items() if key != "step"}  # torch's own state
+if steps is not None:
     series[t("in.step_size")] = np.array([s.quantities["step_size"] * np.ones(2) for s in steps])
-    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
 elif name == "LBFGS":
     rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])))
     d, step_length, h = (traj.state[k][step] for k in ("d", "t", "H_diag"))
@@ -130,15 +128,15 @@ elif name == "LBFGS":
     rule_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
                                rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
                                rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
-    series = {key: np.asarray(traj.state[key]) for key in ("d", "t", "H_diag", "func_evals")}
-    st.subheader(t("in.state"))
-    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
-elif name in RULES:  # the explanation failed (a warning says so): torch's own state is still there
-    st.subheader(t("in.state"))
-    series = {key: np.asarray(values) for key, values in traj.state.items() if key != "step"}
-    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
-else:
+    series = {key: series[key] for key in ("d", "t", "H_diag", "func_evals")}
+elif name not in RULES:  # (a rule whose explanation failed has a warning above; its state is still torch's)
     rule_column.info(t("in.not_explained"))
+    series = None
+if series is not None:
+    st.subheader(t("in.state"))
+    if steps is not None:
+        st.caption(t("in.state.caption"))
+    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
 
 st.subheader(t("in.state_dict"))
 saved = saved_state(json.dumps(config, sort_keys=True), step + 1)
