@@ -17,8 +17,6 @@ from .specs import OPTIMIZERS, PRESETS
 
 MAX_STEPS = 10_000
 MAX_STARTS = 4_096
-MAX_POINTS = 5_000_000      # starts × steps of one run (each point records position, gradient, state)
-MAX_EVALUATIONS = 2_000_000  # LBFGS: starts × steps × closure calls per step, at most
 
 DEFAULTS = {
     "surface": "rosenbrock",
@@ -116,11 +114,5 @@ def normalize_config(config: dict) -> dict:
         raise ConfigError("LBFGS does not support parameter groups (lr_multipliers)",
                           "LBFGS 不支持参数组（lr_multipliers）")
     out["dtype"] = _DTYPE.validate(c["dtype"], "config")
-    _check_budget(out, spec)
+    budget.check(out)  # what it would cost: refused past the budget, before it runs
     return out
-
-
-def _check_budget(config: dict, spec) -> None:
-    """Refuse runs whose estimated engine time or memory is over budget (`optimizers.budget`)."""
-    del spec  # the budget looks the optimizer up itself
-    budget.check(config)

@@ -172,7 +172,7 @@ def test_defaults_pass_every_rule(scheduler):
         cycles = {"momentum", "betas"} & {p.key for p in spec.params}
         for steps in (1, 2, 10, 500, 10_000):
             try:
-                with patch("optimizers.config._check_budget"):  # what a run may cost is the budget's test
+                with patch("optimizers.budget.check"):  # what a run may cost is the budget's test
                     normalize_config({"optimizer": name, "scheduler": scheduler, "steps": steps})
             except ConfigError as err:
                 assert err.key == "cycle_momentum" and not cycles, str(err)

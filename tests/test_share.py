@@ -120,11 +120,11 @@ def assert_safe(page: str, text) -> None:
     assert sanitize(page, state) == (state, [])  # what a page shows is always valid as a whole
     for config in engine_configs(page, state):  # and valid for the engine (its cost is the budget's test)
         try:
-            with patch("optimizers.config._check_budget"):
+            with patch("optimizers.budget.check"):
                 normalize_config(config)
         except ConfigError as err:  # but a rule the scheduler's defaults break too (an optimizer without momentum
             # to cycle, LBFGS's line search and a schedule reaching 0): shown next to the run, as typed in
-            with patch("optimizers.config._check_budget"), pytest.raises(ConfigError) as again:
+            with patch("optimizers.budget.check"), pytest.raises(ConfigError) as again:
                 normalize_config({**config, "scheduler_params": {}})
             assert err.key is not None and again.value.key == err.key, str(err)
 
