@@ -2,8 +2,9 @@
 
 A schema entry holds torch's keyword, its type, torch's default, the valid range
 (enforced), a suggested slider range with a log-scale flag (for the UI) and a
-one-line help text in English and Chinese.  Every error is a `ConfigError`: a
-`ValueError` whose message names the field and what is allowed, in both languages.
+one-line help text (a catalogue key, see `texts.py`).  Every error is a
+`ConfigError`: a `ValueError` whose message names the field and what is allowed,
+rendered in the reader's language.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from texts import Message, text
 
 KINDS = ("float", "int", "bool", "choice", "pair", "int_list", "float_list", "text")
 MAX_LIST = 10_000   # longest list accepted (a dataset column)
@@ -29,21 +32,26 @@ def shown(value, width: int = 40) -> str:
     return text[:width]
 
 
-# A rule over several parameters: (values, context) -> None, or (the key to blame, English, Chinese).
-Rule = Callable[[dict, dict], tuple[str, str, str] | None]
+# A rule over several parameters: (values, context) -> None, or (the key to blame, what is wrong).
+Rule = Callable[[dict, dict], tuple[str, Message] | None]
 
 
 class ConfigError(ValueError):
-    """A bad config value. `str(err)` is English; `err.zh` is the Chinese message."""
+    """A bad config value: a catalogue message, rendered by `message(lang)`; `str(err)` is English.
 
-    def __init__(self, en: str, zh: str | None = None, key: str | None = None):
-        super().__init__(en)
-        self.en = en
-        self.zh = zh or en
-        self.key = key  # the parameter the error is about, when it is one parameter's
+    `ConfigError("err.range", key="lr", name="SGD.lr", range="[0, 1]", got="5")`; `key` is the
+    parameter the error is about, when it is one parameter's."""
+
+    def __init__(self, text_key: str, zh: str | None = None, *, key: str | None = None, **values: Any):
+        if zh is not None or " " in text_key:  # legacy (en, zh) pair: removed once every caller passes a key
+            self.msg = Message("error.legacy", {"en": text_key, "zh": zh or text_key})
+        else:
+            self.msg = Message(text_key, values)
+        super().__init__(self.msg.render())
+        self.key = key
 
     def message(self, lang: str = "en") -> str:
-        return self.zh if lang == "zh" else self.en
+        return self.msg.render(lang)
 
 
 @dataclass(frozen=True)
@@ -55,15 +63,15 @@ class Param:
     default for; `suggest(context)` then gives the value used when one is
     missing (`context` holds the run's `steps` and `lr`).
     `none_items` holds the positions of a pair that may be None (Adafactor's eps₁).
-    `check` is an extra rule returning an error message (en, zh) or None.  Floats
+    `check` is an extra rule returning what is wrong (a `Message`) or None.  Floats
     are finite and either 0 or at least `TINY` in size.
     """
 
     key: str
     kind: str
     default: Any
-    help_en: str
-    help_zh: str
+    help: str  # the catalogue key of its one-line help
+    help_zh: str | None = None  # legacy (help is English text): removed once every Param passes a key
     low: float | None = None
     high: float | None = None
     open_low: bool = False
@@ -75,13 +83,15 @@ class Param:
     none_items: tuple[int, ...] = ()
     required: bool = False
     suggest: Callable[[dict], Any] | None = None
-    check: Callable[[Any], tuple[str, str] | None] | None = field(default=None, compare=False)
+    check: Callable[[Any], Message | None] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
 
-    def help(self, lang: str = "en") -> str:
-        return self.help_zh if lang == "zh" else self.help_en
+    def help_text(self, lang: str = "en") -> str:
+        if self.help_zh is not None:  # legacy
+            return self.help_zh if lang == "zh" else self.help
+        return text(self.help, lang)
 
     def fallback(self, context: dict) -> Any:
         """The value used when a config leaves this key out."""
@@ -101,42 +111,40 @@ class Param:
         name = f"{owner}.{self.key}"
         value = self._convert(value, name)
         if self.check is not None and value is not None and (problem := self.check(value)) is not None:
-            en, zh = problem
-            raise ConfigError(f"{name}: {en}", f"{name}：{zh}", key=self.key)
+            if isinstance(problem, tuple):  # legacy (en, zh)
+                raise ConfigError(f"{name}: {problem[0]}", f"{name}：{problem[1]}", key=self.key)
+            raise ConfigError("error.rule", key=self.key, name=name, problem=problem)
         return value
 
-    def _error(self, name: str, en: str, zh: str, value: Any) -> ConfigError:
-        return ConfigError(f"{name} {en}, got {shown(value)}", f"{name} {zh}，收到 {shown(value)}", key=self.key)
+    def _error(self, text_key: str, name: str, value: Any, **values: Any) -> ConfigError:
+        return ConfigError(text_key, key=self.key, name=name, got=shown(value), **values)
 
     def _convert(self, value: Any, name: str) -> Any:
         if value is None:
             if self.optional:
                 return None
-            raise ConfigError(f"{name} is required", f"{name} 不能为空", key=self.key)
+            raise ConfigError("error.required", key=self.key, name=name)
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise self._error(name, "must be true or false", "必须是 true 或 false", value)
+                raise self._error("error.bool", name, value)
             return value
         if self.kind == "choice":  # same type as well as equal: no True for 1, no array compared item by item
             if not any(type(value) is type(c) and value == c for c in self.choices):
-                allowed = ", ".join(map(repr, self.choices))
-                raise self._error(name, f"must be one of {allowed}", f"必须是 {allowed} 之一", value)
+                raise self._error("error.choice", name, value, allowed=", ".join(map(repr, self.choices)))
             return value
         if self.kind == "text":
             if not isinstance(value, str) or len(value) > MAX_TEXT:  # a formula is not echoed
-                raise ConfigError(f"{name} must be a text of at most {MAX_TEXT} characters",
-                                  f"{name} 必须是不超过 {MAX_TEXT} 个字符的文本", key=self.key)
+                raise ConfigError("error.text", key=self.key, name=name, n=MAX_TEXT)
             return value
         if self.kind == "pair":
             if not isinstance(value, list | tuple) or len(value) != 2:
-                raise self._error(name, "must be a pair of numbers", "必须是两个数", value)
+                raise self._error("error.pair", name, value)
             return [None if v is None and i in self.none_items else self._number(v, name, float)
                     for i, v in enumerate(value)]
         if self.kind in ("int_list", "float_list"):
-            cast, what, what_zh = (int, "integers", "整数") if self.kind == "int_list" else (float, "numbers", "数")
+            cast = int if self.kind == "int_list" else float
             if not isinstance(value, list | tuple) or len(value) > MAX_LIST:
-                raise self._error(name, f"must be a list of at most {MAX_LIST} {what}",
-                                  f"必须是不超过 {MAX_LIST} 个{what_zh}的列表", value)
+                raise self._error(f"error.{self.kind}", name, value, n=MAX_LIST)
             return [self._number(v, name, cast) for v in value]
         return self._number(value, name, int if self.kind == "int" else float)
 
@@ -148,14 +156,12 @@ class Param:
         elif ok and cast is float:
             ok = abs(value) <= sys.float_info.max
         if not ok:
-            what, what_zh = ("an integer", "整数") if cast is int else ("a finite number", "有限的数")
-            raise self._error(name, f"must be {what}", f"必须是{what_zh}", value)
+            raise self._error("error.int" if cast is int else "error.number", name, value)
         if self._outside(value):
-            raise self._error(name, f"must be in {self.range_text()}", f"必须在 {self.range_text()} 之内", value)
+            raise self._error("error.range", name, value, range=self.range_text())
         if cast is float and 0 < abs(value) < TINY:
-            zero, zero_zh = ("", "") if self._outside(0) else (" (or 0)", "（或为 0）")
-            raise self._error(name, f"must be at least {TINY:.3g} in size{zero}",
-                              f"绝对值必须不小于 {TINY:.3g}{zero_zh}", value)
+            raise self._error("error.tiny" if self._outside(0) else "error.tiny_or_zero", name, value,
+                              tiny=f"{TINY:.3g}")
         return cast(value)
 
     def _outside(self, value: float | int) -> bool:
@@ -168,8 +174,7 @@ def mapping(value: Any, owner: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{owner} parameters must be a mapping, got {shown(value)}",
-                          f"{owner} 的参数必须是键值映射，收到 {shown(value)}")
+        raise ConfigError("error.mapping", owner=owner, got=shown(value))
     return value
 
 
@@ -186,8 +191,7 @@ def validate_params(schema: tuple[Param, ...], values: dict | None, owner: str,
     unknown = [k for k in values if k not in known]
     if unknown:
         valid = ", ".join(known) or "none"
-        raise ConfigError(f"{owner} has no parameter {shown(unknown[0])}; valid: {valid}",
-                          f"{owner} 没有参数 {shown(unknown[0])}；可用的参数：{valid}")
+        raise ConfigError("error.unknown_param", owner=owner, got=shown(unknown[0]), valid=valid)
     out = {p.key: p.validate(values.get(p.key, p.fallback(context)), owner) for p in schema}
     if (err := rule_error(rules, out, owner, context)) is not None:
         raise err
@@ -198,8 +202,11 @@ def rule_error(rules: tuple[Rule, ...], values: dict, owner: str, context: dict)
     """The first broken rule as a ConfigError naming `owner.key`, or None."""
     for rule in rules:
         if (problem := rule(values, context)) is not None:
-            key, en, zh = problem
-            return ConfigError(f"{owner}.{key}: {en}", f"{owner}.{key}：{zh}", key=key)
+            if len(problem) == 3:  # legacy (key, en, zh)
+                key, en, zh = problem
+                return ConfigError(f"{owner}.{key}: {en}", f"{owner}.{key}：{zh}", key=key)
+            key, what = problem
+            return ConfigError("error.rule", key=key, name=f"{owner}.{key}", problem=what)
     return None
 
 

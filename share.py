@@ -23,6 +23,7 @@ from optimizers.schedulers import CHAINABLE, WARMUP_FACTOR, segment_contexts, wa
 from schema import ConfigError, Param, log_grid, rule_error
 from surfaces import SURFACES, get_surface
 from surfaces.datasets import MAX_ROWS
+from texts import LANGUAGES
 from viz.runs import PALETTE
 
 PAGES = ("playground", "regression", "schedules", "inside", "about", "lessons")
@@ -437,7 +438,7 @@ def query_flags(query: dict) -> dict:
 
     lang = one("lang")
     hide = (one("hide") or "").split(",")
-    return {"lang": lang if lang in ("en", "zh") else None,
+    return {"lang": lang if lang in LANGUAGES else None,
             "lecture": one("lecture") in ("1", "true", "yes"),
             "hide": [h for h in HIDEABLE if h in hide],
             "lesson": one("lesson")}

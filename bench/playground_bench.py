@@ -49,9 +49,10 @@ import ui.i18n
 from optimizers import run
 from share import PLAYGROUND_RUNS as DEFAULT_RUNS
 from surfaces import get_surface
+from texts import text
 from ui.charts import VIZ_TEXTS, _BuiltFigure
 from ui.forms import log_grid
-from ui.i18n import CHOSEN, text
+from ui.i18n import CHOSEN
 from ui.run_editor import optimizer_spec, run_label
 from viz import PALETTE, RunView, figure_bytes, race_figure
 from viz.encode import clean

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from schema import ConfigError
+from texts import LANGUAGES
 
 from . import run_many
 from .export import diverged, stopped, to_csv, to_json
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config", help="a JSON file with one config or a list of configs ('-' = stdin)")
     parser.add_argument("-o", "--output", help="where to write (default: stdout)")
     parser.add_argument("--format", choices=("csv", "json"), help="default: from the output's extension, else csv")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of error messages")
+    parser.add_argument("--lang", choices=tuple(LANGUAGES), default="en", help="language of error messages")
     args = parser.parse_args(argv)
     if args.output and args.config != "-" and Path(args.output).resolve() == Path(args.config).resolve():
         print(f"error: the output {args.output} is the config file itself: name another file", file=sys.stderr)

@@ -188,7 +188,7 @@ def _groups(value, template: list[dict], schema: dict) -> list[dict]:
                 try:
                     checked[key] = schema[key].validate(v, path)
                 except ConfigError as err:
-                    raise ConfigError(f"state_dict: {err.en}", f"state_dict：{err.zh}") from None
+                    raise ConfigError("error.state_dict", problem=err.msg) from None
                 checked[key] = type(fresh[key])(checked[key]) if isinstance(fresh[key], tuple) else checked[key]
             else:
                 checked[key] = _conform(v, fresh[key], f"{path}.{key}")

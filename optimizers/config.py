@@ -39,9 +39,9 @@ _STEPS = Param("steps", "int", 500, "Number of optimizer steps", "优化步数",
 _SEED = Param("seed", "int", 0, "Seed of the mini-batch shuffling", "小批量打乱的随机种子", low=0, high=2**32 - 1)
 _CLIP = dict(kind="float", default=None, low=0.0, high=1e6, open_low=True, optional=True, log=True,
              slider=(1e-3, 100.0))
-_CLIP_NORM = Param("clip_grad_norm", help_en="Clip the gradient's norm to this value",
+_CLIP_NORM = Param("clip_grad_norm", help="Clip the gradient's norm to this value",
                    help_zh="把梯度范数裁剪到该值", **_CLIP)
-_CLIP_VALUE = Param("clip_grad_value", help_en="Clip each gradient entry to ±this value",
+_CLIP_VALUE = Param("clip_grad_value", help="Clip each gradient entry to ±this value",
                     help_zh="把梯度的每个分量裁剪到 ±该值", **_CLIP)
 LR_MULTIPLIERS = Param("lr_multipliers", "pair", None, "Learning-rate multipliers of the two coordinates",
                        "两个坐标各自的学习率倍数", low=1e-3, high=1000.0, optional=True)

@@ -1,6 +1,5 @@
 """AppTest: the entry (navigation, language) and the About page in both languages."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from optimizers import OPTIMIZERS, SCHEDULERS
 from surfaces import SURFACES
+from texts import CATALOGUES
 
 ROOT = Path(__file__).parents[1]
 
@@ -25,7 +25,7 @@ def home(lang=None) -> AppTest:
 
 
 def test_catalogues_hold_the_same_keys_and_no_empty_text():
-    catalogues = {p.stem: json.loads(p.read_text("utf-8")) for p in (ROOT / "locales").glob("*.json")}
+    catalogues = CATALOGUES
     assert set(catalogues) == {"en", "zh"}
     assert set(catalogues["en"]) == set(catalogues["zh"])
     for lang, texts in catalogues.items():
@@ -34,7 +34,7 @@ def test_catalogues_hold_the_same_keys_and_no_empty_text():
 
 def test_every_key_used_in_the_code_exists():
     import re
-    keys = json.loads((ROOT / "locales" / "en.json").read_text("utf-8"))
+    keys = CATALOGUES["en"]
     sources = [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
     used = {k for path in sources for k in re.findall(r"""\bt\(\s*["']([a-z_.]+)["']""", path.read_text("utf-8"))}
     assert used and used <= set(keys)

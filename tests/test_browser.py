@@ -5,7 +5,7 @@ Every request that is not to this machine is refused (no CDN, no telemetry).
 
 import pytest
 
-from ui.i18n import text
+from texts import text
 
 pytestmark = pytest.mark.browser
 

@@ -32,16 +32,16 @@ def test_heavy_requests_are_refused_saying_what_to_reduce(name):
     with pytest.raises(ConfigError) as info:
         normalize_config(HEAVY[name])
     err = info.value
-    assert "too big" in err.en and "Reduce it" in err.en
-    assert "太大" in err.zh and "请减小规模" in err.zh
-    assert "steps ≤" in err.en or "starts ≤" in err.en
+    assert "too big" in err.message("en") and "Reduce it" in err.message("en")
+    assert "太大" in err.message("zh") and "请减小规模" in err.message("zh")
+    assert "steps ≤" in err.message("en") or "starts ≤" in err.message("en")
 
 
 def test_the_suggested_number_of_steps_is_the_largest_allowed():
     config = HEAVY["swarm too long"]
     with pytest.raises(ConfigError) as info:
         normalize_config(config)
-    steps = int(info.value.en.split("steps ≤ ")[1].split(";")[0].replace(",", ""))
+    steps = int(info.value.message("en").split("steps ≤ ")[1].split(";")[0].replace(",", ""))
     assert 1 <= steps < config["steps"]
     normalize_config({**config, "steps": steps})
     with pytest.raises(ConfigError):

@@ -102,7 +102,7 @@ def assert_result_or_named_error(config: dict) -> None:
         traj = run(config)
     except ConfigError as err:
         assert any(re.search(rf"\b{key}\b", str(err)) for key in field_names(config)), str(err)
-        assert err.zh and err.zh != str(err)
+        assert err.message("zh") and err.message("zh") != str(err)
         return
     assert isinstance(traj, Trajectory)
 

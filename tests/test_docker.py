@@ -199,7 +199,7 @@ def test_dockerfile_shape():
 
 def test_build_context_holds_the_app_and_nothing_else():
     context = set(build_context())
-    needed = {"app.py", "schema.py", "requirements.txt", ".streamlit/config.toml", "ui/icon.png", "locales/en.json"}
+    needed = {"app.py", "schema.py", "requirements.txt", ".streamlit/config.toml", "ui/icon.png", "locales/en.toml"}
     needed |= {p.relative_to(ROOT).as_posix() for p in ROOT.glob("*.py")}  # lessons.py and any new module
     needed |= {p.relative_to(ROOT).as_posix() for folder in ("pages", "optimizers", "surfaces", "ui", "viz", "locales")
                for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}

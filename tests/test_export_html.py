@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from plotly.io.json import to_json_plotly
@@ -13,11 +12,11 @@ from test_browser import KNOWN_PLOTLY_ERRORS
 
 from optimizers import run_many
 from surfaces import get_surface
+from texts import CATALOGUES
 from viz import PALETTE, RunView, race_figure
 from viz.export_html import animation_html
 
-CATALOGUE = json.loads((Path(__file__).parents[1] / "locales" / "zh.json").read_text("utf-8"))
-ZH = {k.split(".", 1)[1]: v for k, v in CATALOGUE.items() if k.startswith("viz.")}  # the figure's Chinese texts
+ZH = {k.split(".", 1)[1]: v for k, v in CATALOGUES["zh"].items() if k.startswith("viz.")}  # the figure's Chinese texts
 EVIL = "<script>alert(1)</script>"
 
 

@@ -27,7 +27,7 @@ def test_optimizer_defaults_equal_torch(name):
     assert set(torch_side) == {p.key for p in spec.params}  # every user-facing keyword is exposed
     for p in spec.params:
         assert p.default == torch_side[p.key], p.key
-        assert p.help_en and p.help_zh and p.help_en != p.help_zh
+        assert p.help_text("en") and p.help_text("zh") != p.help_text("en")
 
 
 SKIPPED_SCHEDULER_KEYWORDS = {
@@ -129,7 +129,7 @@ def test_help_and_summaries_exist_in_both_languages():
     for spec in [*OPTIMIZERS.values(), *SCHEDULERS.values()]:
         assert spec.summary("en") and spec.summary("zh") != spec.summary("en")
         for p in spec.params:
-            assert p.help("en") and p.help("zh") != p.help("en")
+            assert p.help_text("en") and p.help_text("zh") != p.help_text("en")
     for spec in SURFACES.values():
         assert spec.name("zh") != spec.name("en") and spec.description("zh") != spec.description("en")
 

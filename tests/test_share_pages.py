@@ -9,7 +9,7 @@ from test_share import BREAKING, STATES, breaking_link
 
 from lessons import LESSONS
 from share import decode, default_state, encode, sanitize
-from ui.i18n import text
+from texts import text
 from ui.page import PAGE_FILES
 
 PAGES = {page: (None if path == "app.py" else path) for page, path in PAGE_FILES.items()}

@@ -32,7 +32,6 @@ from optimizers import ConfigError, Trajectory, normalize_config
 from optimizers.engine import first_steps
 
 from .engine_pool import EnginePool, OverLimit, WorkerLost, default_workers
-from .i18n import text
 
 CACHE_BYTES = 200 * 2**20
 
@@ -174,7 +173,7 @@ class EngineFailed(ConfigError):
                 "engine.time", {"seconds": f"{err.limit:,.0f}"})
         else:
             key, values = "engine.lost", {}
-        super().__init__(text(key, "en", **values), text(key, "zh", **values))
+        super().__init__(key, **values)
 
 
 def _result(future):

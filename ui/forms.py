@@ -36,13 +36,13 @@ def _float(p: Param, key: str, label: str, value: float | None, container) -> fl
     if p.log and lo is not None and lo > 0:
         options = log_grid(lo, hi, extra=(value,) if value and value > 0 else ())
         return container.select_slider(label, options, **seed(key, value=value if value in options else options[0]),
-                                       format_func=_fmt, key=key, help=p.help(language()))
+                                       format_func=_fmt, key=key, help=p.help_text(language()))
     lo = lo if lo is not None else min(0.0, value)
     hi = hi if hi is not None else max(1.0, value)
     lo, hi = min(lo, value), max(hi, value)
     step = _nice_step((hi - lo) / 200)
     return container.slider(label, float(lo), float(hi), **seed(key, value=float(value)), step=step, format="%g",
-                            key=key, help=p.help(language()))
+                            key=key, help=p.help_text(language()))
 
 
 def _nice_step(raw: float) -> float:
@@ -68,7 +68,7 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
     """
     key = f"{prefix}.{p.key}"
     label = p.key
-    help_text = p.help(language())
+    help_text = p.help_text(language())
     if value is None and key not in st.session_state:
         value = p.fallback(context or DEFAULT_CONTEXT)
     if p.kind == "bool":
@@ -110,8 +110,8 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
 def _pair_item(p: Param, key: str, label: str, value, container):
     if p.none_items:
         return container.number_input(label, min_value=p.low, max_value=p.high, **seed(key, value=value),
-                                      format="%g", key=key, help=p.help(language()), placeholder="None")
-    item = Param(p.key, "float", value, p.help_en, p.help_zh, low=p.low, high=p.high, slider=p.slider, log=p.log)
+                                      format="%g", key=key, help=p.help_text(language()), placeholder="None")
+    item = Param(p.key, "float", value, p.help, p.help_zh, low=p.low, high=p.high, slider=p.slider, log=p.log)
     return _float(item, key, label, value, container)
 
 

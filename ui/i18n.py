@@ -1,33 +1,16 @@
-"""The interface's two languages: one text catalogue per language in `locales/`.
+"""The interface's language: one text catalogue per language in `locales/` (see `texts.py`).
 
-`text(key, lang)` is pure (tests check both catalogues hold the same keys);
 `language()` picks the language from the URL (`?lang=zh`), the session, or the
 browser's locale, and `language_picker()` lets the user switch.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 
 import streamlit as st
 
-LANGUAGES = {"en": "English", "zh": "中文"}
-CATALOGUES = {lang: json.loads((Path(__file__).parents[1] / "locales" / f"{lang}.json").read_text("utf-8"))
-              for lang in LANGUAGES}
-
-
-def text(key: str, lang: str, **values) -> str:
-    """The text for `key` in `lang`, with `{name}` fields filled from `values`."""
-    template = CATALOGUES[lang].get(key) or CATALOGUES["en"][key]
-    return template.format(**values) if values else template
-
-
-def _browser_language() -> str:
-    locale = (st.context.locale or "en").lower()
-    return "zh" if locale.startswith("zh") else "en"
-
+from texts import LANGUAGES, language_of, text
 
 PICKER = "lang_picker"  # the switch's widget key on each page: f"{PICKER}.{page}"
 CHOSEN = "lang"         # the language the switch last chose (a plain session value, shared by every page)
@@ -39,7 +22,7 @@ def language() -> str:
     if chosen in LANGUAGES:
         return chosen
     from_url = st.query_params.get("lang")
-    return from_url if from_url in LANGUAGES else _browser_language()
+    return from_url if from_url in LANGUAGES else language_of(st.context.locale)
 
 
 def _keep(key: str) -> None:
