@@ -6,9 +6,7 @@ Run with `streamlit run app.py`; the other pages are in `pages/`.
 import streamlit as st
 
 from optimizers.codegen import torch_code
-from schema import ConfigError
-from ui.cache import cached_run, prefetch
-from ui.charts import chart_state, race_chart, summary_table, swarm_section
+from ui.charts import chart_state, race_chart, run_results, summary_table, swarm_section
 from ui.exports import export_row
 from ui.forms import seed
 from ui.i18n import labels, t
@@ -17,7 +15,7 @@ from ui.runs import MAX_RUNS, add_run, run_list
 from ui.share import share_panel
 from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
 
-lang = setup("playground")
+setup("playground")
 apply_clicked_start("pg", chart_key="pg.chart")
 
 mode = st.sidebar.segmented_control(t("pg.mode"), ["race", "swarm"], **seed("pg.mode", default="race"), key="pg.mode",
@@ -39,14 +37,7 @@ share_panel("playground", {"mode": mode, **surface_choice, **where,
 st.title(t("pg.title"))
 st.caption(t("pg.caption"))
 
-configs = [{**surface_choice, **where, **run["config"]} for run in runs]
-prefetch(configs)  # the missing runs go to the engine together
-done = []  # (run, config, trajectory) of every run that could run
-for run, config in zip(runs, configs, strict=True):
-    try:
-        done.append((run, config, cached_run(config)))
-    except ConfigError as err:
-        st.error(f"{run['label']}: {err.message(lang)}")
+done = run_results([(run["label"], run["color"], {**surface_choice, **where, **run["config"]}) for run in runs])
 
 if mode == "swarm":
     if done:
@@ -62,5 +53,5 @@ if visible("table"):
 if visible("code") and done:
     st.subheader(t("pg.code"))
     st.caption(t("pg.code.caption"))
-    for tab, (_, config, _) in zip(st.tabs([run["label"] for run, _, _ in done]), done, strict=True):
-        tab.code(torch_code(config), language="python")
+    for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
+        tab.code(torch_code(result.config), language="python")

@@ -10,7 +10,7 @@ from optimizers.explain_latex import num, rule_latex, step_hparams, substituted_
 from schema import ConfigError
 from surfaces import get_surface
 from ui.cache import cached_run, engine_task
-from ui.charts import cursor_box, plotly_chart, race_chart, viz_texts
+from ui.charts import cursor_box, plotly_chart, race_chart, run_results, viz_texts
 from ui.i18n import t
 from ui.page import setup
 from ui.run_editor import run_editor
@@ -161,15 +161,13 @@ if uploaded is not None:
 st.subheader(t("in.adamw"))
 st.markdown(t("in.adamw.intro"))
 if st.toggle(t("in.adamw.show"), key="in.adamw"):
-    pair = []
-    for label, optimizer, hp in (("Adam + L2", "Adam", {"lr": 0.1, "weight_decay": 0.5}),
-                                 ("AdamW", "AdamW", {"lr": 0.1, "weight_decay": 0.5})):
-        pair_config = {"surface": "booth", "steps": 300, "optimizer": optimizer, "hparams": hp}
-        pair.append(({"label": label, "color": PALETTE[len(pair) + 1]}, pair_config, cached_run(pair_config)))
+    pair = run_results([(label, PALETTE[i + 1], {"surface": "booth", "steps": 300, "optimizer": optimizer,
+                                                  "hparams": {"lr": 0.1, "weight_decay": 0.5}})
+                        for i, (label, optimizer) in enumerate((("Adam + L2", "Adam"), ("AdamW", "AdamW")))])
     race_chart(get_surface("booth"), pair, chart_key="in.pair", clickable=False)
-    st.caption(" · ".join(f"{r['label']}: ({tr.xy[-1][0]:.4g}, {tr.xy[-1][1]:.4g})" for r, _, tr in pair))
-    rules = [rule_latex(c["optimizer"], tr.config["hparams"]) for _, c, tr in pair]
-    for column, (r, _, _), lines, other in zip(st.columns(2), pair, rules, rules[::-1], strict=True):
-        column.markdown(f"**{r['label']}**")
+    st.caption(" · ".join(f"{r.label}: ({r.traj.xy[-1][0]:.4g}, {r.traj.xy[-1][1]:.4g})" for r in pair))
+    rules = [rule_latex(r.config["optimizer"], r.traj.config["hparams"]) for r in pair]
+    for column, r, lines, other in zip(st.columns(2), pair, rules, rules[::-1], strict=True):
+        column.markdown(f"**{r.label}**")
         column.latex(aligned([line if line in other else r"\color{#D55E00}{" + line + "}" for line in lines]))
     st.caption(t("in.adamw.differs"))

@@ -7,8 +7,7 @@ from optimizers.course import course_runs, printout
 from schema import ConfigError
 from surfaces import get_surface
 from surfaces.regression import conditioning
-from ui.cache import cached_run, prefetch
-from ui.charts import chart_state, regression_chart, summary_table
+from ui.charts import chart_state, regression_chart, run_results, summary_table
 from ui.exports import export_row
 from ui.forms import seed
 from ui.i18n import labels, t
@@ -76,25 +75,19 @@ sizes = [batch_size if MODES[mode] == "batch" else MODES[mode] for mode in modes
 configs = [{"surface": "linear_regression", "surface_params": surface_params, "start": [w_start, b_start],
             "steps": int(steps), **run, "batch_size": size, "seed": int(data_seed), "lr_multipliers": multipliers}
            for size in sizes]
-prefetch(configs)
-done = []
-for mode, size, config in zip(modes, sizes, configs, strict=True):
-    label = t(f"lr.mode.{mode}") + (f" (B={size})" if size else "")
-    try:
-        done.append(({"label": label, "color": COLORS[mode]}, config, cached_run(config)))
-    except ConfigError as err:
-        st.error(f"{label}: {err.message(lang)}")
+done = run_results([(t(f"lr.mode.{mode}") + (f" (B={size})" if size else ""), COLORS[mode], config)
+                    for mode, size, config in zip(modes, sizes, configs, strict=True)])
 
 fig = regression_chart(surface, done, chart_key="lr.chart")
 export_row(fig, done, "regression")
 if run["optimizer"] == "LBFGS" and done:
-    st.info(t("lr.lbfgs", evals=int(done[0][2].evals.sum()), steps=int(steps)))
+    st.info(t("lr.lbfgs", evals=int(done[0].traj.evals.sum()), steps=int(steps)))
 
 if visible("table"):
     st.subheader(t("pg.summary"))
     summary_table(surface, done)
 if done:
-    final = {r["label"]: traj.xy[traj.finite_len - 1] for r, _, traj in done}
+    final = {r.label: r.traj.xy[r.traj.finite_len - 1] for r in done}
     line = "\n".join(f"{label}: y = {w:.6g}·x + {b:.6g}" for label, (w, b) in final.items())
     st.code(line, language="text")
     st.download_button(t("lr.download_line"), "run,w,b\n" + "\n".join(f"{k},{w},{b}" for k, (w, b) in final.items()),
@@ -106,21 +99,16 @@ if st.button(t("lr.course.run"), icon=":material/play_arrow:", key="lr.course.bu
     st.session_state["lr.course.shown"] = True
 if st.session_state.get("lr.course.shown"):
     runs = course_runs()
-    prefetch([r.config for r in runs])
-    try:
-        trajectories = [cached_run(r.config) for r in runs]
-    except ConfigError as err:  # the engine failed
-        st.error(err.message(lang))
+    shown = run_results([(r.name, color, r.config) for r, color in zip(runs, PALETTE, strict=False)])
+    if len(shown) < len(runs):  # the engine failed (the error is shown)
         st.stop()
-    shown = [({"label": r.name, "color": c}, r.config, tr) for r, c, tr in zip(runs, PALETTE, trajectories,
-                                                                                strict=False)]
     regression_chart(get_surface("linear_regression"), shown, chart_key="lr.course.chart")
     printout_column, note_column = st.columns([3, 2])
-    printout_column.code(printout(runs, trajectories), language="text")
+    printout_column.code(printout(runs, [r.traj for r in shown]), language="text")
     with note_column:
         st.info(t("lr.course.adam"))
 
 if visible("code") and done:
     st.subheader(t("pg.code"))
-    for tab, (_, config, _) in zip(st.tabs([r["label"] for r, _, _ in done]), done, strict=True):
-        tab.code(torch_code(config), language="python")
+    for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
+        tab.code(torch_code(result.config), language="python")

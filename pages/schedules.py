@@ -8,8 +8,7 @@ from optimizers.codegen import torch_code
 from optimizers.schedule_formulas import formula_latex, markers
 from schema import ConfigError
 from share import MAX_SCHEDULES, SCHEDULE_LRS, default_table
-from ui.cache import cached_run, prefetch
-from ui.charts import chart_state, plotly_chart, race_chart
+from ui.charts import chart_state, plotly_chart, race_chart, run_results
 from ui.exports import export_row
 from ui.forms import parse_int_list, seed
 from ui.i18n import t
@@ -75,30 +74,22 @@ if where:
                               "log": st.session_state.get("sch.log", False), "table": table_at,
                               **chart_state("sch.chart")})
 
-runs, curves = [], []
+colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(chosen)}
 plain = {**surface_choice, "start": where["start"] if where else None, "steps": steps, **optimizer} if where else None
-scheduled = {name: {**plain, "scheduler": name, "scheduler_params": params} for name, params in chosen.items()} \
-    if plain else {}
-if plain:
-    prefetch([plain, *scheduled.values()])  # the missing runs go to the engine together
+runs = run_results([(t("sch.none"), "#555555", plain),
+                    *((name, colors[name], {**plain, "scheduler": name, "scheduler_params": params})
+                      for name, params in chosen.items())]) if plain else []
+trajectories = {r.label: r.traj for r in runs}
+curves = []
+for name, params in chosen.items():
+    if SCHEDULERS[name].needs_loss:  # ReduceLROnPlateau reacts to the run's own loss: its curve is the run's
+        if name in trajectories:
+            curves.append((name, colors[name], trajectories[name].lr, params))
+        elif not plain:
+            st.error(f"{name}: {t('sch.needs_trajectory')}")
+        continue
     try:
-        runs.append(({"label": t("sch.none"), "color": "#555555"}, plain, cached_run(plain)))
-    except ConfigError as err:
-        st.error(err.message(lang))
-for i, (name, params) in enumerate(chosen.items()):
-    color = PALETTE[i % len(PALETTE)]
-    try:
-        if SCHEDULERS[name].needs_loss:  # ReduceLROnPlateau reacts to the run's own loss: its curve is the run's
-            if not plain:
-                raise ConfigError("ReduceLROnPlateau needs a trajectory", "ReduceLROnPlateau 需要一条轨迹")
-            traj = cached_run(scheduled[name])
-            runs.append(({"label": name, "color": color}, scheduled[name], traj))
-            curve = traj.lr
-        else:
-            curve = lr_curve(name, params, steps, base_lr)
-            if plain:
-                runs.append(({"label": name, "color": color}, scheduled[name], cached_run(scheduled[name])))
-        curves.append((name, color, curve, params))
+        curves.append((name, colors[name], lr_curve(name, params, steps, base_lr), params))
     except ConfigError as err:
         st.error(f"{name}: {err.message(lang)}")
 
@@ -128,9 +119,9 @@ if runs:
     fig = race_chart(surface, runs, chart_key="sch.chart")
     export_row(fig, runs, "schedules")
 
-scheduled = [(r, c) for r, c, _ in runs if c.get("scheduler")]
+scheduled = [r for r in runs if r.config.get("scheduler")]
 if visible("code") and scheduled:
     st.subheader(t("pg.code"))
     st.markdown(t("sch.order"))
-    for tab, (_, config) in zip(st.tabs([r["label"] for r, _ in scheduled]), scheduled, strict=True):
-        tab.code(torch_code(config), language="python")
+    for tab, result in zip(st.tabs([r.label for r in scheduled]), scheduled, strict=True):
+        tab.code(torch_code(result.config), language="python")

@@ -14,7 +14,7 @@ import pytest
 
 from optimizers import run
 from surfaces import get_surface
-from viz import PALETTE, RegressionRun, figure_bytes, regression_figure
+from viz import PALETTE, RunResult, figure_bytes, regression_figure
 from viz.regression import REGRESSION_TEXTS_EN
 from viz.runs import TEXTS_EN
 
@@ -23,8 +23,12 @@ BATCHES = {"full batch": None, "batch 4": 4, "batch 1": 1}
 FULL, MINI, SINGLE = 0, 1, 2  # run indices
 
 
-def sgd_runs(steps: int) -> list[RegressionRun]:
-    return [RegressionRun(label, PALETTE[i], run({**BASE, "steps": steps, "batch_size": size}))
+def result(label: str, color: str, traj) -> RunResult:
+    return RunResult(label, color, traj.config, traj)
+
+
+def sgd_runs(steps: int) -> list[RunResult]:
+    return [result(label, PALETTE[i], run({**BASE, "steps": steps, "batch_size": size}))
             for i, (label, size) in enumerate(BATCHES.items())]
 
 
@@ -45,7 +49,7 @@ def fig_60(surface, runs_60):
 
 @pytest.fixture(scope="module")
 def lbfgs():
-    return RegressionRun("LBFGS", PALETTE[3], run({**BASE, "optimizer": "LBFGS", "hparams": {}, "steps": 5}))
+    return result("LBFGS", PALETTE[3], run({**BASE, "optimizer": "LBFGS", "hparams": {}, "steps": 5}))
 
 
 def values(a) -> np.ndarray:
@@ -272,8 +276,8 @@ def test_fonts_uirevision_and_template(fig_60, surface, lbfgs):
 
 
 def test_a_diverged_run_is_drawn_without_nan(surface):
-    runs = [RegressionRun("too fast", PALETTE[0], run({**BASE, "steps": 200, "hparams": {"lr": 0.05}})),
-            RegressionRun("fine", PALETTE[1], run({**BASE, "steps": 60, "batch_size": 4}))]
+    runs = [result("too fast", PALETTE[0], run({**BASE, "steps": 200, "hparams": {"lr": 0.05}})),
+            result("fine", PALETTE[1], run({**BASE, "steps": 60, "batch_size": 4}))]
     assert runs[0].traj.diverged_at is not None
     fig = regression_figure(surface, runs, texts={}, max_frames=400)  # every step a frame
     go.Figure(fig)
@@ -288,4 +292,4 @@ def test_a_diverged_run_is_drawn_without_nan(surface):
 def test_several_starts_are_refused(surface):
     traj = run({**BASE, "steps": 5, "start": [[0.0, 0.0], [1.0, 1.0]]})
     with pytest.raises(ValueError, match="single-start"):
-        regression_figure(surface, [RegressionRun("two", PALETTE[0], traj)], texts={})
+        regression_figure(surface, [result("two", PALETTE[0], traj)], texts={})

@@ -1,7 +1,9 @@
-"""Charts on a page: the animated race, the 3D view, the swarm, and the summary table.
+"""Charts on a page: the runs computed, the animated race, the 3D view, the swarm, and the summary table.
 
-Figures are built by `viz` (pure) from cached trajectories and cached here on
-the runs' configs, so a rerun that changes nothing rebuilds nothing.
+`run_results` turns a page's runs into `RunResult`s (label, colour, config,
+trajectory) once; every chart and table below is drawn from them.  Figures are
+built by `viz` (pure) and cached here on the runs' configs, so a rerun that
+changes nothing rebuilds nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from surfaces import Surface, get_surface
 from viz import (
     CLICK_TARGET,
     PALETTE,
-    RegressionRun,
+    RunResult,
     RunView,
     projector,
     race_figure,
@@ -27,7 +29,7 @@ from viz import (
     swarm_figure,
 )
 
-from .cache import cached_run
+from .cache import cached_run, prefetch
 from .forms import seed
 from .i18n import labels, language, t
 from .page import lecture_mode
@@ -67,25 +69,35 @@ def viz_texts() -> dict:
     return {k: t(f"viz.{k}") for k in VIZ_TEXTS}
 
 
+def run_results(runs: list[tuple[str, str, dict]]) -> list[RunResult]:
+    """The page's runs [(label, colour, engine config)] computed (missing ones sent to the engine together);
+    a run that cannot run is left out, with its error shown in the reader's language."""
+    prefetch([config for _, _, config in runs])
+    results = []
+    for label, color, config in runs:
+        try:
+            results.append(RunResult(label, color, config, cached_run(config)))
+        except ConfigError as err:
+            st.error(f"{label}: {err.message(language())}")
+    return results
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def _figure(kind: str, surface_json: str, runs_json: str, lang: str, cursor: int = 0) -> dict:
-    """A race or 3D figure for the runs (labels, colours, configs) on a surface, in a language,
-    with the animation's cursor at step `cursor`."""
-    del lang  # part of the cache key: the figure's texts depend on it
-    surface_choice = json.loads(surface_json)
-    surface = get_surface(surface_choice["surface"], surface_choice["surface_params"])
-    runs = json.loads(runs_json)
+def _figure(kind: str, key: str, lang: str, cursor: int, _surface: Surface, _results: list[RunResult]) -> dict:
+    """A race, 3D or regression figure of the runs on the surface, in a language, with the animation's cursor
+    at step `cursor`; cached on `key` (the runs' labels, colours and configs), not on the arrays."""
+    del key, lang  # the cache key: the figure depends on them through the runs and the texts
     if kind == "regression":
-        views = [RegressionRun(r["label"], r["color"], cached_run(r["config"])) for r in runs]
-        return regression_figure(surface, views, texts=viz_texts(), cursor=cursor)
-    views = [RunView(r["label"], r["color"], *_arrays(cached_run(r["config"]))) for r in runs]
+        return regression_figure(_surface, _results, texts=viz_texts(), cursor=cursor)
+    views = [RunView.of(r.traj, r.label, r.color) for r in _results]
     if kind == "race":
-        return race_figure(surface, views, texts=viz_texts(), cursor=cursor)
-    return surface_3d_figure(surface, views, texts=viz_texts())
+        return race_figure(_surface, views, texts=viz_texts(), cursor=cursor)
+    return surface_3d_figure(_surface, views, texts=viz_texts())
 
 
-def _arrays(traj) -> tuple:
-    return traj.xy, traj.loss, traj.lr, traj.diverged_at, traj.stopped_at
+def _key(done: list[RunResult]) -> str:
+    """A figure's cache key: its runs' labels, colours and configs (the surface is in the configs) as JSON."""
+    return json.dumps([{"label": r.label, "color": r.color, "config": r.config} for r in done], sort_keys=True)
 
 
 def controls(key: str):
@@ -99,7 +111,7 @@ def chart_state(chart_key: str) -> dict:
             "cursor": st.session_state.get(f"{chart_key}.cursor", 0)}
 
 
-def race_chart(surface: Surface, done: list, chart_key: str, clickable: bool = True) -> dict | None:
+def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickable: bool = True) -> dict | None:
     """The contour race (animated; click to set the start when `clickable`) or the 3D view, chosen by a toggle;
     returns the race figure (None for the 3D view or no runs)."""
     view_column, step_column = controls(chart_key).columns([2, 1], vertical_alignment="bottom")
@@ -109,12 +121,11 @@ def race_chart(surface: Surface, done: list, chart_key: str, clickable: bool = T
     if not done:
         st.info(t("pg.no_runs"))
         return None
-    surface_json, runs_json = _keys(done)
     if view == "3d":
-        plotly_chart(_figure("3d", surface_json, runs_json, language()), key=f"{chart_key}.3d")
+        plotly_chart(_figure("3d", _key(done), language(), 0, surface, done), key=f"{chart_key}.3d")
         return None
-    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", step_column)
-    fig = _figure("race", surface_json, runs_json, language(), cursor)
+    cursor = cursor_box(done[0].config["steps"], f"{chart_key}.cursor", step_column)
+    fig = _figure("race", _key(done), language(), cursor, surface, done)
     if not clickable:
         plotly_chart(fig, key=chart_key)
         return fig
@@ -125,16 +136,6 @@ def race_chart(surface: Surface, done: list, chart_key: str, clickable: bool = T
     return fig
 
 
-def _keys(done: list) -> tuple[str, str]:
-    """The cache keys of a figure: its surface and its runs (labels, colours, configs) as JSON."""
-    config = done[0][1]
-    surface_json = json.dumps({"surface": config["surface"], "surface_params": config.get("surface_params", {})},
-                              sort_keys=True)
-    runs_json = json.dumps([{"label": r["label"], "color": r["color"], "config": c} for r, c, _ in done],
-                           sort_keys=True)
-    return surface_json, runs_json
-
-
 def cursor_box(steps: int, key: str, container=st) -> int:
     """A step box whose − / + (or ↓ ↑) move the animation's cursor one step at a time."""
     if st.session_state.get(key, 0) > steps:  # fewer steps than before: back to the start
@@ -143,42 +144,42 @@ def cursor_box(steps: int, key: str, container=st) -> int:
                                       key=key, help=t("pg.cursor.help")))
 
 
-def regression_chart(surface: Surface, done: list, chart_key: str) -> dict | None:
+def regression_chart(surface: Surface, done: list[RunResult], chart_key: str) -> dict | None:
     """The data with the fitted lines, the MSE contour with the paths and gradient arrows, and the loss,
     on one time cursor."""
     if not done:
         st.info(t("pg.no_runs"))
         return None
-    cursor = cursor_box(done[0][1]["steps"], f"{chart_key}.cursor", controls(chart_key).columns([2, 1])[1])
-    fig = _figure("regression", *_keys(done), language(), cursor)
+    cursor = cursor_box(done[0].config["steps"], f"{chart_key}.cursor", controls(chart_key).columns([2, 1])[1])
+    fig = _figure("regression", _key(done), language(), cursor, surface, done)
     plotly_chart(fig, key=chart_key)
     return fig
 
 
-def summary_table(surface: Surface, done: list) -> None:
+def summary_table(surface: Surface, done: list[RunResult]) -> None:
     """One row per run: final loss and position, distance to the nearest minimum, steps to reach
     the minimum's value (within 1e-3), function evaluations, divergence (and, for a run the cost budget stopped,
     where and why)."""
     rows = []
-    for run, _, traj in done:
-        s = summary(traj, surface.minima, surface.min_value)
+    for r in done:
+        s = summary(r.traj, surface.minima, surface.min_value)
         rows.append({
-            t("col.run"): run["label"], t("col.final_loss"): s["final_loss"],
+            t("col.run"): r.label, t("col.final_loss"): s["final_loss"],
             t("col.final_xy"): f"({s['final_x']:.4g}, {s['final_y']:.4g})", t("col.distance"): s["distance"],
             t("col.reached"): s["reached_at"], t("col.evals"): s["evaluations"],
             t("col.diverged"): "—" if s["diverged_at"] is None else t("pg.diverged_at", step=s["diverged_at"]),
             **({t("col.stopped"): "—" if s["stopped_at"] is None else t("pg.stopped_at", step=s["stopped_at"] - 1)}
-               if any(traj.stopped_at is not None for _, _, traj in done) else {}),
+               if any(r.traj.stopped_at is not None for r in done) else {}),
         })
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={t("col.final_loss"): st.column_config.NumberColumn(format="%.4g"),
                                 t("col.distance"): st.column_config.NumberColumn(format="%.3g")})
-    if any(traj.diverged_at is not None for _, _, traj in done):
+    if any(r.traj.diverged_at is not None for r in done):
         st.warning(t("pg.diverged_note"))
-    for run, _, traj in done:
-        if traj.stopped_at is not None:
-            st.warning(t("pg.stopped_note", run=run["label"], step=traj.stopped_at - 1,
-                         evals=f"{int(traj.evals.sum()):,}"))
+    for r in done:
+        if r.traj.stopped_at is not None:
+            st.warning(t("pg.stopped_note", run=r.label, step=r.traj.stopped_at - 1,
+                         evals=f"{int(r.traj.evals.sum()):,}"))
 
 
 def grid_starts(surface: Surface, size: int) -> list[list[float]]:
@@ -209,18 +210,17 @@ def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray, in
     return swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), labels, len(stopped)
 
 
-def swarm_section(surface: Surface, first: tuple) -> None:
+def swarm_section(surface: Surface, first: RunResult) -> None:
     """Basins of attraction: the first run's optimizer from a grid of starts, each start coloured by
     the minimum it reached."""
-    run, config, _ = first
     size = st.sidebar.slider(t("pg.grid"), 4, 64, **seed("pg.grid", value=24), key="pg.grid", help=t("pg.grid.help"))
     try:
         with st.spinner(t("pg.swarm.running", n=size * size)):
-            fig, labels, stopped = _swarm(json.dumps(config, sort_keys=True), size, language())
+            fig, labels, stopped = _swarm(json.dumps(first.config, sort_keys=True), size, language())
     except ConfigError as err:  # over the cost budget (e.g. one optimizer per start), or the engine failed
         st.error(err.message(language()))
         return
-    st.caption(t("pg.swarm.caption", optimizer=run["label"], n=size * size))
+    st.caption(t("pg.swarm.caption", optimizer=first.label, n=size * size))
     plotly_chart(fig, key="pg.swarm")
     if stopped:
         st.info(t("pg.swarm.stopped", n=stopped))

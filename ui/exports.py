@@ -6,23 +6,24 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers.export import to_csv
+from viz import RunResult
 from viz.export_html import animation_html
 
 from .i18n import language, t
 
 
-def export_row(fig: dict | None, done: list, name: str) -> None:
-    """Download buttons for a figure (None: no animation to save) and the runs `done` [(run, config, traj)]."""
+def export_row(fig: dict | None, done: list[RunResult], name: str) -> None:
+    """Download buttons for a figure (None: no animation to save) and the runs `done`."""
     if not done:
         return
     lang = language()
     columns = st.columns(3 if fig is not None else 2, vertical_alignment="center")
     if fig is not None:
-        title = f"{t('app.title')} · " + ", ".join(run["label"] for run, _, _ in done)
+        title = f"{t('app.title')} · " + ", ".join(r.label for r in done)
         columns[0].download_button(t("export.html"), lambda: animation_html(fig, title, lang),
                                    f"{name}-animation.html", "text/html", icon=":material/animation:",
                                    on_click="ignore", width="stretch", help=t("export.html.help"))
-    columns[-2].download_button(t("export.csv"), lambda: to_csv([traj for _, _, traj in done]),
+    columns[-2].download_button(t("export.csv"), lambda: to_csv([r.traj for r in done]),
                                 f"{name}-trajectories.csv", "text/csv", icon=":material/table_view:",
                                 on_click="ignore", width="stretch", help=t("export.csv.help"))
     columns[-1].caption(t("export.png"))

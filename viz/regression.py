@@ -12,19 +12,13 @@ the same point. One length scale per run for both kinds, so the two arrows compa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .contours import map_layer
 from .controls import CONTROLS_MARGIN, animation_controls, frames_of, sample_steps
 from .encode import clean
 from .layers import keep_opacity
-from .runs import template, texts_with_defaults
-
-if TYPE_CHECKING:
-    from optimizers.engine import Trajectory
+from .runs import RunResult, template, texts_with_defaults
 
 # Strings this figure adds to runs.TEXTS_EN (the page's texts override both).
 REGRESSION_TEXTS_EN: dict[str, str] = {
@@ -43,15 +37,6 @@ TOP_MARGIN = 80  # legend and panel titles
 MARGIN_LEFT = 64
 NOTE_ROW = 28  # px under the animation controls for the epoch note
 SIG = 4  # map coordinates of the frames: 4 significant digits at the scale of the axis span
-
-
-@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
-class RegressionRun:
-    """One run as drawn: label, colour and its single-start `optimizers.Trajectory`."""
-
-    label: str
-    color: str
-    traj: Trajectory  # single start
 
 
 def _arrows(start: np.ndarray, grads: list[np.ndarray], diagonal: float) -> list[np.ndarray]:
@@ -124,7 +109,7 @@ def _y_range(y: np.ndarray, lines: np.ndarray) -> list[float]:
     return [float(lo - pad), float(hi + pad)]
 
 
-def _epoch_shapes(runs: list[RegressionRun]) -> list[dict]:
+def _epoch_shapes(runs: list[RunResult]) -> list[dict]:
     """Dotted vertical lines on the loss panel where the first mini-batch run starts a new epoch."""
     first = next((r.traj for r in runs if r.traj.batches is not None and r.traj.epoch is not None), None)
     if first is None:
@@ -135,7 +120,7 @@ def _epoch_shapes(runs: list[RegressionRun]) -> list[dict]:
              "line": {"color": "#b0b0b0", "width": 1, "dash": "dot"}, "layer": "below"} for t in bounds]
 
 
-def regression_figure(surface, runs: list[RegressionRun], *, texts: dict, max_frames: int = 200, height: int = 760,
+def regression_figure(surface, runs: list[RunResult], *, texts: dict, max_frames: int = 200, height: int = 760,
                       cursor: int = 0) -> dict:
     """The linear-regression figure of `runs` on `surface` ("linear_regression") as a plotly figure dict.
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.io as pio
+
+if TYPE_CHECKING:
+    from optimizers.engine import Trajectory
 
 # Okabe & Ito (2008) colour-blind-safe palette without yellow and black (weak on a projector / on the text).
 PALETTE: list[str] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
@@ -38,6 +42,17 @@ def template() -> dict:
     plotly.py expands the name "plotly_white" only when it validates a figure; plotly.js ignores the bare name.
     """
     return copy.deepcopy(_plotly_white())
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity, not element-wise
+class RunResult:
+    """One computed run, as pages hand it to the figures: its label and colour, the engine config it ran and
+    the engine's `optimizers.Trajectory` (single start)."""
+
+    label: str
+    color: str
+    config: dict
+    traj: Trajectory
 
 
 @dataclass(frozen=True, eq=False)  # arrays: compared by identity, not element-wise
