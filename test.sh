@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need, then run them all: lint, unit, oracle, AppTest and browser tests.
+# Install what the tests need, then run them all: lint, type check, unit, oracle, AppTest and browser tests.
 # They run in a virtualenv (.venv-test, or $PLAYGROUND_VENV) made from requirements.txt and requirements-dev.txt alone,
 # remade whenever those files change, so a package installed by hand elsewhere cannot make them pass
 # (tests/test_environment.py checks that nothing else is in it).
@@ -25,4 +25,5 @@ if [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$STAMP" ]; then  # new, or t
   echo "$STAMP" > "$VENV/.requirements"
 fi
 "$VENV/bin/python" -m ruff check .
+"$VENV/bin/python" -m mypy  # the engine's types ([tool.mypy] in pyproject.toml names the packages)
 "$VENV/bin/python" -m pytest "$@"

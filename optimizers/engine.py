@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,6 +31,8 @@ from .config import normalize_config
 from .member import DTYPES, Member
 from .schedulers import SCHEDULERS
 from .specs import OPTIMIZERS
+
+StepOrNone = int | None
 
 
 @dataclass
@@ -58,14 +62,14 @@ class Trajectory:
     state: dict[str, np.ndarray]
     evals: np.ndarray
     wall_time: np.ndarray
-    diverged_at: int | None | list[int | None]
+    diverged_at: StepOrNone | list[StepOrNone]
     batches: np.ndarray | None = None
     epoch: np.ndarray | None = None
     closure_xy: np.ndarray | list | None = None
     closure_loss: np.ndarray | list | None = None
     closure_step: np.ndarray | list | None = None
     hparams_used: dict[str, np.ndarray] = field(default_factory=dict)
-    stopped_at: int | None | list[int | None] = None
+    stopped_at: StepOrNone | list[StepOrNone] = None
 
     @property
     def update(self) -> np.ndarray:
@@ -80,7 +84,7 @@ class Trajectory:
     def finite_len(self) -> int:
         """How many leading positions were computed and are finite (one start): up to `diverged_at` or
         `stopped_at`, else all."""
-        return next((a for a in (self.diverged_at, self.stopped_at) if a is not None), len(self.xy))
+        return next((a for a in (self.diverged_at, self.stopped_at) if isinstance(a, int)), len(self.xy))
 
 
 def first_steps(traj: Trajectory, n: int) -> Trajectory:
@@ -95,32 +99,47 @@ def first_steps(traj: Trajectory, n: int) -> Trajectory:
     if not 0 < n <= traj.steps:
         raise ValueError(f"n must be in [1, {traj.steps}], got {n}")
     several = isinstance(traj.diverged_at, list)
-    cut = lambda a, k=n: None if a is None else a[:k]  # noqa: E731
-    inside = lambda d: d if d is not None and d <= n else None  # noqa: E731
-    closure = {}
+    closure: dict[str, Any] = {}
     if traj.closure_step is not None:
-        steps = traj.closure_step if several else [traj.closure_step]
-        kept = [{"closure_step": s[s < n], "closure_xy": xy[s < n], "closure_loss": loss[s < n]} for s, xy, loss in
-                zip(steps, traj.closure_xy if several else [traj.closure_xy],
-                    traj.closure_loss if several else [traj.closure_loss], strict=True)]
+        per_start = [traj.closure_step, traj.closure_xy, traj.closure_loss] if several else \
+            [[traj.closure_step], [traj.closure_xy], [traj.closure_loss]]
+        kept = [{"closure_step": s[s < n], "closure_xy": xy[s < n], "closure_loss": loss[s < n]}
+                for s, xy, loss in zip(*per_start, strict=True)]
         closure = {k: [part[k] for part in kept] if several else kept[0][k] for k in kept[0]}
     return replace(traj, config={**traj.config, "steps": n}, xy=traj.xy[:n + 1], loss=traj.loss[:n + 1],
-                   lr=cut(traj.lr), group_lr=cut(traj.group_lr), grad=cut(traj.grad), raw_grad=cut(traj.raw_grad),
-                   state={k: v[:n] for k, v in traj.state.items()}, evals=cut(traj.evals),
-                   wall_time=cut(traj.wall_time), batches=cut(traj.batches), epoch=cut(traj.epoch),
+                   lr=traj.lr[:n], group_lr=traj.group_lr[:n], grad=traj.grad[:n], raw_grad=_head(traj.raw_grad, n),
+                   state={k: v[:n] for k, v in traj.state.items()}, evals=traj.evals[:n],
+                   wall_time=traj.wall_time[:n], batches=_head(traj.batches, n), epoch=_head(traj.epoch, n),
                    hparams_used={k: v[:n] for k, v in traj.hparams_used.items()},
-                   diverged_at=[inside(d) for d in traj.diverged_at] if several else inside(traj.diverged_at),
-                   stopped_at=[inside(d) for d in traj.stopped_at] if several else inside(traj.stopped_at),
-                   **closure)
+                   diverged_at=_within(traj.diverged_at, n), stopped_at=_within(traj.stopped_at, n), **closure)
 
 
-def _batch_schedule(n: int, batch_size: int | None, seed: int, steps: int):
-    """Index batches of a seeded `DataLoader(shuffle=True, drop_last=False)`, epoch after epoch."""
-    if batch_size is None:
+def _head(a: np.ndarray | None, n: int) -> np.ndarray | None:
+    return None if a is None else a[:n]
+
+
+def _within(at: StepOrNone | list[StepOrNone], n: int) -> StepOrNone | list[StepOrNone]:
+    """A step index (or one per start) kept if it falls within the first `n` steps, else None."""
+    if isinstance(at, list):
+        return [a if a is not None and a <= n else None for a in at]
+    return at if at is not None and at <= n else None
+
+
+def _whole_data(f: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor, Any], torch.Tensor]:
+    """A surface without data as a batch function: the batch is ignored."""
+    return lambda p, idx: f(p)
+
+
+def _batch_schedule(n: int | None, batch_size: int | None, seed: int, steps: int):
+    """Index batches of a seeded `DataLoader(shuffle=True, drop_last=False)`, epoch after epoch (None, None: full
+    batch, or a surface without data)."""
+    if batch_size is None or n is None:
         return None, None
     generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(torch.arange(n), batch_size=batch_size, shuffle=True, generator=generator)
-    batches, epochs = [], []
+    indices: Any = torch.arange(n)  # a tensor is a map-style dataset (len and indexing), as the course's code uses
+    loader: DataLoader[torch.Tensor] = DataLoader(indices, batch_size=batch_size, shuffle=True, generator=generator)
+    batches: list[torch.Tensor] = []
+    epochs: list[int] = []
     epoch = 0
     while len(batches) < steps:
         for idx in loader:
@@ -159,7 +178,7 @@ def _lockstep(members: list[Member], fn, batches, steps: int) -> None:
             losses = fn(torch.cat([m.position() for m in active]), batch)
         (losses if losses.dim() == 0 else losses.sum()).backward()
         check = t % CHECK_EVERY == 0 or t == steps - 1
-        per_member = None
+        per_member: Sequence[torch.Tensor] = ()
         if check or needs_loss:
             per_member = losses.detach().split([m.rows for m in active]) if len(active) > 1 else [losses.detach()]
         for j, m in enumerate(active):
@@ -212,7 +231,7 @@ def _pad(a: np.ndarray, length: int) -> np.ndarray:
     return np.concatenate([a, np.full((length - len(a), *a.shape[1:]), fill, dtype=a.dtype)])
 
 
-def _member_arrays(m: Member, steps: int) -> dict[str, np.ndarray | None]:
+def _member_arrays(m: Member, steps: int) -> dict[str, np.ndarray]:
     """What one member recorded, as (steps[+1], rows, ...) arrays."""
     out = {k: v.numpy() for k, v in m.records().items()}
     out["xy"] = np.concatenate([m.start.numpy()[None], out.get("xy", np.empty((0, m.rows, 2)))])
@@ -335,7 +354,7 @@ def run_many(configs: list[dict]) -> list[Trajectory]:
     for key, group in groups.items():
         c, steps = group[0].config, max(m.steps for m in group)
         surface = get_surface(c["surface"], c["surface_params"])
-        fn = surface.batch_fn or (lambda p, idx, f=surface.fn: f(p))
+        fn = surface.batch_fn or _whole_data(surface.fn)
         batches, epochs = _batch_schedule(surface.n_samples, c["batch_size"], c["seed"], steps)
         schedules[key] = (surface, batches, epochs)
         _lockstep([m for m in group if not m.spec.closure], fn, batches, steps)

@@ -13,10 +13,8 @@ from .engine import Trajectory
 COLUMNS = ("run", "start", "step", "x", "y", "loss", "lr", "grad_x", "grad_y", "evals", "epoch")
 
 
-def _starts_axis(a: np.ndarray | None, several: bool, steps: int) -> np.ndarray | None:
+def _starts_axis(a: np.ndarray, several: bool, steps: int) -> np.ndarray:
     """Give an array a start axis (axis 1) and pad per-step arrays to steps + 1 rows."""
-    if a is None:
-        return None
     a = np.asarray(a, dtype=float)
     a = a if several else a[:, None]
     pad = np.full((steps + 1 - len(a), *a.shape[1:]), np.nan)

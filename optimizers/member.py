@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import operator
 import time
+from typing import Any, cast
 
 import torch
 
@@ -63,7 +64,7 @@ class Member:
         self.needs_loss = config["scheduler"] is not None and SCHEDULERS[config["scheduler"]].needs_loss
         self.done = 0                       # steps recorded
         self.buffer: torch.Tensor | None = None
-        self.layout: list[tuple[str, int, int]] = []   # (name, tensor index, width) of each buffer slice
+        self.layout: list[tuple[str, int]] = []  # (name, tensor index) of each buffer slot
         self.grad: list[torch.Tensor] = []  # LBFGS: the gradient at the step's start, from the closure
         self.raw_grad: list[torch.Tensor] = []
         self.lr: list[list[float]] = []
@@ -86,7 +87,8 @@ class Member:
         return p.view(self.rows, 2)
 
     def gradient(self) -> torch.Tensor:
-        g = self.tensors[0].grad if len(self.tensors) == 1 else torch.cat([t.grad for t in self.tensors], -1)
+        grads = [cast(torch.Tensor, t.grad) for t in self.tensors]  # set by backward()
+        g = grads[0] if len(grads) == 1 else torch.cat(grads, -1)
         return g.view(self.rows, 2)
 
     def clip(self, record: bool) -> None:
@@ -112,7 +114,7 @@ class Member:
         self.layout = [(name, i) for name in names for i in range(len(self.tensors))]
         self.buffer = torch.empty(self.config["steps"], len(self.layout), *first.shape, dtype=self.dtype)
         self._rows = self.buffer.unbind(0)
-        self._parts = [self.tensors[i].detach() if name == "xy" else None for name, i in self.layout]
+        self._parts: list[Any] = [self.tensors[i].detach() if name == "xy" else None for name, i in self.layout]
         self._grad_slots = [(k, self.tensors[i]) for k, (name, i) in enumerate(self.layout) if name == "grad"]
         self._state_slots = [(k, self.optimizer.state[self.tensors[i]], name)
                              for k, (name, i) in enumerate(self.layout) if name not in ("xy", "grad")]
@@ -175,7 +177,7 @@ class Member:
 
         state = self.optimizer.state[self.tensors[0]]  # LBFGS keeps its state with its first parameter
         iterations, points = state.get("n_iter", 0), len(self.closure_points)
-        loss = float(self.optimizer.step(closure).detach())
+        loss = float(self.optimizer.step(closure))
         if not math.isfinite(loss):
             self.alive = False
             return
