@@ -13,11 +13,12 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from texts import Message, text
 
-KINDS = ("float", "int", "bool", "choice", "pair", "int_list", "float_list", "text")
+Kind = Literal["float", "int", "bool", "choice", "pair", "int_list", "float_list", "text"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 MAX_LIST = 10_000   # longest list accepted (a dataset column)
 MAX_TEXT = 200     # longest text accepted (a formula)
 TINY = sys.float_info.min  # smallest normal float: a nonzero value below it loses precision and 1/x overflows
@@ -68,7 +69,7 @@ class Param:
     """
 
     key: str
-    kind: str
+    kind: Kind
     default: Any
     help: str  # the catalogue key of its one-line help
     help_zh: str | None = None  # legacy (help is English text): removed once every Param passes a key
