@@ -5,8 +5,10 @@ import json
 import numpy as np
 import streamlit as st
 
-from optimizers.explain import RULES, StepExplained, explain, scheduled_hparams
-from optimizers.explain_latex import num, rule_latex, step_hparams, substituted_latex
+from optimizers.explain import StepExplained, explain, scheduled_hparams
+from optimizers.explain_latex import rule_latex, step_hparams, substituted_latex
+from optimizers.rules.latex import num
+from optimizers.specs import OPTIMIZERS
 from schema import ConfigError
 from surfaces import get_surface
 from ui.cache import cached_run, engine_task
@@ -79,11 +81,12 @@ except ConfigError as err:
 last = traj.finite_len - 1
 step = min(cursor_box(traj.steps - 1, "in.step"), max(last - 1, 0))
 name = traj.config["optimizer"]
+spec = OPTIMIZERS[name]
 
 figure_column, rule_column = st.columns(2)  # half the width: the numbers beside the figure fit
 arrows = [(t("in.update"), traj.update[step], color)]  # torch's change of θ at this step
 steps = None
-if name in RULES:
+if spec.replay is not None:
     try:  # the replay and its LaTeX: a failure is a message on the page, never a traceback
         steps = explained(json.dumps(config, sort_keys=True))
         now = steps[step]
@@ -99,10 +102,9 @@ if name in RULES:
         rule_column.warning(t("in.explain_failed", optimizer=name, step=step + 1,
                               problem=f"{type(err).__name__}: {err}"[:200]))
 if steps is not None:
-    first_moment = next((now.quantities[k] for k in ("m", "momentum_buffer", "exp_avg") if k in now.quantities), None)
     arrows.insert(0, (t("in.neg_grad"), -now.quantities["g"], "#555555"))
-    if first_moment is not None:
-        arrows.insert(1, (t("in.momentum"), -first_moment, "#D55E00"))
+    if spec.momentum in now.quantities:  # the rule's momentum, where this step used one
+        arrows.insert(1, (t("in.momentum"), -now.quantities[spec.momentum], "#D55E00"))
 with figure_column:
     plotly_chart(inside_figure(surface, traj.xy, step, arrows, texts=viz_texts(), color=color), key="in.figure")
 if steps is not None:
@@ -118,18 +120,18 @@ if steps is not None:
             tab.latex(stacked(lines))
             if note:
                 tab.caption(note)
-series = {key: np.asarray(values) for key, values in traj.state.items() if key != "step"}  # torch's own state
+series = {key: np.asarray(traj.state[key]) for key in spec.state.charted() if key in traj.state}  # torch's state
 if steps is not None:
     series[t("in.step_size")] = np.array([s.quantities["step_size"] * np.ones(2) for s in steps])
 elif name == "LBFGS":
     rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])))
-    d, step_length, h = (traj.state[k][step] for k in ("d", "t", "H_diag"))
+    recorded = spec.state.at(traj.state, step)
+    d, step_length, h = recorded.d, recorded.t, recorded.H_diag
     update = traj.update[step]
     rule_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
                                rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
                                rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
-    series = {key: series[key] for key in ("d", "t", "H_diag", "func_evals")}
-elif name not in RULES:  # (a rule whose explanation failed has a warning above; its state is still torch's)
+elif spec.replay is None:  # (a rule whose explanation failed has a warning above; its state is still torch's)
     rule_column.info(t("in.not_explained"))
     series = None
 if series is not None:

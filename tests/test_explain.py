@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from optimizers.engine import run
-from optimizers.explain import RULES, explain, hparams_at, scheduled_hparams
+from optimizers.explain import explain, hparams_at, scheduled_hparams
+from optimizers.specs import EXPLAINED
 from surfaces import get_surface
 
 BOWL = ("bowl", {"condition": 10, "rotation": 30})
@@ -119,9 +120,9 @@ def test_radam_crosses_the_rectification_threshold():
 
 
 def test_every_rule_names_the_update_and_the_used_gradient():
-    assert set(RULES) == {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
+    assert set(EXPLAINED) == {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
                           "Adadelta", "ASGD", "Rprop"}
-    for name in RULES:
+    for name in EXPLAINED:
         case = next(k for k, v in CASES.items() if v[0] == name)
         first = explain(run(_config(case, BOWL, "float64")))[0]
         assert {"g", "update", "step_size", "lr"} <= set(first.quantities)

@@ -1,6 +1,7 @@
 """AppTest for Inside the optimizer: rules with numbers, state, state_dict save/load, Adam+L2 vs AdamW."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,8 @@ from test_explain_latex import _last_value, _number, _rosenbrock_adam_float32
 
 from optimizers import run
 from optimizers.explain import explain
-from optimizers.explain_latex import LATEX, num
+from optimizers.rules.latex import num
+from optimizers.specs import EXPLAINED
 from share import encode, sanitize
 
 
@@ -150,7 +152,7 @@ def test_an_explanation_failure_is_a_message_not_a_traceback(monkeypatch, lang):
     def broken(hp, values):
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setitem(LATEX, "Adam", broken)
+    monkeypatch.setitem(EXPLAINED, "Adam", replace(EXPLAINED["Adam"], latex=broken))
     at = inside_page(lang)
     assert not at.exception
     assert len(at.warning) == 1 and "ZeroDivisionError" in at.warning[0].value

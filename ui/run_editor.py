@@ -11,7 +11,7 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from optimizers.config import resolve_optimizer
-from optimizers.specs import OptimizerSpec
+from optimizers.rules.base import OptimizerSpec
 from share import LATER, WARMUPS, warmup_defaults
 
 from .forms import schema_form, schema_widgets, seed
