@@ -18,7 +18,6 @@ are not covered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,12 +28,12 @@ from .specs import EXPLAINED
 
 @dataclass(frozen=True)
 class StepExplained:
-    """One step of a replayed run: its named per-coordinate quantities, the state after it (torch's entries by
-    name), and the complete hyperparameters each coordinate's group stepped with (x's, y's)."""
+    """One step of a replayed run: its named per-coordinate quantities, the state after it (typed; as a mapping,
+    torch's entries by name), and the complete hyperparameters each coordinate's group stepped with (x's, y's)."""
 
     t: int
     quantities: dict[str, Array]
-    state_after: Mapping[str, Array]
+    state_after: State
     hparams: tuple[dict, ...] = ()
 
 

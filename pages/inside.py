@@ -103,8 +103,8 @@ if spec.replay is not None:
                               problem=f"{type(err).__name__}: {err}"[:200]))
 if steps is not None:
     arrows.insert(0, (t("in.neg_grad"), -now.quantities["g"], "#555555"))
-    if spec.momentum in now.quantities:  # the rule's momentum, where this step used one
-        arrows.insert(1, (t("in.momentum"), -now.quantities[spec.momentum], "#D55E00"))
+    if spec.momentum_quantity in now.quantities:  # the rule's momentum, where this step used one
+        arrows.insert(1, (t("in.momentum"), -now.quantities[spec.momentum_quantity], "#D55E00"))
 with figure_column:
     plotly_chart(inside_figure(surface, traj.xy, step, arrows, texts=viz_texts(), color=color), key="in.figure")
 if steps is not None:

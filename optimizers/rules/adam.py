@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import AMSGRAD, MAXIMIZE, Array, OptimizerSpec, State, betas, decoupled, eps, lr, weight_decay
-from .latex import Line, Values, m_hat_line, moment_lines, num, par, shrunk, update, weight_decay_lines
-from .latex import decoupled as decoupled_decay
+from .latex import Line, Values, is_decoupled, m_hat_line, moment_lines, num, par, shrunk, update, weight_decay_lines
 from .replay import before, moments
 
 
@@ -78,7 +77,7 @@ def replay_adamw(state: AdamState, p: Array, grad: Array, lr: Array, hp: dict) -
 
 
 def latex_adam(hp: dict, v: Values) -> list[Line]:
-    return _latex(hp, v, decoupled_decay(hp))
+    return _latex(hp, v, is_decoupled(hp))
 
 
 def latex_adamw(hp: dict, v: Values) -> list[Line]:
@@ -86,6 +85,6 @@ def latex_adamw(hp: dict, v: Values) -> list[Line]:
 
 
 ADAM = OptimizerSpec("Adam", (lr(0.001), betas(), eps(1e-8), weight_decay(), AMSGRAD, MAXIMIZE, decoupled()),
-                     AdamState, replay_adam, latex_adam, momentum="m")
+                     AdamState, replay_adam, latex_adam, momentum_quantity="m")
 ADAMW = OptimizerSpec("AdamW", (lr(0.001), betas(), eps(1e-8), weight_decay(0.01), AMSGRAD, MAXIMIZE),
-                      AdamState, replay_adamw, latex_adamw, momentum="m")
+                      AdamState, replay_adamw, latex_adamw, momentum_quantity="m")

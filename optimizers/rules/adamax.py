@@ -53,4 +53,4 @@ def latex(hp: dict, v: Values) -> list[Line]:
 
 
 SPEC = OptimizerSpec("Adamax", (lr(0.002), betas(), eps(1e-8), weight_decay(), MAXIMIZE), AdamaxState, replay,
-                     latex, momentum="m")
+                     latex, momentum_quantity="m")

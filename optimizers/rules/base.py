@@ -16,6 +16,8 @@ import torch
 from schema import Param, Rule
 from texts import text
 
+from .latex import Builder
+
 Array = np.ndarray
 
 
@@ -62,16 +64,16 @@ class OptimizerSpec:
     `elementwise`: each coordinate's update depends only on that coordinate, so many starts can share one
     ``(n, 2)`` parameter exactly.  `closure`: `step` needs a closure that re-evaluates the loss (LBFGS).
     `rules` check several keywords together (see `schema.Rule`).  `replay` is the update rule in numpy
-    (see `optimizers.explain`), `latex` its lines (a `rules.latex.Builder`); `momentum` names the replay's
-    quantity the Inside page draws as the momentum arrow.
+    (see `optimizers.explain`), `latex` its lines; `momentum_quantity` names the replay's quantity the
+    Inside page draws as the momentum arrow.
     """
 
     name: str
     params: tuple[Param, ...]
     state: type[State]
     replay: Replay | None = None
-    latex: Callable | None = None
-    momentum: str | None = None
+    latex: Builder | None = None
+    momentum_quantity: str | None = None
     elementwise: bool = True
     closure: bool = False
     rules: tuple[Rule, ...] = ()

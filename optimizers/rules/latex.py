@@ -127,7 +127,7 @@ def ema_line(lhs: str, prev_sym: str, key: str, name: str, beta: float, new: str
 # ---- what Adam, AdamW, NAdam and RAdam share ----
 
 
-def decoupled(hp: dict) -> bool:
+def is_decoupled(hp: dict) -> bool:
     """Whether weight decay shrinks θ directly (the optimizers with a decoupled_weight_decay keyword)."""
     return hp["weight_decay"] != 0 and hp["decoupled_weight_decay"]
 

@@ -25,8 +25,7 @@ import numpy as np
 from schema import Param
 
 from .base import MAXIMIZE, Array, OptimizerSpec, State, betas, decoupled, eps, lr, weight_decay
-from .latex import Line, Values, moment_lines, num, par, shrunk, update, weight_decay_lines
-from .latex import decoupled as decoupled_decay
+from .latex import Line, Values, is_decoupled, moment_lines, num, par, shrunk, update, weight_decay_lines
 from .replay import before, f32, moments
 
 
@@ -58,7 +57,7 @@ def replay(state: NAdamState, p: Array, grad: Array, lr: Array, hp: dict) -> tup
 
 
 def latex(hp: dict, v: Values) -> list[Line]:
-    decoupled = decoupled_decay(hp)
+    decoupled = is_decoupled(hp)
     (b1, b2), psi, t = hp["betas"], hp["momentum_decay"], v.t
     lines = [*weight_decay_lines(hp, v, decoupled),
              Line(r"\mu_t", r"\beta_1 (1 - \tfrac{1}{2} 0.96^{t \psi})",
@@ -82,4 +81,4 @@ def latex(hp: dict, v: Values) -> list[Line]:
 SPEC = OptimizerSpec("NAdam", (
     lr(0.002), betas(), eps(1e-8), weight_decay(),
     Param("momentum_decay", "float", 0.004, "hp.momentum_decay", low=0.0, high=1.0, slider=(0.0, 0.1)),
-    decoupled(), MAXIMIZE), NAdamState, replay, latex, momentum="m")
+    decoupled(), MAXIMIZE), NAdamState, replay, latex, momentum_quantity="m")

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import MAXIMIZE, Array, OptimizerSpec, State, betas, decoupled, eps, lr, weight_decay
-from .latex import Line, Values, m_hat_line, moment_lines, num, par, shrunk, update, weight_decay_lines
-from .latex import decoupled as decoupled_decay
+from .latex import Line, Values, is_decoupled, m_hat_line, moment_lines, num, par, shrunk, update, weight_decay_lines
 from .replay import moments
 
 
@@ -55,7 +54,7 @@ def replay(state: RAdamState, p: Array, grad: Array, lr: Array, hp: dict) -> tup
 
 
 def latex(hp: dict, v: Values) -> list[Line]:
-    decoupled = decoupled_decay(hp)
+    decoupled = is_decoupled(hp)
     b2, eps_, t = hp["betas"][1], hp["eps"], v.t
     rho_inf = 2 / (1 - b2) - 1
     lines = [*weight_decay_lines(hp, v, decoupled), *moment_lines(hp, v), m_hat_line(hp, v),
@@ -85,4 +84,4 @@ def latex(hp: dict, v: Values) -> list[Line]:
 
 
 SPEC = OptimizerSpec("RAdam", (lr(0.001), betas(), eps(1e-8), weight_decay(), decoupled(), MAXIMIZE), RAdamState,
-                     replay, latex, momentum="m")
+                     replay, latex, momentum_quantity="m")

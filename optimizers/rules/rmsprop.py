@@ -86,4 +86,4 @@ SPEC = OptimizerSpec("RMSprop", (
     Param("alpha", "float", 0.99, "hp.RMSprop.alpha", low=0.0, high=1.0, slider=(0.0, 0.999)),
     eps(1e-8), weight_decay(), momentum(),
     Param("centered", "bool", False, "hp.centered"),
-    MAXIMIZE), RMSpropState, replay, latex, momentum="momentum_buffer")
+    MAXIMIZE), RMSpropState, replay, latex, momentum_quantity="momentum_buffer")

@@ -75,4 +75,4 @@ SPEC = OptimizerSpec("SGD", (
     Param("dampening", "float", 0, "hp.dampening", low=0.0, high=1.0, slider=(0.0, 1.0)),
     weight_decay(),
     Param("nesterov", "bool", False, "hp.nesterov"),
-    MAXIMIZE), SGDState, replay, latex, momentum="momentum_buffer", rules=(_nesterov_rule,))
+    MAXIMIZE), SGDState, replay, latex, momentum_quantity="momentum_buffer", rules=(_nesterov_rule,))
