@@ -49,12 +49,11 @@ import ui.i18n
 from optimizers import run
 from share import PLAYGROUND_RUNS as DEFAULT_RUNS
 from surfaces import get_surface
-from texts import text
-from ui.charts import VIZ_TEXTS, _BuiltFigure
+from ui.charts import _BuiltFigure
 from ui.forms import log_grid
 from ui.i18n import CHOSEN
 from ui.run_editor import optimizer_spec, run_label
-from viz import PALETTE, RunView, figure_bytes, race_figure
+from viz import PALETTE, TEXTS_EN, RunView, figure_bytes, race_figure
 from viz.encode import clean
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,7 +241,7 @@ def race_views(steps: int) -> list[RunView]:
 
 
 def texts_en() -> dict:
-    return {k: text(f"viz.{k}", "en") for k in VIZ_TEXTS}
+    return TEXTS_EN
 
 
 def path_so_far_bytes(fig: dict, views: list[RunView]) -> int:

@@ -177,7 +177,7 @@ class Member:
 
         state = self.optimizer.state[self.tensors[0]]  # LBFGS keeps its state with its first parameter
         iterations, points = state.get("n_iter", 0), len(self.closure_points)
-        loss = float(self.optimizer.step(closure))
+        loss = float(cast(torch.Tensor, self.optimizer.step(closure)).detach())  # LBFGS returns the first loss
         if not math.isfinite(loss):
             self.alive = False
             return

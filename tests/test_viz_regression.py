@@ -15,7 +15,6 @@ import pytest
 from optimizers import run
 from surfaces import get_surface
 from viz import PALETTE, RunResult, figure_bytes, regression_figure
-from viz.regression import REGRESSION_TEXTS_EN
 from viz.runs import TEXTS_EN
 
 BASE = {"surface": "linear_regression", "start": [0.0, 0.0], "optimizer": "SGD", "hparams": {"lr": 0.01}, "seed": 0}
@@ -202,7 +201,7 @@ def test_epoch_boundaries_of_the_first_mini_batch_run(fig_60, runs_60):
     assert [s["x0"] for s in shapes] == expected == list(range(4, 60, 4))  # 15 points, batches of 4: 4 steps
     assert all(s["xref"] == "x3" and s["yref"] == "y3 domain" and s["line"]["dash"] == "dot" for s in shapes)
     notes = [a["text"] for a in fig_60["layout"]["annotations"]]
-    assert REGRESSION_TEXTS_EN["epoch_note"] in notes
+    assert TEXTS_EN["epoch_note"] in notes
 
 
 def test_frames_only_move_small_traces(fig_60, runs_60):
@@ -238,7 +237,7 @@ def test_cursor_sets_the_slider_and_the_first_positions(surface, runs_60, cursor
 
 
 def test_every_visible_string_comes_from_texts(surface, runs_60, lbfgs):
-    keys = {**TEXTS_EN, **REGRESSION_TEXTS_EN}
+    keys = TEXTS_EN
     marked = {key: f"«T{i}»" for i, key in enumerate(keys)}
     fig = regression_figure(surface, [*runs_60, lbfgs], texts=marked)
     text = json.dumps({**fig, "layout": {k: v for k, v in fig["layout"].items() if k != "template"}},

@@ -28,15 +28,12 @@ from viz import (
     surface_3d_figure,
     swarm_figure,
 )
+from viz.runs import figure_texts
 
 from .cache import cached_run, prefetch
 from .forms import seed
 from .i18n import labels, language, t
 from .page import lecture_mode
-
-VIZ_TEXTS = ("step", "loss", "lr", "distance", "play", "pause", "speed", "no_minimum", "start", "minimum",
-             "diverged", "x", "y", "lr_drop", "w", "b", "data", "mse", "used_grad", "full_grad", "epoch_note",
-             "evaluated", "path", "stopped")
 
 
 class _BuiltFigure(go.Figure):
@@ -66,7 +63,7 @@ def plotly_chart(fig: dict, **kwargs):
 
 
 def viz_texts() -> dict:
-    return {k: t(f"viz.{k}") for k in VIZ_TEXTS}
+    return figure_texts(language())
 
 
 def run_results(runs: list[tuple[str, str, dict]]) -> list[RunResult]:

@@ -20,13 +20,6 @@ from .encode import clean
 from .layers import keep_opacity
 from .runs import RunResult, template, texts_with_defaults
 
-# Strings this figure adds to runs.TEXTS_EN (the page's texts override both).
-REGRESSION_TEXTS_EN: dict[str, str] = {
-    "w": "w", "b": "b", "data": "data and fitted lines", "mse": "MSE over (w, b)",
-    "used_grad": "gradient used (−)", "full_grad": "full-batch gradient (−)",
-    "epoch_note": "dotted lines: epochs (one full pass over the data)", "evaluated": "points LBFGS evaluated",
-}
-
 LEFT, RIGHT = (0.0, 0.42), (0.48, 1.0)  # x domains: data and loss on the left, the map on the right
 # (the map's b axis sits on its right, in a margin plotly grows to fit it: on a phone ticks and title between
 # the columns would overlap the data panel)
@@ -69,10 +62,6 @@ def _at(a: np.ndarray, steps: np.ndarray) -> np.ndarray:
     ok = steps < len(a)
     out[ok] = a[steps[ok]]
     return out
-
-
-def _texts(texts: dict | None) -> dict[str, str]:
-    return texts_with_defaults({**REGRESSION_TEXTS_EN, **(texts or {})})
 
 
 def _log_ticks(values: np.ndarray) -> dict:
@@ -129,7 +118,7 @@ def regression_figure(surface, runs: list[RunResult], *, texts: dict, max_frames
     "fit", "batch", "used_grad", "full_grad", "cursor_map", "cursor_loss"). Frames are named by step,
     restyle only the animated traces (the last ones) and start, with the slider, at step `cursor`.
     """
-    texts = _texts(texts)
+    texts = texts_with_defaults(texts)
     for r in runs:
         if np.ndim(r.traj.xy) != 2:
             raise ValueError(f"runs: {r.label!r} has several starts; the regression figure takes single-start runs")

@@ -10,21 +10,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.io as pio
 
+from texts import CATALOGUES, DEFAULT, text
+
 if TYPE_CHECKING:
     from optimizers.engine import Trajectory
 
 # Okabe & Ito (2008) colour-blind-safe palette without yellow and black (weak on a projector / on the text).
 PALETTE: list[str] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
 
-# Every visible string of the figures; the page passes its own language's texts (missing keys fall back here).
-# ▮▮ rather than ⏸: U+23F8 is missing from common Linux fonts (it showed as a box in Debian's Chromium).
-TEXTS_EN: dict[str, str] = {
-    "step": "step", "loss": "loss", "lr": "learning rate", "distance": "distance to minimum",
-    "play": "▶ Play", "pause": "▮▮ Pause", "speed": "Speed", "no_minimum": "no known minimum",
-    "start": "start", "minimum": "minimum", "diverged": "diverged", "x": "x", "y": "y",
-    "stopped": "stopped: this server's budget for one run",
-    "lr_drop": "learning rate drops here", "path": "path so far",
-}
+
+def figure_texts(lang: str = DEFAULT) -> dict[str, str]:
+    """Every visible string of the figures in `lang`: the catalogue's `viz.*` texts, without the prefix."""
+    return {key.removeprefix("viz."): text(key, lang) for key in CATALOGUES[DEFAULT] if key.startswith("viz.")}
+
+
+TEXTS_EN = figure_texts()  # what a figure shows where the page passes no texts of its own
 
 
 def texts_with_defaults(texts: dict | None) -> dict[str, str]:
