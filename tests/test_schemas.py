@@ -57,6 +57,32 @@ def test_every_torch_optimizer_for_vectors_is_registered():
     assert torch_side - not_for_a_2_vector - set(OPTIMIZERS) == set()
 
 
+FLAGS_WITH_STATE = {"SGD": {"momentum": 0.9}, "RMSprop": {"momentum": 0.9, "centered": True},
+                    "Adam": {"amsgrad": True}, "AdamW": {"amsgrad": True}}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_declared_state_is_torchs(name):
+    """Each optimizer's typed state holds torch's entries under torch's names, in torch's order (LBFGS: the
+    entries it shows)."""
+    spec = OPTIMIZERS[name]
+    p = torch.tensor([1.0, -2.0], requires_grad=True)
+    opt = spec.cls([p], **FLAGS_WITH_STATE.get(name, {}))
+
+    def closure():
+        opt.zero_grad()
+        loss = (p ** 2).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(2):
+        opt.step(closure)
+    if spec.closure:
+        assert set(spec.state.names()) <= set(opt.state[p])
+    else:
+        assert spec.state.names() == list(opt.state[p])
+
+
 def test_presets_are_hyperparameters_of_real_classes():
     for name, (base, hparams) in PRESETS.items():
         config = normalize_config({"optimizer": name})
