@@ -28,6 +28,7 @@ class State(Mapping):
 
     @classmethod
     def names(cls) -> list[str]:
+        """torch's names of the entries, in the order torch creates them."""
         return [f.name for f in fields(cls)]
 
     @classmethod
