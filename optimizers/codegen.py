@@ -8,19 +8,17 @@ scheduler.step()).  It records `positions` (steps + 1, 2), equal to
 
 Only hyperparameters that differ from torch's defaults are written (and `lr`).
 Constants print as `repr` gives them, so the script computes with exactly the
-numbers the engine used.  A custom formula is translated by walking the parsed
-AST of `surfaces.formula`: the user's text is never evaluated nor pasted as code.
+numbers the engine used.  The loss function's code is the surface's own
+(`SurfaceSpec.code`): a formula, the user's too, is printed from its parsed AST,
+never evaluated nor pasted as code.
 """
 
 from __future__ import annotations
 
-import math
-import operator
-import struct
 import textwrap
 
 from surfaces import SURFACES
-from surfaces.formula import Binary, Call, Const, Num, Unary, Var, _constant, _parse, _uses_xy
+from surfaces.formula import float_code
 from surfaces.regression import COURSE_X, COURSE_Y
 
 from .config import normalize_config
@@ -28,41 +26,9 @@ from .schedulers import SCHEDULERS
 from .specs import OPTIMIZERS, PRESETS
 
 WIDTH = 100  # wrap long data lines at about this many characters
-_XY = "x, y = p[0], p[1]"
-
-# The body of f(p) for each surface, with the surface's parameters substituted by `str.format`
-# (`{a!r}` prints the float exactly).  Each line mirrors the engine's function in surfaces/.
-SURFACE_CODE: dict[str, tuple[str, ...]] = {
-    "saddle": (_XY, "return x ** 2 - y ** 2"),
-    "monkey_saddle": (_XY, "return x ** 3 - 3 * x * y ** 2"),
-    "rosenbrock": (_XY, "return ({a!r} - x) ** 2 + {b!r} * (y - x ** 2) ** 2"),
-    "bowl": ("theta = math.radians({rotation!r})  # rotate (x, y) into the valley's axes (u, v)",
-             "c, s = math.cos(theta), math.sin(theta)", _XY,
-             "u, v = c * x + s * y, -s * x + c * y",
-             "return 0.5 * (u ** 2 + {condition!r} * v ** 2)"),
-    "himmelblau": (_XY, "return (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2"),
-    "beale": (_XY, "return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2"),
-    "booth": (_XY, "return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2"),
-    "rastrigin": (_XY, "return (2 * {A!r} + x ** 2 - {A!r} * torch.cos(2 * math.pi * x)"
-                       " + y ** 2 - {A!r} * torch.cos(2 * math.pi * y))"),
-    "six_hump_camel": (_XY, "return (4 - 2.1 * x ** 2 + x ** 4 / 3) * x ** 2 + x * y + (-4 + 4 * y ** 2) * y ** 2"),
-    "styblinski_tang": ("return 0.5 * (p ** 4 - 16 * p ** 2 + 5 * p).sum(-1)",),
-    "linear_regression": ("w, b = p[0:1].view(1, 1), p[1:2]  # the weight (1, 1) and bias (1,) of nn.Linear(1, 1)",
-                          "return torch.nn.functional.mse_loss(torch.nn.functional.linear(X[:, None], w, b), "
-                          "Y[:, None])"),
-}
 
 
 # ----------------------------------------------------------------------------- literals
-
-
-def _float(v: float) -> str:
-    """The shortest text Python reads back as `v` (math.inf / math.nan where repr would not parse)."""
-    if math.isnan(v):
-        return "math.nan"
-    if math.isinf(v):
-        return "math.inf" if v > 0 else "-math.inf"
-    return repr(float(v))
 
 
 def literal(value, kind: str = "") -> str:
@@ -70,7 +36,7 @@ def literal(value, kind: str = "") -> str:
     if value is None or isinstance(value, bool | int):
         return repr(value)
     if isinstance(value, float):
-        return _float(value)
+        return float_code(value)
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     items = ", ".join(literal(v) for v in value)
@@ -97,124 +63,6 @@ def _comment(text: str) -> str:
     return " ".join(str(text).split())
 
 
-# ---------------------------------------------------------------------- custom formulas
-
-_ADD, _MUL, _UNARY, _POW, _ATOM = range(5)  # Python precedence of printed pieces
-_MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
-         "sqrt": math.sqrt, "tanh": math.tanh}
-_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "^": operator.pow}
-
-
-def _wrap(piece: tuple[str, int], needed: bool) -> str:
-    return f"({piece[0]})" if needed else piece[0]
-
-
-def _number(v: float) -> tuple[str, int]:
-    """A constant as code; integral values print as integers (x ** 2, not x ** 2.0), but -0.0 keeps its sign."""
-    integral = v.is_integer() and abs(v) < 2 ** 53 and _bits(v) != _bits(-0.0)
-    text = str(int(v)) if integral else _float(v)
-    return text, _UNARY if text.startswith("-") else _ATOM
-
-
-def _constant_code(node) -> tuple[str, int, float | int] | None:
-    """(code, precedence, the value Python computes from that code) of a subtree without x and y,
-    or None where Python cannot compute it as written (a math error, sigmoid)."""
-    match node:
-        case Num(value=v):
-            text, prec = _number(v)
-            return text, prec, int(v) if text.isdigit() else v
-        case Const(name=name):
-            return f"math.{name}", _ATOM, getattr(math, name)
-        case Unary(op="+", operand=a):
-            return _constant_code(a)
-        case Unary(operand=a):
-            inner = _constant_code(a)
-            return inner and ("-" + _wrap(inner, inner[1] <= _UNARY), _UNARY, -inner[2])
-        case Binary(op=op, left=a, right=b):
-            left, right = _constant_code(a), _constant_code(b)
-            if left is None or right is None:
-                return None
-            try:
-                value = _OPS[op](left[2], right[2])
-            except (ArithmeticError, ValueError):
-                return None
-            if isinstance(value, complex):  # (-8) ** (1 / 3): torch gives nan
-                return None
-            return _binary_text(op, left, right), _prec(op), value
-        case Call(func="abs", arg=a):
-            inner = _constant_code(a)
-            return inner and (f"abs({inner[0]})", _ATOM, abs(inner[2]))
-        case Call(func=f, arg=a) if f in _MATH:
-            inner = _constant_code(a)
-            try:
-                return inner and (f"math.{f}({inner[0]})", _ATOM, _MATH[f](inner[2]))
-            except (ArithmeticError, ValueError):
-                return None
-    return None
-
-
-def _bits(v: float) -> bytes:
-    return struct.pack("<d", v)
-
-
-def _folded(node) -> tuple[str, int]:
-    """A constant subtree.  The engine folds it to one float64 number: print it as written
-    (2 * math.pi) when Python computes exactly that number from the text, else print the number."""
-    value = float(_constant(node))
-    code = _constant_code(node)
-    if code is not None:
-        python = code[2]
-        if isinstance(python, int) and abs(python) < 2 ** 53 and _bits(float(python)) == _bits(value):
-            return code[:2]
-        if isinstance(python, float) and _bits(python) == _bits(value):
-            return code[:2]
-    return _number(value)
-
-
-def _prec(op: str) -> int:
-    return {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "^": _POW}[op]
-
-
-def _binary_text(op: str, left: tuple, right: tuple) -> str:
-    """`left op right` with the parentheses that keep the AST's grouping (floats are not associative)."""
-    if op == "^":
-        return f"{_wrap(left, left[1] < _ATOM)} ** {_wrap(right, right[1] < _UNARY)}"
-    prec = _prec(op)
-    return f"{_wrap(left, left[1] < prec)} {op} {_wrap(right, right[1] <= prec)}"
-
-
-def formula_code(node) -> tuple[str, int]:
-    """(torch code, precedence) of a parsed formula node, on tensors named x and y.
-
-    Mirrors `surfaces.formula._compile`: subtrees without x and y are one constant;
-    ^ becomes **, sin becomes torch.sin, pi becomes math.pi.
-    """
-    if not _uses_xy(node):
-        return _folded(node)
-    match node:
-        case Var(name=name):
-            return name, _ATOM
-        case Unary(op="+", operand=a):
-            return formula_code(a)
-        case Unary(operand=a):
-            inner = formula_code(a)
-            return "-" + _wrap(inner, inner[1] <= _UNARY), _UNARY
-        case Binary(op=op, left=a, right=b):
-            return _binary_text(op, formula_code(a), formula_code(b)), _prec(op)
-        case Call(func=f, arg=a):
-            return f"torch.{f}({formula_code(a)[0]})", _ATOM
-    raise TypeError(node)
-
-
-def _custom_body(text: str) -> tuple[str, ...]:
-    """The body of f(p) for a custom formula (parsed, never evaluated)."""
-    node = _parse(text)
-    if _uses_xy(node):
-        return _XY, "return " + formula_code(node)[0]
-    value = _folded(node)[0]  # a constant: a tensor linked to x, so its gradient is zero (as the engine does)
-    return _XY, f"return torch.where(torch.ones_like(x, dtype=torch.bool), x.new_tensor({value}), x)"
-
-
 # -------------------------------------------------------------------------- the script
 
 
@@ -226,14 +74,12 @@ def _surface_lines(c: dict, dtype: str) -> tuple[list[str], list[str]]:
         signature = "def f(p, X, Y):  # p = (w, b): nn.MSELoss() of nn.Linear(1, 1): the MSE of y ≈ w·x + b"
     else:
         data, signature = [], "def f(p):  # p = (x, y)"
-    body = _custom_body(params["formula"]) if key == "custom" else [
-        line.format(**params) for line in SURFACE_CODE[key]]
-    return data, [signature, *("    " + line for line in body)]
+    return data, [signature, *("    " + line for line in SURFACES[key].code(params))]
 
 
 def _tensor_lines(name: str, values, dtype: str) -> list[str]:
     """`name = torch.tensor([...])`, wrapped at about WIDTH characters."""
-    items = ", ".join(_float(float(v)) for v in values)
+    items = ", ".join(float_code(float(v)) for v in values)
     line = f"{name} = torch.tensor([{items}]{dtype})"
     if len(line) <= WIDTH:
         return [line]
@@ -259,9 +105,9 @@ def _parameter_lines(c: dict, dtype: str) -> tuple[list[str], str, str]:
     """The leaf tensors' lines, the list of them (`[p]`) and the expression of the position."""
     x0, y0 = c["start"][0] if isinstance(c["start"][0], list) else c["start"]
     if c["lr_multipliers"] is None:
-        return [f"p = torch.tensor([{_float(x0)}, {_float(y0)}]{dtype}, requires_grad=True)"], "[p]", "p"
-    lines = [f"w = torch.tensor([{_float(x0)}]{dtype}, requires_grad=True)  # coordinate 0: its own group",
-             f"b = torch.tensor([{_float(y0)}]{dtype}, requires_grad=True)  # coordinate 1: its own group"]
+        return [f"p = torch.tensor([{float_code(x0)}, {float_code(y0)}]{dtype}, requires_grad=True)"], "[p]", "p"
+    lines = [f"w = torch.tensor([{float_code(x0)}]{dtype}, requires_grad=True)  # coordinate 0: its own group",
+             f"b = torch.tensor([{float_code(y0)}]{dtype}, requires_grad=True)  # coordinate 1: its own group"]
     return lines, "[w, b]", "torch.cat([w, b])"
 
 
@@ -271,7 +117,7 @@ def optimizer_line(c: dict) -> str:
     if scales is None:
         groups = "[p]"
     else:
-        parts = [f'{{"params": [{name}]}}' if s == 1 else f'{{"params": [{name}], "lr": {_float(hp["lr"] * s)}}}'
+        parts = [f'{{"params": [{name}]}}' if s == 1 else f'{{"params": [{name}], "lr": {float_code(hp["lr"] * s)}}}'
                  for name, s in zip("wb", scales, strict=True)]
         groups = f"[{', '.join(parts)}]"
     args = ", ".join([groups, *keyword_args(spec.params, hp, always=("lr",))])
@@ -305,9 +151,9 @@ def _clip_lines(c: dict, params: str) -> list[str]:
     """Clip by value, then by norm (the engine's order)."""
     lines = []
     if c["clip_grad_value"] is not None:
-        lines.append(f"torch.nn.utils.clip_grad_value_({params}, clip_value={_float(c['clip_grad_value'])})")
+        lines.append(f"torch.nn.utils.clip_grad_value_({params}, clip_value={float_code(c['clip_grad_value'])})")
     if c["clip_grad_norm"] is not None:
-        lines.append(f"torch.nn.utils.clip_grad_norm_({params}, max_norm={_float(c['clip_grad_norm'])})")
+        lines.append(f"torch.nn.utils.clip_grad_norm_({params}, max_norm={float_code(c['clip_grad_norm'])})")
     return lines
 
 
@@ -355,7 +201,7 @@ def _loop_lines(c: dict, params: str, position: str) -> list[str]:
 def _header(config: dict, c: dict) -> list[str]:
     """What the script is; a preset's meaning; the formula as typed (one comment line); which start."""
     surface = SURFACES[c["surface"]]
-    lines = [f"# Optimizer Playground: {c['optimizer']} on {surface.name_en} for {c['steps']} steps, "
+    lines = [f"# Optimizer Playground: {c['optimizer']} on {surface.name('en')} for {c['steps']} steps, "
              "in plain PyTorch."]
     name = config.get("optimizer")
     if isinstance(name, str) and name in PRESETS:

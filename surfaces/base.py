@@ -6,13 +6,19 @@ autograd (shape ``(2,)`` or ``(n, 2)``): there is no numpy twin.
 
 from __future__ import annotations
 
+import inspect
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
 from schema import Param
+from texts import text
+
+from .formula import formula_body, formula_latex, parse_formula
 
 Point = tuple[float, float]
 
@@ -62,21 +68,64 @@ class Surface:
 
 @dataclass(frozen=True)
 class SurfaceSpec:
-    """A registry entry: names, descriptions, a parameter schema and `build(params)`."""
+    """A registry entry: a parameter schema, `build(params)` and `code(params)`, the lines of `def f(p):` in a
+    generated script that computes what `build(params).fn` computes.  Its name, description and parameters'
+    help are catalogue texts: `surface.<key>.name`, `surface.<key>.description`, `surface.<key>.<param>`."""
 
     key: str
-    name_en: str
-    name_zh: str
-    description_en: str
-    description_zh: str
     build: Callable[[dict], Surface]
+    code: Callable[[dict], tuple[str, ...]]
     params: tuple[Param, ...] = ()
 
     def name(self, lang: str = "en") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return text(f"surface.{self.key}.name", lang)
 
     def description(self, lang: str = "en") -> str:
-        return self.description_zh if lang == "zh" else self.description_en
+        return text(f"surface.{self.key}.description", lang)
+
+
+Fact = Callable[[dict], Any]  # a fact that depends on the parameters' values
+
+
+def formula_surface(key: str, formula: str, *params: Param, bounds: tuple[Point, Point] | Fact,
+                    starts: tuple[Point, ...], minima: tuple[Point, ...] | Fact = (), min_value: float | None = None,
+                    log_scale: bool = False, derived: Fact | None = None, latex: str | None = None) -> SurfaceSpec:
+    """A surface declared once, by its formula (`surfaces.formula`'s language; the parameters by name).
+
+    The torch function, its LaTeX and the generated script's code all come from `formula`.  `bounds` and
+    `minima` may be functions of the values; `derived(values)` adds numbers the formula uses besides the
+    parameters (the bowl's cos θ); `latex` (a `str.format` template on the values) replaces the formula's
+    own LaTeX where that would hide the idea.
+    """
+    taken = {p.key for p in params} & {"x", "y", "pi", "e", "p", "math", "torch"}
+    if taken:
+        raise ValueError(f"{key}: the names {sorted(taken)} are taken in a formula or in the generated code")
+
+    def values(params: dict) -> dict:
+        return params | (derived(params) if derived else {})
+
+    def build(params: dict) -> Surface:
+        v = values(params)
+        shown = latex.format(**v) if latex else "f(x, y) = " + formula_latex(formula, v)
+        return Surface(key, parse_formula(formula, v), shown, _fact(bounds, v), starts,
+                       minima=_fact(minima, v), min_value=min_value, log_scale=log_scale)
+
+    return SurfaceSpec(key, build, lambda params: formula_body(formula, values(params)), params)
+
+
+def function_surface(key: str, fn: Callable[[torch.Tensor], torch.Tensor], *, latex: str,
+                     bounds: tuple[Point, Point], starts: tuple[Point, ...], minima: tuple[Point, ...] = (),
+                     min_value: float | None = None, log_scale: bool = False) -> SurfaceSpec:
+    """A surface declared once by a torch function `fn(p)`, where no formula computes it bit for bit;
+    the generated script's code is `fn`'s own source (its body, after the `def` line)."""
+    source = textwrap.dedent("".join(inspect.getsourcelines(fn)[0])).splitlines()
+    body = tuple(line.removeprefix("    ") for line in source[1:])
+    surface = Surface(key, fn, latex, bounds, starts, minima=minima, min_value=min_value, log_scale=log_scale)
+    return SurfaceSpec(key, lambda params: surface, lambda params: body)
+
+
+def _fact(fact, values: dict):
+    return fact(values) if callable(fact) else fact
 
 
 def xy(p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,13 +2,17 @@
 
 The input never reaches Python's eval/exec/compile/ast: a small tokenizer and a
 recursive-descent parser build an AST of our own, which is compiled once into nested
-closures of torch operations, or printed as LaTeX. Grammar (all else is refused):
+closures of torch operations, printed as LaTeX, or printed as the torch code of a
+generated script. Grammar (all else is refused):
 
     expr  := term (("+" | "-") term)*
     term  := unary (("*" | "/") unary)*
     unary := ("+" | "-") unary | power
     power := atom (("^" | "**") unary)?          # right-associative, -x^2 = -(x^2)
-    atom  := number | x | y | pi | e | func "(" expr ")" | "(" expr ")"
+    atom  := number | x | y | pi | e | parameter | func "(" expr ")" | "(" expr ")"
+
+A parameter is a name the caller gives a value for (a declared surface's `a`, `b` …);
+a user's formula has none.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
+
+from texts import Message, message
 
 MAX_LENGTH = 200  # characters in a formula
 MAX_NUMBER_LENGTH = 24  # characters in one numeric literal
@@ -50,31 +57,31 @@ _BINARY = {
 _SPACE = " \t\r\n"
 _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ALLOWED_EN = "use x, y, pi, e or one of " + ", ".join(_FUNCTIONS)
-_ALLOWED_ZH = "只能使用 x、y、pi、e 或 " + "、".join(_FUNCTIONS)
 
 
 class FormulaError(ValueError):
-    """A refused formula; str() is the English message.
+    """A refused formula: `message(lang)` says what is wrong and where; str() is the English message.
 
-    .message_en / .message_zh hold the message in English and Simplified Chinese,
     .position is the 0-based character index of the problem, or None.
     """
 
-    def __init__(self, message_en: str, message_zh: str, position: int | None = None):
-        super().__init__(message_en)
-        self.message_en = message_en
-        self.message_zh = message_zh
+    def __init__(self, problem: Message, position: int | None = None):
+        super().__init__(problem.render())
+        self.msg = problem
         self.position = position
 
+    def message(self, lang: str = "en") -> str:
+        return self.msg.render(lang)
 
-def _error(position: int, en: str, zh: str, hint_en: str = "", hint_zh: str = "") -> FormulaError:
-    """FormulaError reading "<en> at position N: <hint>" (Chinese counts from 1)."""
-    return FormulaError(
-        f"{en} at position {position}" + (f": {hint_en}" if hint_en else ""),
-        f"第 {position + 1} 个字符处{zh}" + (f"：{hint_zh}" if hint_zh else ""),
-        position,
-    )
+
+def _error(position: int, problem: str, hint: str | None = None, **values) -> FormulaError:
+    """FormulaError reading "<problem> at position N[: <hint>]" (catalogue keys under `formula.`)."""
+    where = {"position": position, "place": position + 1}  # the Chinese text counts from 1
+    problem_text = message(f"formula.{problem}", **values)
+    if hint is None:
+        return FormulaError(message("formula.at", problem=problem_text, **where), position)
+    return FormulaError(message("formula.at_hint", problem=problem_text,
+                                hint=message(f"formula.{hint}", **values), **where), position)
 
 
 # --------------------------------------------------------------------------- AST
@@ -97,6 +104,12 @@ class Const:
 
 
 @dataclass(frozen=True)
+class Named:
+    name: str  # a parameter the caller gave a value for
+    value: float
+
+
+@dataclass(frozen=True)
 class Unary:
     op: str  # "+" or "-"
     operand: Node
@@ -115,7 +128,7 @@ class Call:
     arg: Node
 
 
-Node = Num | Var | Const | Unary | Binary | Call
+Node = Num | Var | Const | Named | Unary | Binary | Call
 
 
 # --------------------------------------------------------------------- tokenizer
@@ -127,8 +140,8 @@ class Token(NamedTuple):
     pos: int
 
 
-def _tokenize(text: str) -> list[Token]:
-    """Split `text` into tokens, refusing any character or name outside the grammar."""
+def _tokenize(text: str, names: Mapping[str, float]) -> list[Token]:
+    """Split `text` into tokens, refusing any character or name outside the grammar (and `names`)."""
     tokens: list[Token] = []
     i = 0
     while i < len(text):
@@ -137,36 +150,18 @@ def _tokenize(text: str) -> list[Token]:
             i += 1
         elif m := _NUMBER.match(text, i):
             if len(m.group()) > MAX_NUMBER_LENGTH:
-                raise _error(
-                    i,
-                    "number too long",
-                    "的数字太长",
-                    f"a number may have at most {MAX_NUMBER_LENGTH} characters",
-                    f"数字最多 {MAX_NUMBER_LENGTH} 个字符",
-                )
+                raise _error(i, "number_long", "number_long.hint", n=MAX_NUMBER_LENGTH)
             tokens.append(Token("num", m.group(), i))
             i = m.end()
         elif m := _NAME.match(text, i):
             name = m.group()
-            if name not in _VARIABLES and name not in _CONSTANTS and name not in _FUNCTIONS:
+            if name not in _VARIABLES and name not in _CONSTANTS and name not in _FUNCTIONS and name not in names:
                 shown = name if len(name) <= 20 else name[:20] + "..."
-                raise _error(
-                    i,
-                    f"unknown name '{shown}'",
-                    f"有未知名称 '{shown}'",
-                    _ALLOWED_EN,
-                    _ALLOWED_ZH,
-                )
+                raise _error(i, "unknown_name", "unknown_name.hint", name=shown)
             tokens.append(Token("name", name, i))
             i = m.end()
         elif ch == ".":
-            raise _error(
-                i,
-                "unexpected '.'",
-                "有不允许的 '.'",
-                "'.' may only appear inside a number (no attribute access)",
-                "'.' 只能出现在数字中（不允许访问属性）",
-            )
+            raise _error(i, "dot", "dot.hint")
         elif text.startswith("**", i):
             tokens.append(Token("op", "^", i))
             i += 2
@@ -177,13 +172,7 @@ def _tokenize(text: str) -> list[Token]:
             tokens.append(Token(ch, ch, i))
             i += 1
         else:
-            raise _error(
-                i,
-                f"unexpected character {ch!r}",
-                f"有不允许的字符 {ch!r}",
-                "only numbers, x, y, pi, e, + - * / ^ **, parentheses and function calls are allowed",
-                "只能使用数字、x、y、pi、e、+ - * / ^ **、括号和函数调用",
-            )
+            raise _error(i, "character", "character.hint", char=repr(ch))
     tokens.append(Token("end", "", len(text)))
     return tokens
 
@@ -194,8 +183,9 @@ def _tokenize(text: str) -> list[Token]:
 class _Parser:
     """Recursive-descent parser over a token list (grammar in the module doc)."""
 
-    def __init__(self, tokens: list[Token]):
+    def __init__(self, tokens: list[Token], values: Mapping[str, float]):
         self.tokens = tokens
+        self.values = values
         self.i = 0
         self.depth = 0
 
@@ -233,13 +223,7 @@ class _Parser:
                 op = self.advance().text
                 node = Binary(op, node, self.unary())
             elif self.tok.kind in ("num", "name", "("):
-                raise _error(
-                    self.tok.pos,
-                    f"missing operator before '{self.tok.text}'",
-                    f"的 '{self.tok.text}' 前缺少运算符",
-                    "write multiplication explicitly, e.g. 2*x instead of 2x",
-                    "乘法必须写出 '*'，例如 2*x 而不是 2x",
-                )
+                raise _error(self.tok.pos, "missing_operator", "missing_operator.hint", token=self.tok.text)
             else:
                 return node
 
@@ -259,13 +243,7 @@ class _Parser:
         if not _uses_xy(exponent):
             value = float(_constant(exponent))
             if abs(value) > MAX_EXPONENT:  # NaN passes: it cannot hang anything
-                raise _error(
-                    start,
-                    f"exponent too large ({value:g})",
-                    f"的指数太大（{value:g}）",
-                    f"a constant exponent must lie between -{MAX_EXPONENT:g} and {MAX_EXPONENT:g}",
-                    f"常数指数必须在 -{MAX_EXPONENT:g} 到 {MAX_EXPONENT:g} 之间",
-                )
+                raise _error(start, "exponent", "exponent.hint", value=f"{value:g}", limit=f"{MAX_EXPONENT:g}")
         return Binary("^", base, exponent)
 
     def atom(self) -> Node:
@@ -283,45 +261,23 @@ class _Parser:
         self.advance()
         if tok.text in _FUNCTIONS:
             return self.call(tok)
+        if tok.text in self.values:
+            return Named(tok.text, float(self.values[tok.text]))
         if self.tok.kind == "(":
-            raise _error(
-                tok.pos,
-                f"'{tok.text}' is not a function and cannot be called",
-                f"的 '{tok.text}' 不是函数，不能调用",
-                f"to multiply, write {tok.text}*(...)",
-                f"相乘请写 {tok.text}*(...)",
-            )
+            raise _error(tok.pos, "not_function", "not_function.hint", name=tok.text)
         return Var(tok.text) if tok.text in _VARIABLES else Const(tok.text)
 
     def call(self, name: Token) -> Node:
         f = name.text
         if self.tok.kind != "(":
-            raise _error(
-                name.pos,
-                f"function '{f}' used without '(...)'",
-                f"的函数 '{f}' 后面缺少 '(...)'",
-                f"call it with one argument, e.g. {f}(x)",
-                f"请用一个参数调用，例如 {f}(x)",
-            )
+            raise _error(name.pos, "no_call", "no_call.hint", name=f)
         open_tok = self.tok
         self.open()
         if self.tok.kind == ")":
-            raise _error(
-                name.pos,
-                f"function '{f}' called without an argument",
-                f"的函数 '{f}' 调用时没有参数",
-                f"it takes exactly one, e.g. {f}(x)",
-                f"它需要恰好一个参数，例如 {f}(x)",
-            )
+            raise _error(name.pos, "no_argument", "no_argument.hint", name=f)
         arg = self.expr()
         if self.tok.kind == ",":
-            raise _error(
-                self.tok.pos,
-                f"second argument for function '{f}'",
-                f"出现了函数 '{f}' 的第二个参数",
-                f"'{f}' takes exactly one argument",
-                f"'{f}' 只接受一个参数",
-            )
+            raise _error(self.tok.pos, "second_argument", "second_argument.hint", name=f)
         self.close(open_tok)
         return Call(f, arg)
 
@@ -330,80 +286,46 @@ class _Parser:
         tok = self.advance()
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _error(
-                tok.pos,
-                "parentheses nested too deeply",
-                "的括号嵌套太深",
-                f"at most {MAX_DEPTH} levels are allowed",
-                f"最多允许 {MAX_DEPTH} 层",
-            )
+            raise _error(tok.pos, "too_deep", "too_deep.hint", n=MAX_DEPTH)
 
     def close(self, open_tok: Token) -> None:
         """Consume the ')' matching `open_tok`."""
         if self.tok.kind == ",":
             raise self.stray_comma()
         if self.tok.kind != ")":
-            raise _error(open_tok.pos, "missing ')' for the '('", "的 '(' 缺少对应的 ')'")
+            raise _error(open_tok.pos, "missing_close")
         self.advance()
         self.depth -= 1
 
     def stray_comma(self) -> FormulaError:
-        return _error(
-            self.tok.pos,
-            "unexpected ','",
-            "有多余的 ','",
-            "commas are not used: functions take exactly one argument",
-            "公式中不使用逗号：函数只接受一个参数",
-        )
+        return _error(self.tok.pos, "comma", "comma.hint")
 
     def unmatched_close(self) -> FormulaError:
-        return _error(
-            self.tok.pos,
-            "unmatched ')'",
-            "的 ')' 没有匹配的 '('",
-            "remove it or add a matching '('",
-            "请删除它或补上对应的 '('",
-        )
+        return _error(self.tok.pos, "unmatched", "unmatched.hint")
 
     def missing_operand(self) -> FormulaError:
         tok, prev = self.tok, self.tokens[self.i - 1] if self.i else None
         if tok.kind == ",":
             return self.stray_comma()
         if tok.kind == "op":
-            return _error(
-                tok.pos,
-                f"missing operand before '{tok.text}'",
-                f"的 '{tok.text}' 前缺少操作数",
-            )
+            return _error(tok.pos, "operand_before", token=tok.text)
         if prev is None:  # a leading ')'
             return self.unmatched_close()
         if tok.kind == ")" and prev.kind == "(":
-            return _error(prev.pos, "empty parentheses '()'", "的括号 '()' 是空的")
-        return _error(
-            prev.pos,
-            f"missing operand after '{prev.text}'",
-            f"的 '{prev.text}' 后缺少操作数",
-        )
+            return _error(prev.pos, "empty_parentheses")
+        return _error(prev.pos, "operand_after", token=prev.text)
 
 
-def _parse(text: str) -> Node:
-    """Check length and blankness, then tokenize and parse `text` into an AST."""
+def _parse(text: str, values: Mapping[str, float] | None = None) -> Node:
+    """Check length and blankness, then tokenize and parse `text` into an AST; names in `values` are numbers."""
     if not isinstance(text, str):
-        raise FormulaError("the formula must be text", "公式必须是文本")
+        raise FormulaError(message("formula.not_text"))
     if len(text) > MAX_LENGTH:
-        raise _error(
-            MAX_LENGTH,
-            f"formula too long ({len(text)} characters)",
-            f"超出长度限制（公式共 {len(text)} 个字符）",
-            f"at most {MAX_LENGTH} characters are allowed",
-            f"最多允许 {MAX_LENGTH} 个字符",
-        )
+        raise _error(MAX_LENGTH, "too_long", "too_long.hint", length=len(text), n=MAX_LENGTH)
     if not text.strip(_SPACE):
-        raise FormulaError(
-            "the formula is empty: type an expression in x and y, e.g. x^2 + y^2",
-            "公式为空：请输入关于 x 和 y 的表达式，例如 x^2 + y^2",
-        )
-    return _Parser(_tokenize(text)).parse()
+        raise FormulaError(message("formula.empty"))
+    values = values or {}
+    return _Parser(_tokenize(text, values), values).parse()
 
 
 # ---------------------------------------------------------------------- compiler
@@ -420,6 +342,18 @@ def _uses_xy(node: Node) -> bool:
     return False
 
 
+def _named(node: Node) -> dict[str, float]:
+    """The parameters a formula uses, in the order they first appear."""
+    match node:
+        case Named(name=name, value=v):
+            return {name: v}
+        case Unary(operand=a) | Call(arg=a):
+            return _named(a)
+        case Binary(left=a, right=b):
+            return _named(a) | _named(b)
+    return {}
+
+
 def _constant(node: Node) -> torch.Tensor:
     """Float64 value of a subtree without x or y (IEEE: overflow gives inf)."""
     match node:
@@ -427,6 +361,8 @@ def _constant(node: Node) -> torch.Tensor:
             return torch.tensor(v, dtype=torch.float64)
         case Const(name=name):
             return torch.tensor(_CONSTANTS[name], dtype=torch.float64)
+        case Named(value=v):
+            return torch.tensor(v, dtype=torch.float64)
         case Unary(op=op, operand=a):
             return -_constant(a) if op == "-" else _constant(a)
         case Binary(op=op, left=a, right=b):
@@ -463,14 +399,15 @@ def _compile(node: Node) -> Closure:
     raise TypeError(node)
 
 
-def parse_formula(text: str) -> Callable[[torch.Tensor], torch.Tensor]:
+def parse_formula(text: str, values: Mapping[str, float] | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
     """Parse `text` into f(p): p has shape (..., 2) with x = p[..., 0], y = p[..., 1].
 
+    `values` gives the numbers of named parameters the text may use (a declared surface's, e.g. {"a": 1.0}).
     f returns a tensor of shape (...) with p's dtype, differentiable by autograd (a
     constant formula still gives a tensor linked to p, so its gradient is zero).
     Raises FormulaError for anything outside the grammar.
     """
-    body = _compile(_parse(text))
+    body = _compile(_parse(text, values))
 
     def formula(p: torch.Tensor) -> torch.Tensor:
         if p.shape[-1:] != (2,):
@@ -487,7 +424,7 @@ def parse_formula(text: str) -> Callable[[torch.Tensor], torch.Tensor]:
 
 # ------------------------------------------------------------------------- LaTeX
 
-_ADD, _MUL, _NEG, _POW, _ATOM = range(5)  # precedence of printed pieces
+_ADD, _MUL, _NEG, _POW, _ATOM = range(5)  # precedence of printed pieces (LaTeX and Python alike)
 _LATEX_FUNCTIONS = {"sigmoid": r"\sigma"}
 
 
@@ -506,6 +443,12 @@ def _latex_number(text: str) -> tuple[str, int]:
     return (power, _POW) if mantissa == "1" else (rf"{mantissa} \cdot {power}", _MUL)
 
 
+def _latex_value(v: float) -> tuple[str, int]:
+    """A parameter's value as `:g` prints it."""
+    number = Num(abs(v), f"{abs(v):g}")
+    return _latex(Unary("-", number) if math.copysign(1.0, v) < 0 else number)
+
+
 def _latex(node: Node) -> tuple[str, int]:
     """(LaTeX, precedence) of a node; operands get parentheses only where needed."""
     match node:
@@ -515,6 +458,10 @@ def _latex(node: Node) -> tuple[str, int]:
             return name, _ATOM
         case Const(name=name):
             return (r"\pi" if name == "pi" else "e"), _ATOM
+        case Named(value=v):
+            return _latex_value(v)
+        case Binary() if not _uses_xy(node) and _named(node):  # a number computed from parameters: 2*A -> 20
+            return _latex_value(float(_constant(node)))
         case Unary(op="+", operand=a):
             return _latex(a)
         case Unary(operand=a):
@@ -529,7 +476,7 @@ def _latex(node: Node) -> tuple[str, int]:
             left, right = _latex(a), _latex(b)
             lhs = _paren(left, left[1] == _ADD)
             rhs = _paren(right, right[1] in (_ADD, _NEG))
-            plain_number = isinstance(a, Num) and left[1] == _ATOM
+            plain_number = isinstance(a, Num | Named) and left[1] == _ATOM
             if plain_number and right[1] >= _POW and rhs[0] in "\\xy":
                 return f"{lhs}{rhs}", _MUL  # 3y, 2\pi, 4\sin\left(x\right)
             return rf"{lhs} \cdot {rhs}", _MUL
@@ -547,6 +494,134 @@ def _latex(node: Node) -> tuple[str, int]:
     raise TypeError(node)
 
 
-def formula_latex(text: str) -> str:
+def formula_latex(text: str, values: Mapping[str, float] | None = None) -> str:
     """LaTeX for the parsed formula, e.g. "x^2+y^2" -> "x^{2} + y^{2}"."""
-    return _latex(_parse(text))[0]
+    return _latex(_parse(text, values))[0]
+
+
+# ------------------------------------------------------------------- Python code
+
+_MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
+         "sqrt": math.sqrt, "tanh": math.tanh}
+
+
+def float_code(v: float) -> str:
+    """The shortest text Python reads back as `v` (math.inf / math.nan where repr would not parse)."""
+    if math.isnan(v):
+        return "math.nan"
+    if math.isinf(v):
+        return "math.inf" if v > 0 else "-math.inf"
+    return repr(float(v))
+
+
+def _wrap(piece: tuple[str, int], needed: bool) -> str:
+    return f"({piece[0]})" if needed else piece[0]
+
+
+def _bits(v: float) -> bytes:
+    return struct.pack("<d", v)
+
+
+def _number_code(v: float) -> tuple[str, int]:
+    """A constant as code; integral values print as integers (x ** 2, not x ** 2.0), but -0.0 keeps its sign."""
+    integral = v.is_integer() and abs(v) < 2 ** 53 and _bits(v) != _bits(-0.0)
+    text = str(int(v)) if integral else float_code(v)
+    return text, _NEG if text.startswith("-") else _ATOM
+
+
+def _constant_code(node: Node) -> tuple[str, int, float | int] | None:
+    """(code, precedence, the value Python computes from that code) of a subtree without x and y,
+    or None where Python cannot compute it as written (a math error, sigmoid)."""
+    match node:
+        case Num(value=v):
+            text, prec = _number_code(v)
+            return text, prec, int(v) if text.isdigit() else v
+        case Const(name=name):
+            return f"math.{name}", _ATOM, getattr(math, name)
+        case Named(name=name, value=v):
+            return name, _ATOM, v
+        case Unary(op="+", operand=a):
+            return _constant_code(a)
+        case Unary(operand=a):
+            inner = _constant_code(a)
+            return inner and ("-" + _wrap(inner, inner[1] <= _NEG), _NEG, -inner[2])
+        case Binary(op=op, left=a, right=b):
+            left, right = _constant_code(a), _constant_code(b)
+            if left is None or right is None:
+                return None
+            try:
+                value = _BINARY[op](left[2], right[2])
+            except (ArithmeticError, ValueError):
+                return None
+            if isinstance(value, complex):  # (-8) ** (1 / 3): torch gives nan
+                return None
+            return _binary_code(op, left, right), _PRECEDENCE[op], value
+        case Call(func="abs", arg=a):
+            inner = _constant_code(a)
+            return inner and (f"abs({inner[0]})", _ATOM, abs(inner[2]))
+        case Call(func=f, arg=a) if f in _MATH:
+            inner = _constant_code(a)
+            try:
+                return inner and (f"math.{f}({inner[0]})", _ATOM, _MATH[f](inner[2]))
+            except (ArithmeticError, ValueError):
+                return None
+    return None
+
+
+def _folded(node: Node) -> tuple[str, int]:
+    """A constant subtree.  The engine folds it to one float64 number: print it as written
+    (2 * math.pi) when Python computes exactly that number from the text, else print the number."""
+    value = float(_constant(node))
+    code = _constant_code(node)
+    if code is not None:
+        python = code[2]
+        if isinstance(python, int) and abs(python) < 2 ** 53 and _bits(float(python)) == _bits(value):
+            return code[:2]
+        if isinstance(python, float) and _bits(python) == _bits(value):
+            return code[:2]
+    return _number_code(value)
+
+
+_PRECEDENCE = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "^": _POW}
+
+
+def _binary_code(op: str, left: tuple, right: tuple) -> str:
+    """`left op right` with the parentheses that keep the AST's grouping (floats are not associative)."""
+    if op == "^":
+        return f"{_wrap(left, left[1] < _ATOM)} ** {_wrap(right, right[1] < _NEG)}"
+    prec = _PRECEDENCE[op]
+    return f"{_wrap(left, left[1] < prec)} {op} {_wrap(right, right[1] <= prec)}"
+
+
+def formula_code(node: Node) -> tuple[str, int]:
+    """(torch code, precedence) of a parsed formula node, on tensors named x and y.
+
+    Mirrors `_compile`: subtrees without x and y are one constant; ^ becomes **,
+    sin becomes torch.sin, pi becomes math.pi.
+    """
+    if not _uses_xy(node):
+        return _folded(node)
+    match node:
+        case Var(name=name):
+            return name, _ATOM
+        case Unary(op="+", operand=a):
+            return formula_code(a)
+        case Unary(operand=a):
+            inner = formula_code(a)
+            return "-" + _wrap(inner, inner[1] <= _NEG), _NEG
+        case Binary(op=op, left=a, right=b):
+            return _binary_code(op, formula_code(a), formula_code(b)), _PRECEDENCE[op]
+        case Call(func=f, arg=a):
+            return f"torch.{f}({formula_code(a)[0]})", _ATOM
+    raise TypeError(node)
+
+
+def formula_body(text: str, values: Mapping[str, float] | None = None) -> tuple[str, ...]:
+    """The lines of `def f(p):` computing the formula as `parse_formula` does (the text is parsed, never run):
+    one assignment per parameter it uses, then x and y, then the expression."""
+    node = _parse(text, values)
+    lines = (*(f"{name} = {float_code(v)}" for name, v in _named(node).items()), "x, y = p[0], p[1]")
+    if _uses_xy(node):
+        return *lines, "return " + formula_code(node)[0]
+    value = _folded(node)[0]  # a constant: a tensor linked to x, so its gradient is zero (as the engine does)
+    return *lines, f"return torch.where(torch.ones_like(x, dtype=torch.bool), x.new_tensor({value}), x)"

@@ -44,19 +44,15 @@ def conditioning(x: np.ndarray) -> tuple[float, float]:
 def _columns(params: dict) -> tuple[np.ndarray, np.ndarray]:
     x, y = params["x"], params["y"]
     if (x is None) != (y is None):
-        raise ConfigError("linear_regression: give both x and y, or neither (course data)",
-                          "linear_regression：x 和 y 要么都给，要么都不给（使用课程数据）")
+        raise ConfigError("surface.error.regression_both")
     x = np.array(COURSE_X if x is None else x, dtype=np.float64)
     y = np.array(COURSE_Y if y is None else y, dtype=np.float64)
     if len(x) != len(y):
-        raise ConfigError(f"linear_regression: x has {len(x)} values but y has {len(y)}",
-                          f"linear_regression：x 有 {len(x)} 个值，而 y 有 {len(y)} 个")
+        raise ConfigError("surface.error.regression_lengths", x=len(x), y=len(y))
     if len(x) < 2:
-        raise ConfigError("linear_regression: x and y need at least 2 data points",
-                          "linear_regression：x 和 y 至少需要 2 个数据点")
+        raise ConfigError("surface.error.regression_too_few")
     if np.ptp(x) == 0:
-        raise ConfigError("linear_regression: x needs at least two different values",
-                          "linear_regression：x 至少需要两个不同的值")
+        raise ConfigError("surface.error.regression_constant_x")
     if params["standardize"]:
         x = (x - x.mean()) / x.std()
     return x, y
@@ -150,15 +146,13 @@ def linear_regression(params: dict) -> Surface:
                    batch_fn=batch_fn, data={"x": x_np, "y": y_np})
 
 
+# The generated script's f(p, X, Y): what a student writes, and what `LinearMSE` reproduces bit for bit.
+CODE = ("w, b = p[0:1].view(1, 1), p[1:2]  # the weight (1, 1) and bias (1,) of nn.Linear(1, 1)",
+        "return torch.nn.functional.mse_loss(torch.nn.functional.linear(X[:, None], w, b), Y[:, None])")
+
 SPEC = SurfaceSpec(
-    "linear_regression", "Linear regression (MSE)", "线性回归（均方误差）",
-    "The MSE of y ≈ w·x + b over (w, b) on the course's 15 points (or your data): a long narrow valley",
-    "在课程的 15 个数据点（或你的数据）上，y ≈ w·x + b 的均方误差关于 (w, b) 的曲面：一条狭长的山谷",
-    linear_regression, (
-        Param("x", "float_list", None, "Input values x (empty: the course data)", "输入 x（留空：课程数据）",
-              low=-1e6, high=1e6, optional=True),
-        Param("y", "float_list", None, "Target values y (empty: the course data)", "目标 y（留空：课程数据）",
-              low=-1e6, high=1e6, optional=True),
-        Param("standardize", "bool", False, "Rescale x to mean 0, standard deviation 1",
-              "把 x 标准化为均值 0、标准差 1"),
+    "linear_regression", linear_regression, lambda params: CODE, (
+        Param("x", "float_list", None, "surface.linear_regression.x", low=-1e6, high=1e6, optional=True),
+        Param("y", "float_list", None, "surface.linear_regression.y", low=-1e6, high=1e6, optional=True),
+        Param("standardize", "bool", False, "surface.linear_regression.standardize"),
     ))

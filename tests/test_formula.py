@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import surfaces.formula as formula_module
 from surfaces.formula import MAX_LENGTH, FormulaError, formula_latex, parse_formula
+from texts import text
 
 E, PI = math.e, math.pi
 FUNCS = ["sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sigmoid"]
@@ -231,12 +232,12 @@ def test_refusals(text, position, fragment):
     err = info.value
     assert isinstance(err, ValueError)
     assert err.position == position
-    assert str(err) == err.message_en
-    assert fragment in err.message_en
-    assert err.message_zh and err.message_zh != err.message_en
+    assert str(err) == err.message("en")
+    assert fragment in err.message("en")
+    assert err.message("zh") and err.message("zh") != err.message("en")
     if position is not None:
-        assert f"at position {position}" in err.message_en
-        assert f"第 {position + 1} 个字符" in err.message_zh
+        assert f"at position {position}" in err.message("en")
+        assert f"第 {position + 1} 个字符" in err.message("zh")
     with pytest.raises(FormulaError):
         formula_latex(text)
 
@@ -254,7 +255,22 @@ def test_unknown_name_message_matches_spec():
     assert str(info.value) == (
         "unknown name 'z' at position 4: use x, y, pi, e or one of sin, cos, tan, exp, log, sqrt, abs, tanh, sigmoid"
     )
-    assert info.value.message_zh.startswith("第 5 个字符处有未知名称 'z'：只能使用 x、y、pi、e 或 sin、cos")
+    assert info.value.message("zh").startswith("第 5 个字符处有未知名称 'z'：只能使用 x、y、pi、e 或 sin、cos")
+
+
+def test_unknown_name_hint_lists_every_function():
+    assert text("formula.unknown_name.hint", "en").endswith(", ".join(formula_module._FUNCTIONS))
+    assert text("formula.unknown_name.hint", "zh").endswith("、".join(formula_module._FUNCTIONS))
+
+
+def test_named_parameters_are_numbers_only_where_given():
+    p = torch.tensor([0.7, -1.1])
+    f = parse_formula("(a - x)^2 + b*y", {"a": -0.5, "b": 3.0})
+    assert torch.equal(f(p), (-0.5 - p[0]) ** 2 + 3.0 * p[1])
+    assert formula_latex("(a - x)^2 + b*y", {"a": -0.5, "b": 3.0}) == r"\left(-0.5 - x\right)^{2} + 3y"
+    assert formula_latex("x - a", {"a": -0.5}) == r"x - \left(-0.5\right)"
+    with pytest.raises(FormulaError, match="unknown name 'a'"):
+        parse_formula("(a - x)^2")
 
 
 def test_non_string_is_refused():
@@ -340,7 +356,7 @@ def test_random_text_parses_or_raises_formula_error(text):
             f = parse_formula(text)
             latex = formula_latex(text)
         except FormulaError as err:
-            assert err.message_en and err.message_zh
+            assert err.message("en") and err.message("zh")
             assert err.position is None or 0 <= err.position <= len(text)
             return
         assert isinstance(latex, str) and latex
