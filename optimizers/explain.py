@@ -74,7 +74,7 @@ def scheduled_hparams(traj, t: int, group: int = 0) -> dict[str, tuple]:
     return {k: (used[k], traj.config["hparams"].get(k)) for k in getattr(traj, "hparams_used", None) or {}}
 
 
-def _by_coordinate(replay: Replay, state: State, p: Array, g: Array, lr: Array, hps: tuple[dict, dict]):
+def _by_coordinate(replay: Replay, state: State, p: Array, g: Array, lr: Array, hps: tuple[dict, ...]):
     """The rule with x's hyperparameters for x and y's for y (groups a scheduler set apart).  State a step
     leaves alone is kept; a quantity only one of them has is NaN in the other coordinate."""
     (qx, sx), (qy, sy) = (replay(state, p, g, lr, hp) for hp in hps)
@@ -96,6 +96,8 @@ def explain(traj) -> list[StepExplained]:
     if name not in EXPLAINED:
         raise ValueError(f"no explained update rule for {name!r}; covered: {', '.join(EXPLAINED)}")
     spec = EXPLAINED[name]
+    replay = spec.replay
+    assert replay is not None  # EXPLAINED holds the optimizers with a replay
     state = spec.state()
     out = []
     for t in range(traj.steps):
@@ -104,8 +106,8 @@ def explain(traj) -> list[StepExplained]:
         lr = _lr_at(traj, t, p.shape)
         hps = tuple(spec.complete(hp) for hp in coordinate_hparams(traj, t))
         if hps[0] == hps[1]:
-            quantities, state = spec.replay(state, p, g, lr, hps[0])
+            quantities, state = replay(state, p, g, lr, hps[0])
         else:
-            quantities, state = _by_coordinate(spec.replay, state, p, g, lr, hps)
+            quantities, state = _by_coordinate(replay, state, p, g, lr, hps)
         out.append(StepExplained(t, {"lr": lr, **quantities}, state, hps))
     return out

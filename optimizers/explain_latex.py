@@ -25,20 +25,22 @@ from __future__ import annotations
 
 from .explain import StepExplained
 from .rules.base import OptimizerSpec
-from .rules.latex import Values
+from .rules.latex import Builder, Values
 from .specs import EXPLAINED
 
 
-def _spec(optimizer: str) -> OptimizerSpec:
-    if optimizer not in EXPLAINED:
+def _spec(optimizer: str) -> tuple[OptimizerSpec, Builder]:
+    """The optimizer's spec and its LaTeX lines."""
+    spec = EXPLAINED.get(optimizer)
+    if spec is None or spec.latex is None:
         raise ValueError(f"no LaTeX update rule for {optimizer!r}; covered: {', '.join(EXPLAINED)}")
-    return EXPLAINED[optimizer]
+    return spec, spec.latex
 
 
 def rule_latex(optimizer: str, hparams: dict) -> list[str]:
     """The update rule as torch implements it, one LaTeX line per equation, only the lines the flags use."""
-    spec = _spec(optimizer)
-    return [line.rule() for line in spec.latex(spec.complete(hparams), Values(None, 0, 0, None))]
+    spec, latex = _spec(optimizer)
+    return [line.rule() for line in latex(spec.complete(hparams), Values(None, 0, 0, None))]
 
 
 def step_hparams(hparams: dict, step: StepExplained, coordinate: int) -> dict:
@@ -56,8 +58,8 @@ def substituted_latex(optimizer: str, hparams: dict, step: StepExplained, coordi
     ends with this coordinate's Δθ: the replay's ``step.quantities["update"]``, or, given torch's recorded
     change `moved` (``traj.update``), that one, after the replay's exact value if they differ (`moved_by`).
     """
-    spec = _spec(optimizer)
+    spec, latex = _spec(optimizer)
     values = Values(step, coordinate, member, previous)
-    lines = spec.latex(spec.complete(step_hparams(hparams, step, coordinate)), values)
+    lines = latex(spec.complete(step_hparams(hparams, step, coordinate)), values)
     last = None if moved is None else (float(moved), dtype)
     return [line.substituted(last if i == len(lines) - 1 else None) for i, line in enumerate(lines)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import torch
@@ -54,12 +54,14 @@ class State(Mapping):
         return sum(1 for _ in self)
 
 
+S = TypeVar("S", bound=State)
+
 # (state before, θ, raw gradient, lr per coordinate, complete hyperparameters) -> (quantities, state after)
-Replay = Callable[[State, Array, Array, Array, dict], tuple[dict[str, Array], State]]
+Replay = Callable[[S, Array, Array, Array, dict], tuple[dict, S]]
 
 
 @dataclass(frozen=True)
-class OptimizerSpec:
+class OptimizerSpec(Generic[S]):
     """A `torch.optim` class, its exposed keywords, its state, and (where covered) its rule replayed and in LaTeX.
 
     `elementwise`: each coordinate's update depends only on that coordinate, so many starts can share one
@@ -71,8 +73,8 @@ class OptimizerSpec:
 
     name: str
     params: tuple[Param, ...]
-    state: type[State]
-    replay: Replay | None = None
+    state: type[S]
+    replay: Replay[S] | None = None
     latex: Builder | None = None
     momentum_quantity: str | None = None
     elementwise: bool = True

@@ -22,7 +22,7 @@ def before(value: Array | None, p: Array, fill: float | Array = 0.0) -> Array:
 
 def next_step(state: State, p: Array) -> Array:
     """torch's step counter after this step."""
-    return before(state.step, p) + 1
+    return before(state.get("step"), p) + 1
 
 
 def signed(grad: Array, hp: dict) -> Array:
@@ -57,6 +57,6 @@ def moments(state: State, p: Array, grad: Array, lr: Array, hp: dict, decoupled:
     and the two running moments.  Returns (step, g, shrink, m, v)."""
     b1, b2 = hp["betas"]
     g = signed(grad, hp) if decoupled else gradient(grad, p, hp)
-    m = ema(b1, before(state.exp_avg, p), g)
-    v = ema(b2, before(state.exp_avg_sq, p), g * g)
+    m = ema(b1, before(state.get("exp_avg"), p), g)
+    v = ema(b2, before(state.get("exp_avg_sq"), p), g * g)
     return next_step(state, p), g, decay(p, lr, hp, decoupled), m, v
