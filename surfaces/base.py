@@ -1,4 +1,4 @@
-"""What a loss surface is: one torch function of a ``(..., 2)`` tensor and its facts.
+"""What a loss surface is: one torch function of a ``(..., 2)`` tensor and its facts; and how one is declared.
 
 The same `fn` evaluates a contour grid (shape ``(H, W, 2)``) and a point under
 autograd (shape ``(2,)`` or ``(n, 2)``): there is no numpy twin.
@@ -101,16 +101,16 @@ def formula_surface(key: str, formula: str, *params: Param, bounds: tuple[Point,
     if taken:
         raise ValueError(f"{key}: the names {sorted(taken)} are taken in a formula or in the generated code")
 
-    def values(params: dict) -> dict:
-        return params | (derived(params) if derived else {})
+    def values(chosen: dict) -> dict:
+        return chosen | (derived(chosen) if derived else {})
 
-    def build(params: dict) -> Surface:
-        v = values(params)
+    def build(chosen: dict) -> Surface:
+        v = values(chosen)
         shown = latex.format(**v) if latex else "f(x, y) = " + formula_latex(formula, v)
         return Surface(key, parse_formula(formula, v), shown, _fact(bounds, v), starts,
                        minima=_fact(minima, v), min_value=min_value, log_scale=log_scale)
 
-    return SurfaceSpec(key, build, lambda params: formula_body(formula, values(params)), params)
+    return SurfaceSpec(key, build, lambda chosen: formula_body(formula, values(chosen)), params)
 
 
 def function_surface(key: str, fn: Callable[[torch.Tensor], torch.Tensor], *, latex: str,
@@ -126,8 +126,3 @@ def function_surface(key: str, fn: Callable[[torch.Tensor], torch.Tensor], *, la
 
 def _fact(fact, values: dict):
     return fact(values) if callable(fact) else fact
-
-
-def xy(p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two coordinates of a ``(..., 2)`` tensor."""
-    return p[..., 0], p[..., 1]
