@@ -11,6 +11,7 @@ import torch
 from schema import ConfigError
 from surfaces import SURFACES, get_surface
 from surfaces.regression import COURSE_START, COURSE_X, COURSE_Y
+from texts import LANGUAGES
 
 BUILT = [(key, get_surface(key)) for key in SURFACES] + [
     ("rosenbrock a=-0.5 b=10", get_surface("rosenbrock", {"a": -0.5, "b": 10.0})),
@@ -118,6 +119,14 @@ def test_custom_formula_surface():
     with pytest.raises(ConfigError, match="position") as info:
         get_surface("custom", {"formula": "x + os.system"})
     assert "公式" in info.value.message("zh")
+
+
+@pytest.mark.parametrize("key", SURFACES)
+def test_every_surface_has_its_texts_in_every_language(key):
+    spec = SURFACES[key]
+    for lang in LANGUAGES:
+        assert spec.name(lang) and spec.description(lang)
+        assert all(p.help == f"surface.{key}.{p.key}" and p.help_text(lang) for p in spec.params)
 
 
 ENGINE = pathlib.Path(__file__).parents[1]
