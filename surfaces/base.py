@@ -89,13 +89,14 @@ Fact = Callable[[dict], Any]  # a fact that depends on the parameters' values
 
 def formula_surface(key: str, formula: str, *params: Param, bounds: tuple[Point, Point] | Fact,
                     starts: tuple[Point, ...], minima: tuple[Point, ...] | Fact = (), min_value: float | None = None,
-                    log_scale: bool = False, derived: Fact | None = None, latex: str | None = None) -> SurfaceSpec:
+                    log_scale: bool = False, derived: Fact | None = None,
+                    latex: str | Fact | None = None) -> SurfaceSpec:
     """A surface declared once, by its formula (`surfaces.formula`'s language; the parameters by name).
 
-    The torch function, its LaTeX and the generated script's code all come from `formula`.  `bounds` and
-    `minima` may be functions of the values; `derived(values)` adds numbers the formula uses besides the
-    parameters (the bowl's cos θ); `latex` (a `str.format` template on the values) replaces the formula's
-    own LaTeX where that would hide the idea.
+    The torch function, its LaTeX and the generated script's code all come from `formula`.  `bounds`,
+    `minima` and `latex` may be functions of the values; `derived(values)` adds numbers the formula uses
+    besides the parameters (the bowl's cos θ); `latex` replaces the formula's own LaTeX where that would
+    hide the idea or not fit on the page.
     """
     taken = {p.key for p in params} & {"x", "y", "pi", "e", "p", "math", "torch"}
     if taken:
@@ -106,7 +107,7 @@ def formula_surface(key: str, formula: str, *params: Param, bounds: tuple[Point,
 
     def build(chosen: dict) -> Surface:
         v = values(chosen)
-        shown = latex.format(**v) if latex else "f(x, y) = " + formula_latex(formula, v)
+        shown = _fact(latex, v) if latex else "f(x, y) = " + formula_latex(formula, v)
         return Surface(key, parse_formula(formula, v), shown, _fact(bounds, v), starts,
                        minima=_fact(minima, v), min_value=min_value, log_scale=log_scale)
 

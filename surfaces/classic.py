@@ -48,7 +48,8 @@ SPECS = (
               log=True),
         Param("rotation", "float", 0.0, "surface.bowl.rotation", low=-180.0, high=180.0, slider=(-90.0, 90.0)),
         derived=_rotation,
-        latex=r"f = \tfrac12\left(u^2 + {condition:g}\,v^2\right),\;(u, v) = R_{{{rotation:g}^\circ}}\,(x, y)",
+        latex=lambda v: (rf"f = \tfrac12\left(u^2 + {v['condition']:g}\,v^2\right),\;"
+                         rf"(u, v) = R_{{{v['rotation']:g}^\circ}}\,(x, y)"),
         bounds=((-3.0, 3.0), (-3.0, 3.0)), starts=((-2.5, 2.0),), minima=((0.0, 0.0),), min_value=0.0,
         log_scale=True),
     formula_surface(
@@ -59,6 +60,8 @@ SPECS = (
         min_value=0.0, log_scale=True),
     formula_surface(
         "beale", "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
+        latex=r"\begin{aligned} f(x, y) = {} & (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 \\"
+              r" & + (2.625 - x + xy^3)^2 \end{aligned}",  # on two lines: one is too wide for the page
         bounds=((-4.5, 4.5), (-4.5, 4.5)), starts=((1.0, 1.5), (-2.0, -1.0)), minima=((3.0, 0.5),), min_value=0.0,
         log_scale=True),
     formula_surface(
