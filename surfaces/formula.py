@@ -74,14 +74,14 @@ class FormulaError(ValueError):
         return self.msg.render(lang)
 
 
-def _error(position: int, problem: str, hint: str | None = None, **values) -> FormulaError:
-    """FormulaError reading "<problem> at position N[: <hint>]" (catalogue keys under `formula.`)."""
+def _error(position: int, problem: str, *, hint: bool = True, **values) -> FormulaError:
+    """FormulaError reading "<problem> at position N[: <hint>]": catalogue keys `formula.<problem>[.hint]`."""
     where = {"position": position, "place": position + 1}  # the Chinese text counts from 1
-    problem_text = message(f"formula.{problem}", **values)
-    if hint is None:
-        return FormulaError(message("formula.at", problem=problem_text, **where), position)
-    return FormulaError(message("formula.at_hint", problem=problem_text,
-                                hint=message(f"formula.{hint}", **values), **where), position)
+    what = message(f"formula.{problem}", **values)
+    if not hint:
+        return FormulaError(message("formula.at", problem=what, **where), position)
+    return FormulaError(message("formula.at_hint", problem=what, hint=message(f"formula.{problem}.hint", **values),
+                                **where), position)
 
 
 # --------------------------------------------------------------------------- AST
@@ -150,18 +150,18 @@ def _tokenize(text: str, names: Mapping[str, float]) -> list[Token]:
             i += 1
         elif m := _NUMBER.match(text, i):
             if len(m.group()) > MAX_NUMBER_LENGTH:
-                raise _error(i, "number_long", "number_long.hint", n=MAX_NUMBER_LENGTH)
+                raise _error(i, "number_long", n=MAX_NUMBER_LENGTH)
             tokens.append(Token("num", m.group(), i))
             i = m.end()
         elif m := _NAME.match(text, i):
             name = m.group()
             if name not in _VARIABLES and name not in _CONSTANTS and name not in _FUNCTIONS and name not in names:
                 shown = name if len(name) <= 20 else name[:20] + "..."
-                raise _error(i, "unknown_name", "unknown_name.hint", name=shown)
+                raise _error(i, "unknown_name", name=shown)
             tokens.append(Token("name", name, i))
             i = m.end()
         elif ch == ".":
-            raise _error(i, "dot", "dot.hint")
+            raise _error(i, "dot")
         elif text.startswith("**", i):
             tokens.append(Token("op", "^", i))
             i += 2
@@ -172,7 +172,7 @@ def _tokenize(text: str, names: Mapping[str, float]) -> list[Token]:
             tokens.append(Token(ch, ch, i))
             i += 1
         else:
-            raise _error(i, "character", "character.hint", char=repr(ch))
+            raise _error(i, "character", char=repr(ch))
     tokens.append(Token("end", "", len(text)))
     return tokens
 
@@ -223,7 +223,7 @@ class _Parser:
                 op = self.advance().text
                 node = Binary(op, node, self.unary())
             elif self.tok.kind in ("num", "name", "("):
-                raise _error(self.tok.pos, "missing_operator", "missing_operator.hint", token=self.tok.text)
+                raise _error(self.tok.pos, "missing_operator", token=self.tok.text)
             else:
                 return node
 
@@ -243,7 +243,7 @@ class _Parser:
         if not _uses_xy(exponent):
             value = float(_constant(exponent))
             if abs(value) > MAX_EXPONENT:  # NaN passes: it cannot hang anything
-                raise _error(start, "exponent", "exponent.hint", value=f"{value:g}", limit=f"{MAX_EXPONENT:g}")
+                raise _error(start, "exponent", value=f"{value:g}", limit=f"{MAX_EXPONENT:g}")
         return Binary("^", base, exponent)
 
     def atom(self) -> Node:
@@ -261,23 +261,23 @@ class _Parser:
         self.advance()
         if tok.text in _FUNCTIONS:
             return self.call(tok)
+        if self.tok.kind == "(":
+            raise _error(tok.pos, "not_function", name=tok.text)
         if tok.text in self.values:
             return Named(tok.text, float(self.values[tok.text]))
-        if self.tok.kind == "(":
-            raise _error(tok.pos, "not_function", "not_function.hint", name=tok.text)
         return Var(tok.text) if tok.text in _VARIABLES else Const(tok.text)
 
     def call(self, name: Token) -> Node:
         f = name.text
         if self.tok.kind != "(":
-            raise _error(name.pos, "no_call", "no_call.hint", name=f)
+            raise _error(name.pos, "no_call", name=f)
         open_tok = self.tok
         self.open()
         if self.tok.kind == ")":
-            raise _error(name.pos, "no_argument", "no_argument.hint", name=f)
+            raise _error(name.pos, "no_argument", name=f)
         arg = self.expr()
         if self.tok.kind == ",":
-            raise _error(self.tok.pos, "second_argument", "second_argument.hint", name=f)
+            raise _error(self.tok.pos, "second_argument", name=f)
         self.close(open_tok)
         return Call(f, arg)
 
@@ -286,34 +286,34 @@ class _Parser:
         tok = self.advance()
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _error(tok.pos, "too_deep", "too_deep.hint", n=MAX_DEPTH)
+            raise _error(tok.pos, "too_deep", n=MAX_DEPTH)
 
     def close(self, open_tok: Token) -> None:
         """Consume the ')' matching `open_tok`."""
         if self.tok.kind == ",":
             raise self.stray_comma()
         if self.tok.kind != ")":
-            raise _error(open_tok.pos, "missing_close")
+            raise _error(open_tok.pos, "missing_close", hint=False)
         self.advance()
         self.depth -= 1
 
     def stray_comma(self) -> FormulaError:
-        return _error(self.tok.pos, "comma", "comma.hint")
+        return _error(self.tok.pos, "comma")
 
     def unmatched_close(self) -> FormulaError:
-        return _error(self.tok.pos, "unmatched", "unmatched.hint")
+        return _error(self.tok.pos, "unmatched")
 
     def missing_operand(self) -> FormulaError:
         tok, prev = self.tok, self.tokens[self.i - 1] if self.i else None
         if tok.kind == ",":
             return self.stray_comma()
         if tok.kind == "op":
-            return _error(tok.pos, "operand_before", token=tok.text)
+            return _error(tok.pos, "operand_before", hint=False, token=tok.text)
         if prev is None:  # a leading ')'
             return self.unmatched_close()
         if tok.kind == ")" and prev.kind == "(":
-            return _error(prev.pos, "empty_parentheses")
-        return _error(prev.pos, "operand_after", token=prev.text)
+            return _error(prev.pos, "empty_parentheses", hint=False)
+        return _error(prev.pos, "operand_after", hint=False, token=prev.text)
 
 
 def _parse(text: str, values: Mapping[str, float] | None = None) -> Node:
@@ -321,7 +321,7 @@ def _parse(text: str, values: Mapping[str, float] | None = None) -> Node:
     if not isinstance(text, str):
         raise FormulaError(message("formula.not_text"))
     if len(text) > MAX_LENGTH:
-        raise _error(MAX_LENGTH, "too_long", "too_long.hint", length=len(text), n=MAX_LENGTH)
+        raise _error(MAX_LENGTH, "too_long", length=len(text), n=MAX_LENGTH)
     if not text.strip(_SPACE):
         raise FormulaError(message("formula.empty"))
     values = values or {}
