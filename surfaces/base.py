@@ -52,8 +52,8 @@ class Surface:
         p = torch.tensor(np.asarray(xy, dtype=float).reshape(-1, 2), dtype=torch.float64, requires_grad=True)
         if not len(p):
             return np.empty((0, 2))
-        self.fn(p).sum().backward()  # rows are independent: d(sum)/d(row) is that row's own gradient
-        return p.grad.numpy()
+        (grad,) = torch.autograd.grad(self.fn(p).sum(), p)  # rows are independent: d(sum)/d(row) is the row's own
+        return grad.numpy()
 
     def grid(self, n: int = 200, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Axes and values on an n×n grid over `bounds`: (xs, ys, z[len(ys), len(xs)])."""

@@ -159,21 +159,23 @@ def read_table(data: bytes | str) -> Table:
             names[j] = cell or names[j]
         names = [name if name not in names[:j] else f"{name} ({j + 1})" for j, name in enumerate(names)]
     if len(table) < 2:
-        rows = message("data.error.row" if len(table) == 1 else "data.error.rows", n=len(table))
-        raise ConfigError("data.error.too_few_rows_after_header" if header else "data.error.too_few_rows", rows=rows)
+        found_rows = message("data.error.row" if len(table) == 1 else "data.error.rows", n=len(table))
+        raise ConfigError("data.error.too_few_rows_after_header" if header else "data.error.too_few_rows",
+                          rows=found_rows)
     if len(table) > MAX_ROWS:
         raise ConfigError("data.error.too_many_rows", n=len(table), limit=MAX_ROWS)
     rows = [n for n, _ in table]
     found = {name: _column(name, [cells[j] if j < len(cells) else "" for _, cells in table], rows)
              for j, name in enumerate(names)}
-    numeric = [name for name, col in found.items() if isinstance(col, np.ndarray)]
+    values = {name: col for name, col in found.items() if isinstance(col, np.ndarray)}
+    numeric = list(values)
     if len(numeric) < 2:
-        why = [message("data.error.numeric", column=_q(name)) if name in numeric else col
+        why = [col if isinstance(col, Message) else message("data.error.numeric", column=_q(name))
                for name, col in found.items()]
         if width == 1:
             why.append(message("data.error.separate"))
         raise ConfigError("data.error.two_numeric", found=len(numeric), width=width, why=_listed(why))
-    return Table(numeric, {name: found[name] for name in numeric})
+    return Table(numeric, values)
 
 
 def _listed(items: list[Message]) -> Message:

@@ -23,7 +23,7 @@ import re
 import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 
@@ -34,7 +34,7 @@ MAX_NUMBER_LENGTH = 24  # characters in one numeric literal
 MAX_DEPTH = 30  # nested parentheses (including function calls)
 MAX_EXPONENT = 100.0  # largest |constant exponent|
 
-_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+_FUNCTIONS: dict[str, Callable[[Any], torch.Tensor]] = {  # called on tensors only: constants are folded
     "sin": torch.sin,
     "cos": torch.cos,
     "tan": torch.tan,
@@ -394,8 +394,8 @@ def _compile(node: Node) -> Closure:
             fn, fa, fb = _BINARY[op], _compile(a), _compile(b)
             return lambda x, y: fn(fa(x, y), fb(x, y))
         case Call(func=f, arg=a):
-            fn, fa = _FUNCTIONS[f], _compile(a)
-            return lambda x, y: fn(fa(x, y))
+            function, fa = _FUNCTIONS[f], _compile(a)
+            return lambda x, y: function(fa(x, y))
     raise TypeError(node)
 
 
@@ -544,7 +544,7 @@ def _constant_code(node: Node) -> tuple[str, int, float | int] | None:
             return _constant_code(a)
         case Unary(operand=a):
             inner = _constant_code(a)
-            return inner and ("-" + _wrap(inner, inner[1] <= _NEG), _NEG, -inner[2])
+            return inner and ("-" + _wrap(inner[:2], inner[1] <= _NEG), _NEG, -inner[2])
         case Binary(op=op, left=a, right=b):
             left, right = _constant_code(a), _constant_code(b)
             if left is None or right is None:
