@@ -6,33 +6,36 @@ Run with `streamlit run app.py`; the other pages are in `pages/`.
 import streamlit as st
 
 from optimizers.codegen import torch_code
+from pagestate import PAGE
+from pagestate.playground import MAX_RUNS, MODES
 from ui.charts import chart_state, race_chart, run_results, summary_table, swarm_section
 from ui.exports import export_row
-from ui.forms import seed
 from ui.i18n import labels, t
 from ui.page import setup, visible
-from ui.runs import MAX_RUNS, add_run, run_list
+from ui.runs import add_run, run_list
 from ui.share import share_panel
 from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
 
-setup("playground")
-apply_clicked_start("pg", chart_key="pg.chart")
+page = PAGE["playground"]
+setup(page.name)
+apply_clicked_start(page.prefix, chart_key=page.key("chart"))
 
-mode = st.sidebar.segmented_control(t("pg.mode"), ["race", "swarm"], **seed("pg.mode", default="race"), key="pg.mode",
-                                    format_func=labels("pg.mode", ["race", "swarm"]), help=t("pg.mode.help")) or "race"
+mode = st.sidebar.segmented_control(t("pg.mode"), MODES, key=page.key("mode"), format_func=labels("pg.mode", MODES),
+                                    help=t("pg.mode.help")) or "race"
 st.sidebar.subheader(t("pg.surface"))
-surface_choice, surface = surface_picker("pg")
+surface_choice, surface = surface_picker(page.prefix)
 if surface is None:
     st.stop()
-where = start_and_steps("pg", surface)
+where = start_and_steps(page.prefix, surface)
 
 st.sidebar.subheader(t("pg.runs") if mode == "race" else t("pg.optimizer"))
-runs = run_list(where["steps"], limit=1 if mode == "swarm" else MAX_RUNS)
+runs = run_list(page.key("runs"), where["steps"], limit=1 if mode == "swarm" else MAX_RUNS)
 if mode == "race" and len(runs) < MAX_RUNS:
-    st.sidebar.button(t("pg.add_run"), on_click=add_run, icon=":material/add:", width="stretch")
-share_panel("playground", {"mode": mode, **surface_choice, **where,
-                           "runs": [{**run["config"], "color": run["color"]} for run in runs],
-                           "grid": st.session_state.get("pg.grid", 24), **chart_state("pg.chart")})
+    st.sidebar.button(t("pg.add_run"), on_click=add_run, args=(page.key("runs"),), icon=":material/add:",
+                      width="stretch")
+share_panel(page.name, {"mode": mode, **surface_choice, **where,
+                        "runs": [{**run["config"], "color": run["color"]} for run in runs],
+                        "grid": st.session_state.get(page.key("grid"), 24), **chart_state(page.key("chart"))})
 
 st.title(t("pg.title"))
 st.caption(t("pg.caption"))
@@ -44,7 +47,7 @@ if mode == "swarm":
         swarm_section(surface, done[0])
     st.stop()
 
-fig = race_chart(surface, done, chart_key="pg.chart")
+fig = race_chart(surface, done, chart_key=page.key("chart"))
 export_row(fig, done, "playground")
 if visible("table"):
     st.subheader(t("pg.summary"))

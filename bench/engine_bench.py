@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 
 from optimizers import run, run_many
-from share import PLAYGROUND_RUNS
+from pagestate.playground import PLAYGROUND_RUNS
 from surfaces import get_surface
 from ui.engine_pool import MAX_BATCH, EnginePool, default_workers
 

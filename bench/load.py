@@ -10,7 +10,7 @@ Each session does what a browser tab does on the Playground page, over the webso
 Streamlit's protobufs (no browser): it connects (subprotocol "streamlit"), sends the first `rerun_script` BackMsg
 (empty widget states, no page hash, and the browser's context: locale, timezone, URL), waits for that run's
 `script_finished` ForwardMsg, then changes one widget at a time -- the steps box `pg.steps` first, then a run's
-learning-rate select_slider `run{k}.hp.{Opt}.lr` -- and times each change from sending its `rerun_script` to
+learning-rate select_slider `pg.runs.{k}.hp.{Opt}.lr` -- and times each change from sending its `rerun_script` to
 that run's `script_finished` (every delta of the new page has arrived by then).  Between changes a student looks
 at the race (`--think`).  Sessions open within `--ramp` seconds of each other: a class opening a link.
 
@@ -67,7 +67,7 @@ from websockets.asyncio.client import connect  # a dependency of Streamlit itsel
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1e6
 KEYED_ID = re.compile(r"^\$\$ID-[0-9a-f]+-(.+)$")  # Streamlit's id of a widget with a user key ends with the key
-LR_KEY = re.compile(r"^run(\d+)\.hp\.[^.]+\.lr$")
+LR_KEY = re.compile(r"^pg\.runs\.(\d+)\.hp\.[^.]+\.lr$")
 STEPS_KEY = "pg.steps"
 MODE_KEY = "pg.mode"
 KINDS = {"mode": "switches to the swarm", "steps": "steps changes: more recompute every run, fewer cut the cached ones",
@@ -329,7 +329,7 @@ async def student(index: int, args, stats: Stats, round_: int, urls: list[str]) 
             else:
                 keys = session.lr_widgets()
                 if not keys:
-                    raise RuntimeError("no learning-rate widget (key run<k>.hp.<Opt>.lr) on the page")
+                    raise RuntimeError("no learning-rate widget (key pg.runs.<k>.hp.<Opt>.lr) on the page")
                 key = keys[change % len(keys)]
                 choices = [o for o in lr_choices(session, key) if o not in tried.setdefault(key, set())]
                 if not choices:

@@ -47,7 +47,7 @@ import ui.charts
 import ui.engine_pool
 import ui.i18n
 from optimizers import run
-from share import PLAYGROUND_RUNS as DEFAULT_RUNS
+from pagestate.playground import PLAYGROUND_RUNS as DEFAULT_RUNS
 from surfaces import get_surface
 from ui.charts import _BuiltFigure
 from ui.forms import log_grid
@@ -142,7 +142,7 @@ def unseen_lr_changes() -> list[tuple[str, float]]:
         param = optimizer_spec(r["optimizer"])[0].params[0]
         top = MAX_STABLE_LR.get(r["optimizer"], float("inf"))
         values = [v for v in log_grid(*param.slider) if v != r["hparams"]["lr"] and v <= top]
-        queues.append([(f"run{i}.hp.{r['optimizer']}.lr", v) for v in values])
+        queues.append([(f"pg.runs.{i}.hp.{r['optimizer']}.lr", v) for v in values])
     pairs = []
     while any(queues):
         pairs += [q.pop(0) for q in queues if q]

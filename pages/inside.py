@@ -9,6 +9,8 @@ from optimizers.explain import StepExplained, explain, scheduled_hparams
 from optimizers.explain_latex import rule_latex, step_hparams, substituted_latex
 from optimizers.rules.latex import num
 from optimizers.specs import OPTIMIZERS
+from pagestate import PAGE
+from pagestate.inside import RUN
 from schema import ConfigError
 from surfaces import get_surface
 from ui.cache import cached_run, engine_task
@@ -57,19 +59,21 @@ def aligned(lines: list[str]) -> str:
                                               for line in lines) + r"\end{aligned}")
 
 
-lang = setup("inside")
+page = PAGE["inside"]
+lang = setup(page.name)
 st.sidebar.subheader(t("pg.surface"))
-surface_choice, surface = surface_picker("in", default="bowl")
+surface_choice, surface = surface_picker(page.prefix)
 if surface is None:
     st.stop()
-where = start_and_steps("in", surface)
+where = start_and_steps(page.prefix, surface)
 st.sidebar.subheader(t("pg.optimizer"))
 with st.sidebar.expander(t("in.optimizer"), expanded=True):
-    run = run_editor(300, {"optimizer": "Adam", "hparams": {"lr": 0.1}, "color": PALETTE[0]}, where["steps"])
+    run = run_editor(page.key("run"), RUN, where["steps"])
 color = run.pop("color")
 config = {**surface_choice, **where, **run}
-share_panel("inside", {**surface_choice, **where, "run": {**run, "color": color},
-                       "step": st.session_state.get("in.step", 0), "adamw": st.session_state.get("in.adamw", False)})
+share_panel(page.name, {**surface_choice, **where, "run": {**run, "color": color},
+                        "step": st.session_state.get(page.key("step"), 0),
+                        "adamw": st.session_state.get(page.key("adamw"), False)})
 
 st.title(t("in.title"))
 st.markdown(t("in.intro"))
@@ -79,7 +83,7 @@ except ConfigError as err:
     st.error(err.message(lang))
     st.stop()
 last = traj.finite_len - 1
-step = min(cursor_box(traj.steps - 1, "in.step"), max(last - 1, 0))
+step = min(cursor_box(traj.steps - 1, page.key("step")), max(last - 1, 0))
 name = traj.config["optimizer"]
 spec = OPTIMIZERS[name]
 
@@ -162,7 +166,7 @@ if uploaded is not None:
 
 st.subheader(t("in.adamw"))
 st.markdown(t("in.adamw.intro"))
-if st.toggle(t("in.adamw.show"), key="in.adamw"):
+if st.toggle(t("in.adamw.show"), key=page.key("adamw")):
     pair = run_results([(label, PALETTE[i + 1], {"surface": "booth", "steps": 300, "optimizer": optimizer,
                                                   "hparams": {"lr": 0.1, "weight_decay": 0.5}})
                         for i, (label, optimizer) in enumerate((("Adam + L2", "Adam"), ("AdamW", "AdamW")))])

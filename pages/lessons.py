@@ -3,8 +3,9 @@
 import streamlit as st
 
 from lessons import LESSONS
+from pagestate import PAGE
 from ui.i18n import t
-from ui.page import PAGE_FILES, setup
+from ui.page import setup
 
 lang = setup("lessons")
 st.title(t("ls.title"))
@@ -18,5 +19,5 @@ for number, lesson in enumerate(lessons, start=1):
         st.markdown(f"#### {number}. {lesson.text('title', lang)}")
         st.caption(t("ls.on", page=t(f"nav.{lesson.page}")))
         st.markdown(f"**{t('ls.predict')}** · {lesson.text('question', lang)}")
-        st.page_link(PAGE_FILES[lesson.page], label=t("ls.open"), icon=":material/play_circle:",
+        st.page_link(PAGE[lesson.page].path, label=t("ls.open"), icon=":material/play_circle:",
                      query_params={"lang": lang, "lesson": lesson.id})

@@ -4,6 +4,9 @@ import streamlit as st
 
 from optimizers.codegen import torch_code
 from optimizers.course import course_runs, printout
+from pagestate import PAGE
+from pagestate.regression import MODES as MODE_NAMES
+from pagestate.regression import RUN
 from schema import ConfigError
 from surfaces import get_surface
 from surfaces.regression import conditioning
@@ -17,13 +20,14 @@ from ui.share import share_panel
 from ui.upload import data_source
 from viz import PALETTE
 
-lang = setup("regression")
-MODES = {"full": None, "mini": "batch", "single": 1}
+page = PAGE["regression"]
+lang = setup(page.name)
+MODES = dict(zip(MODE_NAMES, (None, "batch", 1), strict=True))  # the batch size of each mode
 COLORS = dict(zip(MODES, PALETTE, strict=False))
 
 st.sidebar.subheader(t("lr.data"))
-data = data_source("lr")
-standardize = st.sidebar.toggle(t("lr.standardize"), key="lr.standardize", help=t("lr.standardize.help"))
+data = data_source(page.prefix)
+standardize = st.sidebar.toggle(t("lr.standardize"), key=page.key("standardize"), help=t("lr.standardize.help"))
 surface_params = {**(data or {}), "standardize": standardize}
 try:
     surface = get_surface("linear_regression", surface_params)
@@ -36,37 +40,35 @@ kappa, lr_max = conditioning(surface.data["x"])
 st.sidebar.caption(t("lr.conditioning", kappa=f"{kappa:.3g}", lr_max=f"{lr_max:.3g}"))
 
 st.sidebar.subheader(t("lr.gradients"))
-modes = st.sidebar.pills(t("lr.modes"), list(MODES), selection_mode="multi", **seed("lr.modes", default=list(MODES)),
-                         key="lr.modes",
+modes = st.sidebar.pills(t("lr.modes"), list(MODES), selection_mode="multi", key=page.key("modes"),
                          format_func=labels("lr.mode", MODES), help=t("lr.modes.help")) or ["full"]
-if st.session_state.get("lr.batch_size", 0) > n:  # fewer rows than the batch: back to the default
-    del st.session_state["lr.batch_size"]
-batch_size = st.sidebar.slider(t("lr.batch_size"), 1, n, **seed("lr.batch_size", value=min(4, n)),
-                               key="lr.batch_size", help=t("lr.batch_size.help"))
-data_seed = st.sidebar.number_input(t("lr.seed"), 0, 2**31 - 1, **seed("lr.seed", value=0), key="lr.seed")
-(w0, w1), (b0, b1) = surface.bounds
+key = page.key("batch_size")
+if st.session_state.get(key, 0) > n:  # fewer rows than the batch: back to the default
+    del st.session_state[key]
+batch_size = st.sidebar.slider(t("lr.batch_size"), 1, n, **seed(key, value=min(4, n)), key=key,
+                               help=t("lr.batch_size.help"))
+data_seed = st.sidebar.number_input(t("lr.seed"), 0, 2**31 - 1, key=page.key("seed"))
 left, right = st.sidebar.columns(2)
-w_start = left.number_input("w₀", -1e6, 1e6, **seed("lr.w0", value=float(surface.starts[0][0])), format="%.4g",
-                            key="lr.w0")
-b_start = right.number_input("b₀", -1e6, 1e6, **seed("lr.b0", value=float(surface.starts[0][1])), format="%.4g",
-                             key="lr.b0")
-steps = st.sidebar.number_input(t("steps.label"), 1, 10_000, **seed("lr.steps", value=200), step=10, key="lr.steps")
+w_start = left.number_input("w₀", -1e6, 1e6, format="%.4g", key=page.key("start") + "_x")
+b_start = right.number_input("b₀", -1e6, 1e6, format="%.4g", key=page.key("start") + "_y")
+steps = st.sidebar.number_input(t("steps.label"), 1, 10_000, step=10, key=page.key("steps"))
 
 st.sidebar.subheader(t("pg.optimizer"))
 with st.sidebar.expander(t("lr.optimizer"), expanded=True):
-    run = run_editor(100, {"optimizer": "SGD", "hparams": {"lr": 0.01}, "color": COLORS["full"]}, int(steps))
-    groups = st.toggle(t("lr.groups"), key="lr.groups", help=t("lr.groups.help"))
+    run = run_editor(page.key("run"), RUN, int(steps))
+    key = page.key("groups")
+    groups = st.toggle(t("lr.groups"), key=key, help=t("lr.groups.help"))
     multipliers = None
     if groups:
         mw, mb = st.columns(2)
         multipliers = [
-            mw.number_input(t("lr.mult_w"), 1e-3, 1e3, **seed("lr.mw", value=1.0), format="%g", key="lr.mw"),
-            mb.number_input(t("lr.mult_b"), 1e-3, 1e3, **seed("lr.mb", value=10.0), format="%g", key="lr.mb")]
+            mw.number_input(t("lr.mult_w"), 1e-3, 1e3, **seed(f"{key}.w", value=1.0), format="%g", key=f"{key}.w"),
+            mb.number_input(t("lr.mult_b"), 1e-3, 1e3, **seed(f"{key}.b", value=10.0), format="%g", key=f"{key}.b")]
 color = run.pop("color")
-share_panel("regression", {"data": data, "standardize": standardize, "modes": modes, "batch_size": batch_size,
-                           "seed": int(data_seed), "start": [w_start, b_start], "steps": int(steps),
-                           "run": {**run, "color": color}, "lr_multipliers": multipliers,
-                           "cursor": chart_state("lr.chart")["cursor"]})
+share_panel(page.name, {"data": data, "standardize": standardize, "modes": modes, "batch_size": batch_size,
+                        "seed": int(data_seed), "start": [w_start, b_start], "steps": int(steps),
+                        "run": {**run, "color": color}, "lr_multipliers": multipliers,
+                        "cursor": chart_state(page.key("chart"))["cursor"]})
 
 st.title(t("lr.title"))
 st.markdown(t("lr.intro", n=n, batch=batch_size, per_epoch=-(-n // batch_size)))
@@ -78,7 +80,7 @@ configs = [{"surface": "linear_regression", "surface_params": surface_params, "s
 done = run_results([(t(f"lr.mode.{mode}") + (f" (B={size})" if size else ""), COLORS[mode], config)
                     for mode, size, config in zip(modes, sizes, configs, strict=True)])
 
-fig = regression_chart(surface, done, chart_key="lr.chart")
+fig = regression_chart(surface, done, chart_key=page.key("chart"))
 export_row(fig, done, "regression")
 if run["optimizer"] == "LBFGS" and done:
     st.info(t("lr.lbfgs", evals=int(done[0].traj.evals.sum()), steps=int(steps)))

@@ -6,8 +6,9 @@ import streamlit as st
 from optimizers import SCHEDULERS, lr_curve
 from optimizers.codegen import torch_code
 from optimizers.schedule_formulas import formula_latex, markers
+from pagestate import PAGE
+from pagestate.schedules import MAX_SCHEDULES, RUN, SCHEDULE_LRS, default_table
 from schema import ConfigError
-from share import MAX_SCHEDULES, SCHEDULE_LRS, default_table
 from ui.charts import chart_state, plotly_chart, race_chart, run_results
 from ui.exports import export_row
 from ui.forms import parse_int_list, seed
@@ -23,7 +24,7 @@ from viz.schedules import lr_curves_figure
 def table_steps(steps: int) -> tuple[list[int], ConfigError | None]:
     """The steps the table shows (the box's whole numbers within the run), or the defaults and why the box's
     text does not parse."""
-    text = st.session_state.get("sch.at")
+    text = st.session_state.get(page.key("at"))
     if text is None:
         return default_table(steps), None
     try:
@@ -38,41 +39,41 @@ def lr_csv(curves: list, steps: int) -> str:
         f"{s}," + ",".join(repr(float(lr[s])) for _, _, lr, _ in curves) for s in range(steps))
 
 
-lang = setup("schedules")
-apply_clicked_start("sch", chart_key="sch.chart")
+page = PAGE["schedules"]
+lang = setup(page.name)
+apply_clicked_start(page.prefix, chart_key=page.key("chart"))
 
 st.sidebar.subheader(t("sch.schedules"))
-base_lr = st.sidebar.select_slider(t("sch.base_lr"), SCHEDULE_LRS, **seed("sch.lr", value=0.1), key="sch.lr",
+base_lr = st.sidebar.select_slider(t("sch.base_lr"), SCHEDULE_LRS, key=page.key("lr"),
                                    format_func=lambda v: f"{v:g}", help=t("sch.base_lr.help"))
-steps = int(st.sidebar.number_input(t("sch.steps"), 2, 10_000, **seed("sch.epochs", value=100), step=10,
-                                    key="sch.epochs", help=t("sch.steps.help")))
-names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key="sch.names", max_selections=MAX_SCHEDULES,
-                               **seed("sch.names", default=["StepLR", "CosineAnnealingLR"]), help=t("sch.pick.help"))
+steps = int(st.sidebar.number_input(t("sch.steps"), 2, 10_000, step=10, key=page.key("epochs"),
+                                    help=t("sch.steps.help")))
+names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key=page.key("schedulers"),
+                               max_selections=MAX_SCHEDULES, help=t("sch.pick.help"))
 context = {"steps": steps, "lr": base_lr}
 chosen = {}
 for name in names:
     with st.sidebar.expander(name, expanded=len(names) == 1):
         st.caption(SCHEDULERS[name].summary(lang))
-        chosen[name] = scheduler_form(name, "sch.params", context)
+        chosen[name] = scheduler_form(name, page.key("schedulers"), context)
 
 st.title(t("sch.title"))
 st.markdown(t("sch.intro"))
 
 st.sidebar.subheader(t("sch.trajectory"))
-surface_choice, surface = surface_picker("sch", default="bowl")
-where = start_and_steps("sch", surface, with_steps=False) if surface is not None else None
+surface_choice, surface = surface_picker(page.prefix)
+where = start_and_steps(page.prefix, surface, with_steps=False) if surface is not None else None
 with st.sidebar.expander(t("sch.optimizer"), expanded=False):
     st.caption(t("sch.optimizer.caption"))
-    optimizer = run_editor(200, {"optimizer": "SGD", "color": PALETTE[0]}, steps, fixed={"lr": base_lr},
-                           schedule=False)
+    optimizer = run_editor(page.key("run"), RUN, steps, fixed={"lr": base_lr}, schedule=False)
 for key in ("color", "scheduler", "scheduler_params"):
     optimizer.pop(key)
 table_at, table_error = table_steps(steps)
 if where:
-    share_panel("schedules", {"lr": base_lr, "steps": steps, "schedulers": chosen, **surface_choice, **where,
-                              **optimizer, "hparams": {k: v for k, v in optimizer["hparams"].items() if k != "lr"},
-                              "log": st.session_state.get("sch.log", False), "table": table_at,
-                              **chart_state("sch.chart")})
+    share_panel(page.name, {"lr": base_lr, "steps": steps, "schedulers": chosen, **surface_choice, **where,
+                            **optimizer, "hparams": {k: v for k, v in optimizer["hparams"].items() if k != "lr"},
+                            "log": st.session_state.get(page.key("log"), False), "table": table_at,
+                            **chart_state(page.key("chart"))})
 
 colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(chosen)}
 plain = {**surface_choice, "start": where["start"] if where else None, "steps": steps, **optimizer} if where else None
@@ -94,7 +95,7 @@ for name, params in chosen.items():
         st.error(f"{name}: {err.message(lang)}")
 
 if curves:
-    log = st.toggle(t("sch.log"), key="sch.log")
+    log = st.toggle(t("sch.log"), key=page.key("log"))
     plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps, base_lr)) for n, c, lr, p in curves],
                                   step_title=t("viz.step"), lr_title=t("viz.lr"), log=log), key="sch.curves")
     for column, (name, _, _, _) in zip(st.columns(len(curves)), curves, strict=True):
@@ -102,8 +103,9 @@ if curves:
         column.latex(formula_latex(name, chosen[name]))
 
     st.subheader(t("sch.table"))
-    st.text_input(t("sch.table.steps"), **seed("sch.at", value=", ".join(map(str, default_table(steps)))),
-                  key="sch.at", help=t("sch.table.help"))
+    key = page.key("at")
+    st.text_input(t("sch.table.steps"), **seed(key, value=", ".join(map(str, default_table(steps)))), key=key,
+                  help=t("sch.table.help"))
     if table_error:
         st.error(table_error.message(lang))
     else:
@@ -116,7 +118,7 @@ if curves:
 st.subheader(t("sch.effect"))
 st.caption(t("sch.effect.caption"))
 if runs:
-    fig = race_chart(surface, runs, chart_key="sch.chart")
+    fig = race_chart(surface, runs, chart_key=page.key("chart"))
     export_row(fig, runs, "schedules")
 
 scheduled = [r for r in runs if r.config.get("scheduler")]

@@ -4,7 +4,7 @@ import pytest
 
 from optimizers import ConfigError, normalize_config
 from optimizers.budget import MAX_BYTES, MAX_SECONDS, estimate
-from share import PLAYGROUND_RUNS
+from pagestate.playground import PLAYGROUND_RUNS
 from surfaces import SURFACES
 
 ROWS = 10_000

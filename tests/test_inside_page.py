@@ -35,7 +35,7 @@ def test_rule_numbers_state_and_state_dict():
 @pytest.mark.parametrize("optimizer", ["SGD", "Momentum", "RMSprop", "Adagrad", "Rprop", "NAdam", "RAdam", "LBFGS"])
 def test_every_optimizer_opens(optimizer):
     at = inside_page()
-    at.selectbox(key="run300.optimizer").set_value(optimizer).run()
+    at.selectbox(key="in.run.optimizer").set_value(optimizer).run()
     assert not at.exception
 
 
@@ -76,9 +76,9 @@ def test_chinese():
 
 def test_lbfgs_numbers_and_the_differing_lines():
     at = inside_page()
-    at.selectbox(key="run300.optimizer").set_value("LBFGS").run()
+    at.selectbox(key="in.run.optimizer").set_value("LBFGS").run()
     assert not at.exception and any(r"d_{last}" in x.value for x in at.latex)
-    at.selectbox(key="run300.optimizer").set_value("Adam").run()
+    at.selectbox(key="in.run.optimizer").set_value("Adam").run()
     at.toggle(key="in.adamw").set_value(True).run()
     coloured = [x.value for x in at.latex if r"\color" in x.value]
     assert len(coloured) == 2 and r"\lambda \theta_{t-1}" in coloured[0] and r"\gamma \lambda" in coloured[1]

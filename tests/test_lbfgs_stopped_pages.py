@@ -8,9 +8,9 @@ from apptest import open_app
                                              ("zh", ["步后停止", "预算", "没有发散"])])
 def test_a_stopped_lbfgs_run_is_explained(lang, words):
     at = open_app(lang=lang)
-    at.selectbox(key="run0.optimizer").set_value("LBFGS").run()
+    at.selectbox(key="pg.runs.0.optimizer").set_value("LBFGS").run()
     for key, value in (("lr", 0.001), ("tolerance_grad", 1e-12), ("tolerance_change", 1e-12)):
-        at.select_slider(key=f"run0.hp.LBFGS.{key}").set_value(value)
+        at.select_slider(key=f"pg.runs.0.hp.LBFGS.{key}").set_value(value)
     at.run()  # 500 steps (the Playground's default) on Rosenbrock: every step runs max_iter
     assert not at.exception
     notes = [w.value for w in at.warning if all(word in w.value for word in words)]
@@ -29,7 +29,7 @@ def test_a_swarm_of_lbfgs_starts_the_budget_stopped_is_coloured_by_where_they_st
     at.run()
     assert not at.exception  # an Adam swarm: no start stopped
     at.selectbox(key="pg.surface").set_value("himmelblau").run()
-    at.selectbox(key="run0.optimizer").set_value("LBFGS").run()
+    at.selectbox(key="pg.runs.0.optimizer").set_value("LBFGS").run()
     at.slider(key="pg.grid").set_value(8).run()  # 64 starts: each one's share of the budget is ~30 ms
     assert not at.exception
     assert any("stopped before the last step" in i.value for i in at.info), [i.value for i in at.info]

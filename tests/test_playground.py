@@ -35,7 +35,7 @@ def test_opens_with_a_race_ready_to_play():
 def test_changing_one_run_changes_only_that_run():
     at = playground()
     before = summary_rows(at)
-    at.select_slider(key="run3.hp.Adam.lr").set_value(0.01).run()
+    at.select_slider(key="pg.runs.3.hp.Adam.lr").set_value(0.01).run()
     after = summary_rows(at)
     assert not at.exception
     assert after.iloc[:3].equals(before.iloc[:3])
@@ -57,7 +57,7 @@ def test_reruns_ask_the_engine_only_for_runs_that_changed(monkeypatch):
     assert len(set(asked)) == 4
     at.run()  # the widgets now send their own values back (0.0 where the defaults said 0): the same runs
     assert len(set(asked)) == 4 and len(builds) <= 1
-    at.select_slider(key="run3.hp.Adam.lr").set_value(0.02).run()
+    at.select_slider(key="pg.runs.3.hp.Adam.lr").set_value(0.02).run()
     assert len(set(asked)) == 5 and not at.exception
     at.number_input(key="pg.steps").set_value(321).run()  # fewer steps: the cached runs' first steps
     assert len(set(asked)) == 5 and len(summary_rows(at)) == 4
@@ -89,7 +89,7 @@ def test_bad_formula_shows_a_message_and_the_page_keeps_working():
 
 def test_a_diverging_run_is_flagged_not_a_traceback():
     at = playground()
-    at.select_slider(key="run0.hp.SGD.lr").set_value(0.1).run()
+    at.select_slider(key="pg.runs.0.hp.SGD.lr").set_value(0.1).run()
     assert not at.exception
     assert "step" in str(summary_rows(at).iloc[0, -1])
     assert at.warning
@@ -97,8 +97,8 @@ def test_a_diverging_run_is_flagged_not_a_traceback():
 
 def test_an_invalid_scheduler_combination_is_reported_per_run():
     at = playground()
-    at.selectbox(key="run0.optimizer").set_value("Adagrad").run()
-    at.selectbox(key="run0.scheduler").set_value("OneCycleLR").run()
+    at.selectbox(key="pg.runs.0.optimizer").set_value("Adagrad").run()
+    at.selectbox(key="pg.runs.0.scheduler").set_value("OneCycleLR").run()
     assert not at.exception
     assert any("cycle_momentum" in e.value for e in at.error)
     assert len(summary_rows(at)) == 3  # the other runs still race
@@ -140,7 +140,7 @@ def test_step_box_moves_the_cursor():
                                        "SequentialLR"])
 def test_every_scheduler_starts_from_sensible_values(scheduler):
     at = playground()
-    at.selectbox(key="run3.scheduler").set_value(scheduler).run()
+    at.selectbox(key="pg.runs.3.scheduler").set_value(scheduler).run()
     assert not at.exception and not at.error
     assert scheduler in summary_rows(at).iloc[3, 0]
 
@@ -148,6 +148,6 @@ def test_every_scheduler_starts_from_sensible_values(scheduler):
 def test_reruns_in_chinese_keep_working():
     """AppTest re-formats widget options outside the run: labels must not depend on the session there."""
     at = playground("zh")
-    at.radio(key="run0.clip").set_value("norm").run()
+    at.radio(key="pg.runs.0.clip").set_value("norm").run()
     at.sidebar.button_group(key="pg.mode").set_value("race").run()
     assert not at.exception and at.title[0].value == "优化器赛跑"

@@ -46,7 +46,7 @@ def test_the_course_example_button_shows_the_printout():
 
 def test_lbfgs_is_explained():
     at = regression_page()  # the page's default 200 steps
-    at.selectbox(key="run100.optimizer").set_value("LBFGS").run()
+    at.selectbox(key="lr.run.optimizer").set_value("LBFGS").run()
     assert not at.exception
     assert any("closure" in i.value for i in at.info)
 

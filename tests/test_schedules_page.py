@@ -34,8 +34,8 @@ def test_default_curves_formulas_table_and_trajectories():
 
 def test_an_invalid_parameter_shows_a_message_in_place_of_its_curve():
     at = schedules_page()
-    at.multiselect(key="sch.names").set_value(["StepLR", "OneCycleLR"]).run()
-    at.number_input(key="sch.params.OneCycleLR.total_steps").set_value(10).run()
+    at.multiselect(key="sch.schedulers").set_value(["StepLR", "OneCycleLR"]).run()
+    at.number_input(key="sch.schedulers.OneCycleLR.total_steps").set_value(10).run()
     assert not at.exception
     assert any(e.value.startswith("OneCycleLR") and "total" in e.value for e in at.error)
     assert list(at.dataframe[0].value.columns) == ["step", "StepLR"]  # the other curve keeps working
@@ -44,7 +44,7 @@ def test_an_invalid_parameter_shows_a_message_in_place_of_its_curve():
 @pytest.mark.parametrize("name", ["ReduceLROnPlateau", "SequentialLR", "CyclicLR", "CosineAnnealingWarmRestarts"])
 def test_every_kind_of_scheduler_draws(name):
     at = schedules_page()
-    at.multiselect(key="sch.names").set_value([name]).run()
+    at.multiselect(key="sch.schedulers").set_value([name]).run()
     assert not at.exception and not at.error
     assert name in list(at.dataframe[0].value.columns)
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
-import share
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS, ConfigError, lr_curve, normalize_config
 from optimizers.schedulers import validate_scheduler
+from pagestate.runs import scheduler_state
 from surfaces import SURFACES
 
 INTERNAL = {"self", "params", "optimizer", "foreach", "differentiable", "fused", "capturable", "last_epoch",
@@ -227,6 +227,6 @@ def test_sequential_lr_has_one_default_warm_up(steps):
     engine's LinearLR had total_iters 0 while the link's had 1)."""
     context = {"steps": steps, "lr": 0.1}
     _, engine = validate_scheduler("SequentialLR", {}, context)
-    link = share.scheduler_state("SequentialLR", {}, context, [], "")
+    link = scheduler_state("SequentialLR", {}, context, [], "")
     assert engine["schedulers"][0] == link["schedulers"][0] and engine["milestones"] == link["milestones"]
     assert engine["schedulers"][0]["params"]["total_iters"] == engine["milestones"][0] == max(1, steps // 10)

@@ -11,8 +11,9 @@ from test_config_fuzz import configs
 
 from optimizers import run as run_engine
 from optimizers.config import normalize_config
+from pagestate import PAGES
 from schema import ConfigError
-from share import MAX_QUERY, PAGES, decode, default_state, encode, query_flags, sanitize
+from share import MAX_QUERY, decode, default_state, encode, query_flags, sanitize
 
 STATES = {
     "playground": {"mode": "race", "surface": "bowl", "surface_params": {"condition": 50.0, "rotation": 30.0},
@@ -44,7 +45,7 @@ STATES = {
 FIELD = re.compile(r"[A-Za-z0-9_.?]*")  # what a problem may contain: our own field names only
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [page.name for page in PAGES])
 def test_defaults_need_no_link(page):
     assert encode(page, default_state(page)) == ""
     assert decode(page, "") == (default_state(page), [])

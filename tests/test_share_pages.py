@@ -8,11 +8,11 @@ from streamlit.testing.v1 import AppTest
 from test_share import BREAKING, STATES, breaking_link
 
 from lessons import LESSONS
+from pagestate import PAGES as DECLARED
 from share import decode, default_state, encode, sanitize
 from texts import text
-from ui.page import PAGE_FILES
 
-PAGES = {page: (None if path == "app.py" else path) for page, path in PAGE_FILES.items()}
+PAGES = {page.name: (None if page.path == "app.py" else page.path) for page in DECLARED}
 
 
 def open_with(page: str, lang: str = "en", **query) -> object:
@@ -47,7 +47,7 @@ def test_a_change_goes_into_the_link():
     at = open_with("playground")
     at.number_input(key="pg.steps").set_value(222).run()
     assert page_state(at, "playground")[0]["steps"] == 222
-    at.selectbox(key="run1.optimizer").set_value("Adagrad").run()
+    at.selectbox(key="pg.runs.1.optimizer").set_value("Adagrad").run()
     state = page_state(at, "playground")[0]
     assert state["runs"][1]["optimizer"] == "Adagrad"
     reopened = open_with("playground", c=at.query_params["c"])  # a student opens the lecturer's link

@@ -17,7 +17,7 @@ def test_a_hostile_lbfgs_state_dict_is_refused_with_a_message(lang, words):
     saved["optimizer"]["param_groups"][0].update(max_iter=10**9, max_eval=10**9, tolerance_grad=-1,
                                                  tolerance_change=-1)
     at = open_app("pages/inside.py", lang, timeout=60)  # a hung resume would time out here
-    at.selectbox(key="run300.optimizer").set_value("LBFGS").run()
+    at.selectbox(key="in.run.optimizer").set_value("LBFGS").run()
     at.number_input(key="in.steps").set_value(100).run()
     at.file_uploader(key="in.upload").set_value(("x.json", json.dumps(saved).encode(), "application/json")).run()
     assert not at.exception

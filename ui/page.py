@@ -13,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pagestate import PAGES
 from share import query_flags
 
 from .cache import ENGINE
@@ -22,13 +23,6 @@ from .share import SHARE_SLOT, lesson_banner, restore, show_problems
 HERE = Path(__file__).parent
 STYLE = f"<style>{(HERE / 'style.css').read_text()}</style>"  # read once, not on every rerun
 LECTURE_STYLE = f"<style>{(HERE / 'lecture.css').read_text()}</style>"
-PAGES = (("app.py", "nav.playground", ":material/sports_score:"),
-         ("pages/lessons.py", "nav.lessons", ":material/school:"),
-         ("pages/regression.py", "nav.regression", ":material/scatter_plot:"),
-         ("pages/schedules.py", "nav.schedules", ":material/timeline:"),
-         ("pages/inside.py", "nav.inside", ":material/biotech:"),
-         ("pages/about.py", "nav.about", ":material/menu_book:"))
-PAGE_FILES = {title.removeprefix("nav."): path for path, title, _ in PAGES}  # "playground" -> "app.py"
 
 
 def lecture_mode() -> dict:
@@ -54,8 +48,8 @@ def setup(page: str) -> str:
                        initial_sidebar_state="collapsed" if lecture_mode()["on"] else "auto")
     st.html(STYLE)
     ENGINE.warm_up()  # the engine's workers start (once) while the first page builds its widgets
-    for path, title, icon in PAGES:
-        st.sidebar.page_link(path, label=t(title), icon=icon)
+    for each in PAGES:
+        st.sidebar.page_link(each.path, label=t(each.title), icon=each.icon)
     st.sidebar.divider()
     lang = language_picker(page)
     st.session_state[SHARE_SLOT] = st.sidebar.container()  # filled by ui.share.share_panel once the page is read

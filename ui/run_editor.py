@@ -1,23 +1,23 @@
 """The run editor: one optimizer with its hyperparameters, scheduler, clipping and colour.
 
 Every page that lets a student configure an optimizer uses `run_editor`; it
-returns the run's part of an engine config.  Widget keys start with
-``run{id}.`` so a run can be duplicated by copying its session-state entries.
+returns the run's part of an engine config.  Its widget keys start with the
+prefix the page gives (the page's run field, e.g. ``lr.run`` or ``pg.runs.2``),
+so a run can be duplicated by copying its session-state entries.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
+from optimizers import OPTIMIZERS, SCHEDULERS
 from optimizers.config import resolve_optimizer
 from optimizers.rules.base import OptimizerSpec
-from share import LATER, WARMUPS, warmup_defaults
+from pagestate.runs import LATER, OPTIMIZER_CHOICES, WARMUPS, warmup_defaults
 
 from .forms import schema_form, schema_widgets, seed
 from .i18n import labels, language, t
 
-OPTIMIZER_CHOICES = [*OPTIMIZERS, *PRESETS]
 CLIP_MODES = ("none", "norm", "value")
 
 
@@ -31,8 +31,6 @@ def run_label(run: dict) -> str:
     """A short legend label: 'Adam lr=0.01 · StepLR'."""
     label = f"{run['optimizer']} lr={run['hparams'].get('lr', optimizer_spec(run['optimizer'])[0].params[0].default):g}"
     return label + (f" · {run['scheduler']}" if run.get("scheduler") else "")
-
-
 
 
 def scheduler_form(name: str, prefix: str, context: dict, initial: dict | None = None, container=st) -> dict:
@@ -51,12 +49,11 @@ def scheduler_form(name: str, prefix: str, context: dict, initial: dict | None =
             "milestones": [max(1, int(warm_params.get("total_iters", 1)))]}
 
 
-def run_editor(run_id: int, initial: dict, steps: int, container=st, fixed: dict | None = None,
+def run_editor(prefix: str, initial: dict, steps: int, container=st, fixed: dict | None = None,
                schedule: bool = True) -> dict:
-    """Widgets for one run of `steps` steps; returns {optimizer, hparams, scheduler, scheduler_params, clip…,
-    color}.  `fixed` hyperparameters (e.g. {"lr": 0.1}) are set by the page instead of a widget; `schedule`
-    False leaves the scheduler out (the page chooses it)."""
-    prefix = f"run{run_id}"
+    """Widgets (keys under `prefix`) for one run of `steps` steps; returns {optimizer, hparams, scheduler,
+    scheduler_params, clip…, color}.  `fixed` hyperparameters (e.g. {"lr": 0.1}) are set by the page instead of
+    a widget; `schedule` False leaves the scheduler out (the page chooses it)."""
     key = f"{prefix}.optimizer"
     choice = container.selectbox(t("run.optimizer"), OPTIMIZER_CHOICES,
                                  **seed(key, index=OPTIMIZER_CHOICES.index(initial.get("optimizer", "Adam"))),
@@ -94,14 +91,19 @@ def run_editor(run_id: int, initial: dict, steps: int, container=st, fixed: dict
             "clip_grad_value": clip_value if clip == "value" else None, "color": color}
 
 
-def copy_run_widgets(source: int, target: int) -> None:
-    """Give run `target` the current widget values of run `source` (call from a button callback)."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"run{source}.")]:
-        st.session_state[f"run{target}." + key.split(".", 1)[1]] = st.session_state[key]
+def _keys(prefix: str) -> list[str]:
+    return [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}.")]
 
 
-def forget_run_widgets(run_id: int) -> None:
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"run{run_id}.")]:
+def copy_run_widgets(source: str, target: str) -> None:
+    """Give the run under prefix `target` the current widget values of the run under `source` (call from a
+    button callback)."""
+    for key in _keys(source):
+        st.session_state[target + key.removeprefix(source)] = st.session_state[key]
+
+
+def forget_run_widgets(prefix: str) -> None:
+    for key in _keys(prefix):
         del st.session_state[key]
 
 
@@ -115,9 +117,8 @@ def scheduler_widgets(name: str, prefix: str, params: dict) -> dict:
             **schema_widgets(SCHEDULERS[then["name"]].params, f"{prefix}.then.{then['name']}", then["params"])}
 
 
-def run_widgets(run_id: int, run: dict) -> dict:
+def run_widgets(prefix: str, run: dict) -> dict:
     """The widget values `run_editor` would need to return `run` (keys it holds: optimizer, hparams, …, color)."""
-    prefix = f"run{run_id}"
     choice = run["optimizer"]
     out = {f"{prefix}.optimizer": choice, **schema_widgets(optimizer_spec(choice)[0].params, f"{prefix}.hp.{choice}",
                                                            run.get("hparams", {}))}

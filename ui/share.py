@@ -10,12 +10,12 @@ always a share link, and offers save/load of the state as a JSON file.
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import quote, urlencode
 
 import streamlit as st
 
 from lessons import LESSONS
+from pagestate import PAGE, Page
 from share import HIDEABLE, decode, encode, query_flags, sanitize
 
 from .i18n import labels, language, t
@@ -24,11 +24,7 @@ from .surface_picker import surface_widgets
 
 FILE_KIND = "optimizer-playground"
 MAX_FILE_MB = 2
-# Widget keys each page owns (cleared before a state is put in) and one that exists once its widgets were drawn.
-OWNED = {"playground": re.compile(r"(pg\.|run\d{1,2}\.|runs\.ids$)"), "regression": re.compile(r"(lr\.|run100\.)"),
-         "schedules": re.compile(r"(sch\.|run200\.)"), "inside": re.compile(r"(in\.|run300\.)")}
 SHARE_SLOT = "share.slot"  # the sidebar place `setup` keeps for the share panel, under the language switch
-SENTINEL = {"playground": "pg.surface", "regression": "lr.steps", "schedules": "sch.lr", "inside": "in.surface"}
 
 
 def _data_text(data: dict) -> str:
@@ -36,51 +32,61 @@ def _data_text(data: dict) -> str:
     return "x,y\n" + "\n".join(f"{x!r},{y!r}" for x, y in zip(data["x"], data["y"], strict=True))
 
 
-def _chart_widgets(key: str, state: dict) -> dict:
-    return {f"{key}.view": state["view"], f"{key}.cursor": state["cursor"]}
+def _data(key: str, data: dict | None, state: dict) -> dict:
+    return {f"{key}.data_source": "course"} if data is None else {f"{key}.data_source": "paste",
+                                                                 f"{key}.paste": _data_text(data)}
 
 
-def _playground(s: dict) -> dict:
-    out = {"pg.mode": s["mode"], "runs.ids": list(range(len(s["runs"]))), "pg.grid": s["grid"],
-           **surface_widgets("pg", s), **_chart_widgets("pg.chart", s)}
-    for run_id, run in enumerate(s["runs"]):
-        out.update(run_widgets(run_id, run))
+def _xy(key: str, xy: list, state: dict) -> dict:
+    return {f"{key}_x": xy[0], f"{key}_y": xy[1]}
+
+
+def _multipliers(key: str, multipliers: list | None, state: dict) -> dict:
+    """The parameter-groups toggle, and the two multipliers when it is on."""
+    if multipliers is None:
+        return {key: False}
+    return {key: True, f"{key}.w": multipliers[0], f"{key}.b": multipliers[1]}
+
+
+def _runs(key: str, runs: list, state: dict) -> dict:
+    out = {key: list(range(len(runs)))}  # the runs' ids (ui.runs)
+    for run_id, run in enumerate(runs):
+        out.update(run_widgets(f"{key}.{run_id}", run))
     return out
 
 
-def _regression(s: dict) -> dict:
-    out = {"lr.data_source": "course" if s["data"] is None else "paste", "lr.standardize": s["standardize"],
-           "lr.modes": s["modes"], "lr.batch_size": s["batch_size"], "lr.seed": s["seed"], "lr.w0": s["start"][0],
-           "lr.b0": s["start"][1], "lr.steps": s["steps"], "lr.groups": s["lr_multipliers"] is not None,
-           "lr.chart.cursor": s["cursor"], **run_widgets(100, s["run"])}
-    if s["data"] is not None:
-        out["lr.paste"] = _data_text(s["data"])
-    if s["lr_multipliers"] is not None:
-        out["lr.mw"], out["lr.mb"] = s["lr_multipliers"]
+def _schedulers(key: str, chosen: dict, state: dict) -> dict:
+    out = {key: list(chosen)}
+    for name, params in chosen.items():
+        out.update(scheduler_widgets(name, key, params))
     return out
 
 
-def _schedules(s: dict) -> dict:
-    out = {"sch.lr": s["lr"], "sch.epochs": s["steps"], "sch.names": list(s["schedulers"]), "sch.log": s["log"],
-           "sch.at": ", ".join(map(str, s["table"])), **surface_widgets("sch", s), **_chart_widgets("sch.chart", s),
-           **run_widgets(200, {k: s[k] for k in ("optimizer", "hparams", "clip_grad_norm", "clip_grad_value")})}
-    for name, params in s["schedulers"].items():
-        out.update(scheduler_widgets(name, "sch.params", params))
+# How each kind of field (pagestate.fields.Field.kind) puts its value into widgets: (key, value, state) -> {key: v}
+KINDS = {"value": lambda key, value, state: {key: value},
+         "text_list": lambda key, value, state: {key: ", ".join(map(str, value))},
+         "surface": lambda key, value, state: surface_widgets(key, value),
+         "xy": _xy, "data": _data, "multipliers": _multipliers,
+         "run": lambda key, value, state: run_widgets(key, value), "runs": _runs, "schedulers": _schedulers}
+
+
+def widget_values(page: Page, state: dict) -> dict:
+    """Every widget value that shows `state` on `page`: {widget key: value}."""
+    out = {}
+    for field in page.fields:
+        out.update(KINDS[field.kind](page.key(field.widget), field.value(state), state))
     return out
 
 
-def _inside(s: dict) -> dict:
-    return {**surface_widgets("in", s), "in.step": s["step"], "in.adamw": s["adamw"], **run_widgets(300, s["run"])}
-
-
-WIDGETS = {"playground": _playground, "regression": _regression, "schedules": _schedules, "inside": _inside}
+def _owned(page: Page) -> list[str]:
+    return [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{page.prefix}.")]
 
 
 def apply_state(page: str, state: dict) -> None:
     """Put a (sanitized) state into the page's widgets: call before they are drawn, or from a callback."""
-    for key in [k for k in st.session_state if isinstance(k, str) and OWNED[page].match(k)]:
+    for key in _owned(PAGE[page]):
         del st.session_state[key]
-    for key, value in WIDGETS[page](state).items():
+    for key, value in widget_values(PAGE[page], state).items():
         st.session_state[key] = value
 
 
@@ -96,10 +102,11 @@ def _source(page: str, flags: dict) -> str:
 
 def restore(page: str) -> None:
     """Before the page's widgets are drawn: show the state the URL, a lesson or this session holds."""
-    if page not in WIDGETS:
+    if not PAGE[page].fields:
         return
     source = _source(page, query_flags(st.query_params))
-    if SENTINEL[page] in st.session_state and source == st.session_state.get(f"share.{page}"):
+    drawn = next(iter(widget_values(PAGE[page], decode(page, "")[0])))  # a widget the page always draws
+    if drawn in st.session_state and source == st.session_state.get(f"share.{page}"):
         return
     state, problems = decode(page, source)
     apply_state(page, state)
@@ -166,7 +173,8 @@ def _load(page: str, key: str) -> None:
         return
     other = saved.get("page") if isinstance(saved.get("page"), str) else None
     if other != page:
-        st.session_state["share.load_error"] = t("share.load.page", page=t(f"nav.{other}") if other in WIDGETS else "?")
+        shown = t(PAGE[other].title) if other in PAGE and PAGE[other].fields else "?"
+        st.session_state["share.load_error"] = t("share.load.page", page=shown)
         return
     state, problems = sanitize(page, saved["state"])
     apply_state(page, state)

@@ -17,8 +17,8 @@ def _reset_start(prefix: str) -> None:
         st.session_state.pop(f"{prefix}.start_{axis}", None)
 
 
-def surface_picker(prefix: str, default: str = "rosenbrock", container=st.sidebar) -> tuple[dict, Surface | None]:
-    """A surface picker with its formula and parameters.
+def surface_picker(prefix: str, container=st.sidebar) -> tuple[dict, Surface | None]:
+    """A surface picker with its formula and parameters (their first values are the page state's, `ui.share`).
 
     Returns ({"surface", "surface_params"}, the built surface) — the surface is
     None, with the problem shown in the user's language, when the parameters are
@@ -26,9 +26,8 @@ def surface_picker(prefix: str, default: str = "rosenbrock", container=st.sideba
     """
     lang = language()
     keys = list(SURFACES)
-    key = container.selectbox(t("surface.label"), keys, **seed(f"{prefix}.surface", index=keys.index(default)),
-                              format_func=lambda k: SURFACES[k].name(lang), key=f"{prefix}.surface",
-                              on_change=_reset_start, args=(prefix,))
+    key = container.selectbox(t("surface.label"), keys, format_func=lambda k: SURFACES[k].name(lang),
+                              key=f"{prefix}.surface", on_change=_reset_start, args=(prefix,))
     spec = SURFACES[key]
     container.caption(spec.description(lang))
     params = schema_form(spec.params, f"{prefix}.sp.{key}", container=container)
@@ -53,9 +52,8 @@ def start_and_steps(prefix: str, surface: Surface, container=st.sidebar, with_st
                            step=(y1 - y0) / 100, format="%.4g", key=f"{prefix}.start_y", help=t("start.help"))
     if not with_steps:
         return {"start": [float(x), float(y)]}
-    steps = container.number_input(t("steps.label"), min_value=1, max_value=MAX_STEPS,
-                                   **seed(f"{prefix}.steps", value=500), step=50, key=f"{prefix}.steps",
-                                   help=t("steps.help"))
+    steps = container.number_input(t("steps.label"), min_value=1, max_value=MAX_STEPS, step=50,
+                                   key=f"{prefix}.steps", help=t("steps.help"))
     return {"start": [float(x), float(y)], "steps": int(steps)}
 
 
@@ -83,12 +81,9 @@ def apply_clicked_start(prefix: str, chart_key: str) -> None:
         set_start(prefix, x, y)
 
 
-def surface_widgets(prefix: str, state: dict) -> dict:
-    """The widget values `surface_picker` and `start_and_steps` need to return the state's surface, start
-    (and steps, if it holds them)."""
-    key = state["surface"]
-    out = {f"{prefix}.surface": key, f"{prefix}.start_x": state["start"][0], f"{prefix}.start_y": state["start"][1],
-           **schema_widgets(SURFACES[key].params, f"{prefix}.sp.{key}", state["surface_params"])}
-    if "steps" in state:
-        out[f"{prefix}.steps"] = state["steps"]
-    return out
+def surface_widgets(prefix: str, where: dict) -> dict:
+    """The widget values `surface_picker` and `start_and_steps` need to return `where`'s surface, its
+    parameters and start."""
+    key = where["surface"]
+    return {f"{prefix}.surface": key, f"{prefix}.start_x": where["start"][0], f"{prefix}.start_y": where["start"][1],
+            **schema_widgets(SURFACES[key].params, f"{prefix}.sp.{key}", where["surface_params"])}
