@@ -24,6 +24,7 @@ from optimizers import lr_curve, normalize_config, run_many
 from optimizers.metrics import nearest_minimum
 from surfaces import get_surface
 from surfaces.regression import conditioning, least_squares
+from texts import CATALOGUES
 from viz import PALETTE
 
 ROOT = Path(__file__).parents[1]
@@ -183,17 +184,25 @@ def test_texts(lesson_id):
         assert en.strip() and zh.strip(), field
         assert CJK.search(zh), f"{field}_zh has no Chinese"
         assert not CJK.search(en), f"{field}_en has Chinese"
-        assert en == getattr(lesson, f"{field}_en") and zh == getattr(lesson, f"{field}_zh")
-    assert lesson.text("title", "fr") == lesson.title_en
+        assert en == CATALOGUES["en"][f"lesson.{lesson_id}.{field}"]
+        assert zh == CATALOGUES["zh"][f"lesson.{lesson_id}.{field}"]
+    assert lesson.text("title", "fr") == lesson.text("title", "en")
     with pytest.raises(ValueError):
         lesson.text("summary", "en")
-    assert lesson.question_en.startswith("Predict before you press ▶: ")
-    assert lesson.question_zh.startswith("按 ▶ 之前先预测：")
-    en_sentences = len(re.findall(r"[.!?](?=\s+[A-Z`$(“]|\s*$)", lesson.explanation_en))
-    zh_sentences = len(re.findall(r"[。！？]", lesson.explanation_zh))
+    assert lesson.text("question", "en").startswith("Predict before you press ▶: ")
+    assert lesson.text("question", "zh").startswith("按 ▶ 之前先预测：")
+    explanation_en, explanation_zh = lesson.text("explanation", "en"), lesson.text("explanation", "zh")
+    en_sentences = len(re.findall(r"[.!?](?=\s+[A-Z`$(“]|\s*$)", explanation_en))
+    zh_sentences = len(re.findall(r"[。！？]", explanation_zh))
     assert 2 <= en_sentences <= 5 and 2 <= zh_sentences <= 5, (en_sentences, zh_sentences)
-    for text in (lesson.explanation_en, lesson.explanation_zh):
+    for text in (explanation_en, explanation_zh):
         assert text.count("$") % 2 == 0, "unbalanced $…$"
+
+
+def test_catalogues_hold_exactly_the_lessons_texts():
+    for catalogue in CATALOGUES.values():
+        keys = {key for key in catalogue if key.count(".") == 2 and key.startswith("lesson.")}
+        assert keys == {f"lesson.{i}.{field}" for i in IDS for field in ("title", "question", "explanation")}
 
 
 @pytest.mark.parametrize("lesson_id", IDS)
@@ -390,7 +399,7 @@ def _(lesson, runs):
     assert np.all(np.diff(step_size, axis=0) <= 0)
     g0 = traj.grad[0]
     assert np.allclose(g0, [-155, -50], atol=0.5)
-    assert "(−155, −50)" in lesson.question_en and "(−155, −50)" in lesson.question_zh
+    assert "(−155, −50)" in lesson.text("question", "en") and "(−155, −50)" in lesson.text("question", "zh")
     assert np.allclose(np.abs(traj.update[0]), lr, rtol=1e-5)  # the first step is exactly lr
     cap = lr / np.abs(g0)
     assert np.all(step_size <= cap * (1 + 1e-6))
@@ -411,7 +420,7 @@ def _(lesson, runs):
     assert lesson.state["step"] == 0
     g = traj.grad[0]
     assert np.array_equal(g, [-2.5, 2000.0]) and g[1] / -g[0] == 800
-    assert "(−2.5, 2000)" in lesson.question_en and "800" in lesson.question_zh
+    assert "(−2.5, 2000)" in lesson.text("question", "en") and "800" in lesson.text("question", "zh")
     assert np.allclose(np.abs(traj.update[0]), lr, rtol=0.01)
     assert np.array_equal(np.sign(traj.update[0]), -np.sign(g))
     assert np.allclose(traj.state["exp_avg"][0], (1 - beta1) * g, rtol=1e-5)
@@ -475,7 +484,7 @@ def _(lesson, runs):
     plain, cosine, warm = runs
     base = lesson.state["lr"]
     assert plain.loss[0] == 12.5
-    assert "12.5" in lesson.question_en and "12.5" in lesson.question_zh
+    assert "12.5" in lesson.text("question", "en") and "12.5" in lesson.text("question", "zh")
     mentions(lesson, "12.5", "200", "20 ")
     assert plain.loss[1] > 200 and cosine.loss[1] > 200
     assert np.allclose(np.abs(plain.update[0]), base, rtol=1e-5)  # Adam's first step: lr per coordinate
@@ -523,7 +532,7 @@ def _(lesson, runs):
     assert abs(kappa_std - 1) < 1e-9 and abs(lr_max_std - 1) < 1e-9
     lr = traj.config["hparams"]["lr"]
     assert np.isclose(lr, lr_max_std / 2) and lr > 20 * lr_max
-    assert f"lr < {lr_max:.3f}" in lesson.question_en and f"lr < {lr_max:.3f}" in lesson.question_zh
+    assert all(f"lr < {lr_max:.3f}" in lesson.text("question", lang) for lang in ("en", "zh"))
     assert np.all(traj.loss[1:] - surface.min_value < 1e-6)  # one step lands on the minimum
     raw = run_many([variant(lesson.id, surface_params={"standardize": False}, start=None)])[0]
     assert raw.diverged_at is not None
