@@ -28,12 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pagestate
 import texts
 from viz import PALETTE
 
 BLUE, VERMILION, GREEN, PINK, ORANGE, SKY = PALETTE[:6]
 
-PAGES = ("playground", "regression", "schedules", "inside")
+PAGES = tuple(page.name for page in pagestate.PAGES if page.fields)  # the pages a lesson can open: those with a state
 FIELDS = ("title", "question", "explanation")
 
 
