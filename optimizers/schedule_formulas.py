@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optimizers.schedulers import validate_scheduler
-from schema import ConfigError
+from schema import ConfigError, shown
 
 
 class Start(NamedTuple):
@@ -37,10 +37,6 @@ class Schedule(NamedTuple):
     latex: Callable[[dict, str], str]
     curve: Callable[[dict, np.ndarray, Start], np.ndarray] | None
     markers: Callable[[dict, int], Iterable[tuple[int, str]]]
-
-
-def _error(en: str, zh: str) -> ConfigError:
-    return ConfigError(f"scheduler: {en}", f"调度器：{zh}")
 
 
 def _in(template: str, t: str) -> str:
@@ -92,8 +88,7 @@ def _warm_restarts_curve(p, t, s):
 # ---- LinearLR, ConstantLR, PolynomialLR ----------------------------------------------------------------
 
 def _no_total_iters(name: str) -> ConfigError:
-    return _error(f"{name} with total_iters 0 cannot follow another scheduler (torch divides by zero)",
-                  f"total_iters 为 0 的 {name} 不能接在其他调度器之后（torch 会除以零）")
+    return ConfigError("scheduler.error.no_total_iters", name=name)
 
 
 def _linear_curve(p, t, s):
@@ -112,8 +107,7 @@ def _constant_curve(p, t, s):
     if total == 0:
         return np.full(t.shape, s.lr * factor if s.fresh else s.lr)
     if factor == 0 and t.max(initial=0) >= total:
-        raise _error("ConstantLR with factor 0 cannot undo it at total_iters (torch divides by zero)",
-                     "factor 为 0 的 ConstantLR 无法在 total_iters 时恢复（torch 会除以零）")
+        raise ConfigError("scheduler.error.constant_factor")
     return s.lr * np.where(t < total, factor, 1.0)
 
 
@@ -158,8 +152,7 @@ def _one_cycle_curve(p, t, s):
     """Each step takes the first phase whose end it has not passed (the last phase extends past N − 1)."""
     n = p["total_steps"]
     if t.max(initial=0) > n:
-        raise _error(f"OneCycleLR: Tried to step {int(t.max())} times. The specified number of total steps is {n}",
-                     f"OneCycleLR：步数 {int(t.max())} 超过了 total_steps {n}")
+        raise ConfigError("scheduler.error.past_total_steps", step=int(t.max()), total=n)
     lrs = {"init": p["max_lr"] / p["div_factor"], "max": p["max_lr"]}
     lrs["final"] = lrs["init"] / p["final_div_factor"]
     out, done, begin = np.empty(t.shape), np.zeros(t.shape, bool), 0.0
@@ -167,8 +160,7 @@ def _one_cycle_curve(p, t, s):
     for i, ((a, b, _), end) in enumerate(zip(phases, _phase_ends(p), strict=True)):
         here = ~done & ((t <= end) | (i == len(phases) - 1))
         if here.any() and end == begin:
-            raise _error("OneCycleLR: a phase of zero steps (torch divides by zero); change pct_start",
-                         "OneCycleLR：某阶段长度为零（torch 会除以零）；请修改 pct_start")
+            raise ConfigError("scheduler.error.zero_phase")
         out[here] = _anneal(p["anneal_strategy"], lrs[a], lrs[b], (t[here] - begin) / (end - begin))
         done |= here
         begin = end
@@ -345,7 +337,7 @@ _SCHEDULES: dict[str, Schedule] = {
 def _entry(name) -> Schedule:
     if name not in _SCHEDULES:
         valid = ", ".join(_SCHEDULES)
-        raise _error(f"unknown scheduler {name!r:.40}; valid: {valid}", f"未知的调度器 {name!r:.40}；可用：{valid}")
+        raise ConfigError("scheduler.error.unknown", got=shown(name), valid=valid)
     return _SCHEDULES[name]
 
 
@@ -379,7 +371,7 @@ def formula_curve(name: str, params: dict | None, steps: int, base_lr: float) ->
     name, params = validate_scheduler(name, params, {"steps": steps, "lr": base_lr})
     entry = _entry(name)
     if entry.curve is None:
-        raise _error(f"{name} follows the loss; it has no closed form", f"{name} 取决于损失，没有闭式公式")
+        raise ConfigError("scheduler.error.no_closed_form", name=name)
     # lr_curve steps the scheduler after the last recorded lr too: evaluate that step for torch's errors
     t = np.arange(steps + 1)
     return entry.curve(_with_run_steps(name, params, steps), t, Start(base_lr, base_lr))[:steps].astype(float)
