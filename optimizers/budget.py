@@ -25,6 +25,7 @@ import json
 from dataclasses import dataclass
 
 from schema import ConfigError
+from texts import message
 
 MAX_SECONDS = 4.0           # estimated engine time of one run: keeps any request under ~5 s
 MAX_BYTES = 160 * 2**20     # its recorded arrays (the worker's peak rises ~3× that) and the forward's working set
@@ -194,32 +195,22 @@ def check(config: dict) -> None:
     cost = estimate(config, rows)
     if cost.within():
         return
-    en, zh = [], []
+    options = []  # what to reduce, then what else helps
     if steps := _largest(config, "steps", config["steps"] - 1, rows=rows):
-        en.append(f"steps ≤ {steps:,}")
-        zh.append(f"步数 ≤ {steps:,}")
+        options.append(message("budget.steps", n=f"{steps:,}"))
     starts = _starts(config)
     if starts > 1 and (n := _largest(config, "start", starts - 1, lambda k: config["start"][:k], rows)):
-        en.append(f"starts ≤ {n:,}")
-        zh.append(f"起点数 ≤ {n:,}")
-    hints_en, hints_zh = [], []
+        options.append(message("budget.starts", n=f"{n:,}"))
     if starts > 1 and config["clip_grad_norm"] is not None:
-        hints_en.append("without clip_grad_norm the starts share one optimizer")
-        hints_zh.append("不用 clip_grad_norm 时所有起点共用一个优化器")
+        options.append(message("budget.hint.clip"))
     elif starts > 1 and not _shares(config):
-        hints_en.append(f"an optimizer whose starts can share one parameter ({config['optimizer']} gives each start "
-                        "its own)")
-        hints_zh.append(f"换一个所有起点可共用一个参数的优化器（{config['optimizer']} 要为每个起点单独建一个）")
+        options.append(message("budget.hint.optimizer", optimizer=config["optimizer"]))
     if config["optimizer"] == "LBFGS":
-        hints_en.append("lower max_iter, max_eval or history_size")
-        hints_zh.append("调低 max_iter、max_eval 或 history_size")
+        options.append(message("budget.hint.lbfgs"))
     if rows[1] > 1:  # a data surface
-        hints_en.append("use a smaller batch_size or fewer data rows")
-        hints_zh.append("用更小的 batch_size 或更少的数据行")
-    what_en = (f"about {cost.seconds:,.0f} s of computing (at most {MAX_SECONDS:g} s)" if cost.seconds > MAX_SECONDS
-               else f"about {cost.bytes / 2**20:,.0f} MB of records (at most {MAX_BYTES / 2**20:,.0f} MB)")
-    what_zh = (f"约 {cost.seconds:,.0f} 秒的计算（上限 {MAX_SECONDS:g} 秒）" if cost.seconds > MAX_SECONDS
-               else f"约 {cost.bytes / 2**20:,.0f} MB 的记录（上限 {MAX_BYTES / 2**20:,.0f} MB）")
-    raise ConfigError(f"This run is too big: it would take {what_en}. Reduce it, e.g. "
-                      + "; or ".join([*en, *hints_en]) + ".",
-                      f"这次运行太大：需要{what_zh}。请减小规模，例如" + "；或".join([*zh, *hints_zh]) + "。")
+        options.append(message("budget.hint.data"))
+    what = (message("budget.seconds", seconds=f"{cost.seconds:,.0f}", limit=f"{MAX_SECONDS:g}")
+            if cost.seconds > MAX_SECONDS else
+            message("budget.memory", mb=f"{cost.bytes / 2**20:,.0f}", limit=f"{MAX_BYTES / 2**20:,.0f}"))
+    either = functools.reduce(lambda a, b: message("budget.or", first=a, rest=b), options) if options else ""
+    raise ConfigError("budget.too_big", what=what, options=either)

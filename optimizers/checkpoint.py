@@ -15,6 +15,7 @@ import torch
 
 from schema import ConfigError
 from surfaces import get_surface
+from texts import message
 
 from . import budget
 from .config import normalize_config
@@ -56,15 +57,15 @@ def checkpoint(config: dict, t: int) -> dict:
     member = Member(config, [config["start"]])
     _step_member(member, config, 0, t)
     if member.done < t:  # LBFGS: diverged, or stopped by the cost budget (engine.Trajectory.stopped_at)
-        raise ConfigError(f"step: the run stopped after step {member.done}, before step {t}",
-                          f"step：运行在第 {member.done} 步后停止，未到第 {t} 步")
+        raise ConfigError("checkpoint.stopped", done=member.done, step=t)
     return {"step": t, "param": member.position()[0].tolist(),
             "optimizer": _to_json(member.optimizer.state_dict()),
             "scheduler": None if member.scheduler is None else _to_json(member.scheduler.state_dict())}
 
 
-def _bad(path: str, en: str, zh: str) -> ConfigError:
-    return ConfigError(f"state_dict: {path} {en}", f"state_dict：{path} {zh}")
+def _bad(path: str, problem: str, **values) -> ConfigError:
+    """The saved state_dict's field at `path` is not what this run needs: ``checkpoint.<problem>`` says what."""
+    return ConfigError("checkpoint.bad", path=path, problem=message(f"checkpoint.{problem}", **values))
 
 
 def _conform(value, template, path: str):
@@ -78,48 +79,47 @@ def _conform(value, template, path: str):
         except (TypeError, ValueError, RuntimeError):
             tensor = None
         if tensor is None or tensor.shape != template.shape:
-            raise _bad(path, f"must be a {template.dtype} tensor of shape {list(template.shape)}",
-                       f"必须是形状为 {list(template.shape)} 的 {template.dtype} 张量")
+            raise _bad(path, "tensor", dtype=template.dtype, shape=list(template.shape))
         return tensor
     if isinstance(template, dict):
         if not isinstance(value, dict):
-            raise _bad(path, "must be a mapping", "必须是键值映射")
+            raise _bad(path, "mapping")
         int_keys = template and all(isinstance(k, int) for k in template)
         try:
             items = {(int(k) if int_keys else k): v for k, v in value.items()}
         except ValueError:
-            raise _bad(path, "must have whole-number keys", "的键必须是整数") from None
+            raise _bad(path, "int_keys") from None
         if not int_keys and set(items) != set(template):
             keys = sorted(map(str, template))
-            raise _bad(path, f"must have the keys {keys}", f"必须有这些键 {keys}")
+            raise _bad(path, "keys", keys=keys)
         sample = next(iter(template.values()), 0)
         return type(template)({k: _conform(v, template.get(k, sample), f"{path}.{k}") for k, v in items.items()})
     if isinstance(template, list | tuple):
         if not isinstance(value, list) or len(value) != len(template):
-            raise _bad(path, f"must be a list of {len(template)}", f"必须是含 {len(template)} 项的列表")
+            raise _bad(path, "list", n=len(template))
         pairs = enumerate(zip(value, template, strict=True))
         return type(template)(_conform(v, t, f"{path}[{i}]") for i, (v, t) in pairs)
     if isinstance(template, bool) or template is None or isinstance(template, str):
         if value != template:
-            raise _bad(path, f"must be {template!r}, as this run has it", f"必须是 {template!r}（与本次运行一致）")
+            raise _bad(path, "same", value=repr(template))
         return value
     if isinstance(value, bool) or not isinstance(value, int | float) or (
             isinstance(template, int) and not isinstance(value, int)) or (
             math.isfinite(template) and not (math.isfinite(value) and abs(value) <= 2**53)):
-        raise _bad(path, f"must be a finite {type(template).__name__}", f"必须是有限的 {type(template).__name__}")
+        raise _bad(path, "finite", kind=type(template).__name__)
     return type(template)(value)
 
 
 def _state(value, template: dict, history: int, path: str) -> dict:
     """One parameter's optimizer state: the keys torch makes for this optimizer, each of its type and shape."""
     if not isinstance(value, dict) or not set(value) <= set(template):
-        raise _bad(path, f"may only have the keys {sorted(template)}", f"只能有这些键 {sorted(template)}")
+        raise _bad(path, "only_keys", keys=sorted(template))
     out = {}
     for key, v in value.items():
         t = template[key]
         if isinstance(t, list):  # LBFGS's history: at most history_size entries like the first one
             if not isinstance(v, list) or len(v) > history:
-                raise _bad(f"{path}.{key}", f"must be a list of at most {history}", f"必须是至多 {history} 项的列表")
+                raise _bad(f"{path}.{key}", "history", n=history)
             item = next((x for x in t if x is not None), torch.zeros(2))  # torch leaves None in unused slots
             out[key] = [None if x is None else _conform(x, item, f"{path}.{key}[{i}]") for i, x in enumerate(v)]
         else:
@@ -135,12 +135,11 @@ def load(config: dict, saved) -> tuple[dict, Member, int]:
     optimizer; the scheduler's state those of this scheduler.  Anything else raises ConfigError naming the field."""
     config = normalize_config(config)
     if not isinstance(saved, dict) or not {"step", "param", "optimizer"} <= set(saved):
-        raise _bad("", "must be a mapping with step, param, optimizer and scheduler", "必须是含 step、param、optimizer "
-                   "和 scheduler 的映射")
+        raise _bad("", "checkpoint")
     t = saved["step"]
     if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= config["steps"]:
         steps = config["steps"]
-        raise _bad("step", f"must be a whole number in [0, {steps}]", f"必须是 [0, {steps}] 内的整数")
+        raise _bad("step", "step", steps=steps)
     param = _conform(saved["param"], [0.0, 0.0], "param")
     probe = Member(config, [config["start"]])  # the state torch makes for this optimizer, after one step
     _step_member(probe, config, 0, 1)
@@ -148,7 +147,7 @@ def load(config: dict, saved) -> tuple[dict, Member, int]:
     spec = OPTIMIZERS[config["optimizer"]]
     optimizer = saved["optimizer"]
     if not isinstance(optimizer, dict) or set(optimizer) != {"state", "param_groups"}:
-        raise _bad("optimizer", "must have the keys state and param_groups", "必须有 state 和 param_groups 两个键")
+        raise _bad("optimizer", "optimizer")
     schema = {p.key: p for p in spec.params}
     groups = _groups(optimizer["param_groups"], template["param_groups"], schema)
     hparams = {**config["hparams"], **{k: groups[0][k] for k in schema if k != "lr"}}
@@ -156,19 +155,18 @@ def load(config: dict, saved) -> tuple[dict, Member, int]:
         budget.check(normalize_config({**config, "hparams": hparams}))  # what the file asks torch to do
     states = optimizer["state"]
     if not isinstance(states, dict):
-        raise _bad("optimizer.state", "must be a mapping", "必须是键值映射")
+        raise _bad("optimizer.state", "mapping")
     history = hparams.get("history_size", 0)
     state = {}
     for k, v in states.items():
         if not (isinstance(k, str) and k.isdigit() and int(k) in template["state"]):
-            raise _bad("optimizer.state", f"may only have the keys {sorted(template['state'])}",
-                       f"只能有这些键 {sorted(template['state'])}")
+            raise _bad("optimizer.state", "only_keys", keys=sorted(template["state"]))
         state[int(k)] = _state(v, template["state"][int(k)], history, f"optimizer.state.{k}")
     member = Member({**config, "start": param}, [param])
     member.optimizer.load_state_dict({"state": state, "param_groups": groups})
     if member.scheduler is not None:
         if saved.get("scheduler") is None:
-            raise _bad("scheduler", "is missing", "缺失")
+            raise _bad("scheduler", "missing")
         member.scheduler.load_state_dict(_conform(saved["scheduler"], member.scheduler.state_dict(), "scheduler"))
     return config, member, t
 
@@ -176,12 +174,12 @@ def load(config: dict, saved) -> tuple[dict, Member, int]:
 def _groups(value, template: list[dict], schema: dict) -> list[dict]:
     """param_groups: each hyperparameter valid for the optimizer (its schema), the rest as torch has it."""
     if not isinstance(value, list) or len(value) != len(template):
-        raise _bad("optimizer.param_groups", f"must be a list of {len(template)}", f"必须是含 {len(template)} 项的列表")
+        raise _bad("optimizer.param_groups", "list", n=len(template))
     out = []
     for i, (group, fresh) in enumerate(zip(value, template, strict=True)):
         path = f"optimizer.param_groups[{i}]"
         if not isinstance(group, dict) or set(group) != set(fresh):
-            raise _bad(path, f"must have the keys {sorted(fresh)}", f"必须有这些键 {sorted(fresh)}")
+            raise _bad(path, "keys", keys=sorted(fresh))
         checked = {}
         for key, v in group.items():
             if key in schema and key != "lr":  # schedulers set lr to any value ≥ 0 (0 at the end of a decay)
@@ -193,7 +191,7 @@ def _groups(value, template: list[dict], schema: dict) -> list[dict]:
             else:
                 checked[key] = _conform(v, fresh[key], f"{path}.{key}")
                 if key == "lr" and checked[key] < 0:
-                    raise _bad(f"{path}.lr", "must be ≥ 0", "必须 ≥ 0")
+                    raise _bad(f"{path}.lr", "lr")
         out.append(checked)
     return out
 

@@ -35,19 +35,15 @@ DEFAULTS = {
     "dtype": "float32",
 }
 
-_STEPS = Param("steps", "int", 500, "Number of optimizer steps", "优化步数", low=1, high=MAX_STEPS)
-_SEED = Param("seed", "int", 0, "Seed of the mini-batch shuffling", "小批量打乱的随机种子", low=0, high=2**32 - 1)
+_STEPS = Param("steps", "int", 500, "config.steps", low=1, high=MAX_STEPS)
+_SEED = Param("seed", "int", 0, "config.seed", low=0, high=2**32 - 1)
 _CLIP = dict(kind="float", default=None, low=0.0, high=1e6, open_low=True, optional=True, log=True,
              slider=(1e-3, 100.0))
-_CLIP_NORM = Param("clip_grad_norm", help="Clip the gradient's norm to this value",
-                   help_zh="把梯度范数裁剪到该值", **_CLIP)
-_CLIP_VALUE = Param("clip_grad_value", help="Clip each gradient entry to ±this value",
-                    help_zh="把梯度的每个分量裁剪到 ±该值", **_CLIP)
-LR_MULTIPLIERS = Param("lr_multipliers", "pair", None, "Learning-rate multipliers of the two coordinates",
-                       "两个坐标各自的学习率倍数", low=1e-3, high=1000.0, optional=True)
-START_POINT = Param("start", "pair", None, "A start point [x, y]", "起点 [x, y]", low=-1e6, high=1e6)
-_DTYPE = Param("dtype", "choice", "float32", "Floating-point precision", "浮点精度",
-               choices=("float32", "float64"))
+_CLIP_NORM = Param("clip_grad_norm", help="config.clip_grad_norm", **_CLIP)
+_CLIP_VALUE = Param("clip_grad_value", help="config.clip_grad_value", **_CLIP)
+LR_MULTIPLIERS = Param("lr_multipliers", "pair", None, "config.lr_multipliers", low=1e-3, high=1000.0, optional=True)
+START_POINT = Param("start", "pair", None, "config.start", low=-1e6, high=1e6)
+_DTYPE = Param("dtype", "choice", "float32", "config.dtype", choices=("float32", "float64"))
 
 
 def resolve_optimizer(name: str, hparams: dict | None) -> tuple[str, dict]:
@@ -60,8 +56,7 @@ def resolve_optimizer(name: str, hparams: dict | None) -> tuple[str, dict]:
         return base, {**preset, **hparams}
     if name not in OPTIMIZERS:
         valid = ", ".join([*OPTIMIZERS, *PRESETS])
-        raise ConfigError(f"unknown optimizer {shown(name)}; valid: {valid}",
-                          f"未知的优化器 {shown(name)}；可用：{valid}")
+        raise ConfigError("config.error.unknown_optimizer", got=shown(name), valid=valid)
     return name, dict(hparams)
 
 
@@ -73,8 +68,7 @@ def _starts(value, surface) -> list[float] | list[list[float]]:
         isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     starts = [value] if single else value
     if not isinstance(starts, list | tuple) or not 1 <= len(starts) <= MAX_STARTS:
-        raise ConfigError(f"start must be [x, y] or a list of 1 to {MAX_STARTS} such points",
-                          f"start 必须是 [x, y] 或 1 到 {MAX_STARTS} 个这样的点的列表", key="start")
+        raise ConfigError("config.error.starts", key="start", n=MAX_STARTS)
     points = [START_POINT.validate(point, "config") for point in starts]
     return points[0] if single else points
 
@@ -82,12 +76,11 @@ def _starts(value, surface) -> list[float] | list[list[float]]:
 def normalize_config(config: dict) -> dict:
     """`config` with every key present and valid (torch's defaults filled in)."""
     if not isinstance(config, dict):
-        raise ConfigError("config must be a mapping", "配置必须是键值映射")
+        raise ConfigError("config.error.mapping")
     unknown = [k for k in config if k not in DEFAULTS]
     if unknown:
         valid = ", ".join(DEFAULTS)
-        raise ConfigError(f"unknown config key {shown(unknown[0])}; valid: {valid}",
-                          f"未知的配置项 {shown(unknown[0])}；可用：{valid}")
+        raise ConfigError("config.error.unknown_key", got=shown(unknown[0]), valid=valid)
     c = {**DEFAULTS, **config}
     out = {"surface": c["surface"], "surface_params": validate_surface(c["surface"], c["surface_params"])}
     surface = get_surface(out["surface"], out["surface_params"])
@@ -102,17 +95,15 @@ def normalize_config(config: dict) -> dict:
     out["batch_size"] = c["batch_size"]
     if c["batch_size"] is not None:
         if surface.n_samples is None:
-            raise ConfigError(f"batch_size applies only to data surfaces, not {out['surface']!r}",
-                              f"batch_size 只适用于数据曲面，不适用于 {out['surface']!r}")
-        size = Param("batch_size", "int", None, "", "", low=1, high=surface.n_samples)
+            raise ConfigError("config.error.batch_size", surface=repr(out["surface"]))
+        size = Param("batch_size", "int", None, "config.batch_size", low=1, high=surface.n_samples)
         out["batch_size"] = size.validate(c["batch_size"], "config")
     out["seed"] = _SEED.validate(c["seed"], "config")
     out["clip_grad_norm"] = _CLIP_NORM.validate(c["clip_grad_norm"], "config")
     out["clip_grad_value"] = _CLIP_VALUE.validate(c["clip_grad_value"], "config")
     out["lr_multipliers"] = LR_MULTIPLIERS.validate(c["lr_multipliers"], "config")
     if out["lr_multipliers"] is not None and spec.closure:
-        raise ConfigError("LBFGS does not support parameter groups (lr_multipliers)",
-                          "LBFGS 不支持参数组（lr_multipliers）")
+        raise ConfigError("config.error.lbfgs_groups")
     out["dtype"] = _DTYPE.validate(c["dtype"], "config")
     budget.check(out)  # what it would cost: refused past the budget, before it runs
     return out

@@ -39,7 +39,7 @@ def course_starts() -> list[tuple[float, float]]:
 
 
 # Section name, optimizer class, hyperparameters, as in the course's script (in its order of model creation).
-# The course says "Adam 通常能非常快地收敛到一个好的解" (Adam usually converges to a good solution very fast).
+# The course says that Adam "usually converges to a good solution very fast".
 # Not here: Adam's step is lr · m̂ / (√v̂ + ε), about lr per coordinate whatever the gradient's size, so at
 # lr = 0.001 for 100 epochs each of w and b moves at most ~0.1, and the loss stays far above SGD's.
 _SECTIONS = (

@@ -111,7 +111,7 @@ def _pair_item(p: Param, key: str, label: str, value, container):
     if p.none_items:
         return container.number_input(label, min_value=p.low, max_value=p.high, **seed(key, value=value),
                                       format="%g", key=key, help=p.help_text(language()), placeholder="None")
-    item = Param(p.key, "float", value, p.help, p.help_zh, low=p.low, high=p.high, slider=p.slider, log=p.log)
+    item = Param(p.key, "float", value, p.help, low=p.low, high=p.high, slider=p.slider, log=p.log)
     return _float(item, key, label, value, container)
 
 
@@ -120,8 +120,7 @@ def parse_int_list(text: str, label: str) -> list[int]:
     try:
         return [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
     except ValueError:
-        raise ConfigError(f"{label}: write whole numbers separated by commas, e.g. 30, 60",
-                          f"{label}：请写用逗号分隔的整数，例如 30, 60") from None
+        raise ConfigError("config.error.int_list", label=label) from None
 
 
 def schema_form(schema: tuple[Param, ...], prefix: str, values: dict | None = None, container=st,
