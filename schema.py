@@ -40,7 +40,7 @@ Rule = Callable[[dict, dict], tuple[str, Message] | None]
 class ConfigError(ValueError):
     """A bad config value: a catalogue message, rendered by `message(lang)`; `str(err)` is English.
 
-    `ConfigError("err.range", key="lr", name="SGD.lr", range="[0, 1]", got="5")`; `key` is the
+    `ConfigError("error.range", key="lr", name="SGD.lr", range="[0, 1]", got="5")`; `key` is the
     parameter the error is about, when it is one parameter's."""
 
     def __init__(self, text_key: str, zh: str | None = None, *, key: str | None = None, **values: Any):
