@@ -15,6 +15,7 @@ import numpy as np
 
 from optimizers.schedulers import validate_scheduler
 from schema import ConfigError, shown
+from texts import Message, message
 
 
 class Start(NamedTuple):
@@ -32,11 +33,16 @@ class Start(NamedTuple):
 
 
 class Schedule(NamedTuple):
-    """One scheduler's formula: LaTeX right-hand side in `t`, numpy curve over t, marked steps."""
+    """One scheduler's formula: LaTeX right-hand side in `t`, numpy curve over t, marked steps (step, label)."""
 
     latex: Callable[[dict, str], str]
     curve: Callable[[dict, np.ndarray, Start], np.ndarray] | None
-    markers: Callable[[dict, int], Iterable[tuple[int, str]]]
+    markers: Callable[[dict, int], Iterable[tuple[int, Message]]]
+
+
+def _mark(kind: str, **values) -> Message:
+    """A marker's label: ``scheduler.marker.<kind>``."""
+    return message(f"scheduler.marker.{kind}", **values)
 
 
 def _in(template: str, t: str) -> str:
@@ -122,7 +128,7 @@ def _polynomial_curve(p, t, s):
 
 
 def _end_marker(p, steps):
-    return [(p["total_iters"], "end")] if p["total_iters"] > 0 else []
+    return [(p["total_iters"], _mark("end"))] if p["total_iters"] > 0 else []
 
 
 # ---- OneCycleLR -----------------------------------------------------------------------------------------
@@ -192,7 +198,8 @@ def _one_cycle_latex(p, t):
 def _one_cycle_markers(p, steps):
     ends = _phase_ends(p)
     names = ["peak", "initial"][: len(ends) - 1]
-    return [(round(end), name) for end, name in zip(ends, names, strict=False)] + [(p["total_steps"] - 1, "end")]
+    return [(round(end), _mark(name)) for end, name in zip(ends, names, strict=False)] + [
+        (p["total_steps"] - 1, _mark("end"))]
 
 
 # ---- CyclicLR -------------------------------------------------------------------------------------------
@@ -292,22 +299,23 @@ def _sequential_latex(p, t):
 _SCHEDULES: dict[str, Schedule] = {
     "StepLR": Schedule(
         lambda p, t: _in(r"\eta_0 \cdot \gamma^{\lfloor @ / \text{step\_size} \rfloor}", t),
-        _step_curve, lambda p, steps: [(step, "×γ") for step in range(p["step_size"], steps, p["step_size"])]),
+        _step_curve,
+        lambda p, steps: [(step, _mark("decay")) for step in range(p["step_size"], steps, p["step_size"])]),
     "MultiStepLR": Schedule(
         lambda p, t: _in(r"\eta_0 \cdot \gamma^{\#\{m \,\in\, \text{milestones} \;:\; m \le @\}}", t),
-        _multistep_curve, lambda p, steps: [(m, "×γ") for m in p["milestones"]]),
+        _multistep_curve, lambda p, steps: [(m, _mark("decay")) for m in p["milestones"]]),
     "ExponentialLR": Schedule(
         lambda p, t: _in(r"\eta_0 \cdot \gamma^{@}", t), _exponential_curve, lambda p, steps: []),
     "CosineAnnealingLR": Schedule(
         lambda p, t: _in(r"\eta_{min} + \tfrac12(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi @}{T_{max}}\right)", t),
         _cosine_curve,
-        lambda p, steps: [(k * p["T_max"], "T_max" if k == 1 else f"{k}·T_max")
+        lambda p, steps: [(k * p["T_max"], _mark("T_max") if k == 1 else _mark("T_max_times", k=k))
                           for k in range(1, (steps - 1) // p["T_max"] + 1)]),
     "CosineAnnealingWarmRestarts": Schedule(
         lambda p, t: _in(r"\eta_{min} + \tfrac12(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi T_{cur}}{T_i}\right),"
                          r"\quad T_i = T_0 \cdot T_{mult}^{\,i},\ T_{cur} = @ - \textstyle\sum_{j<i} T_j \in [0, T_i)"
                          r"\ (i\text{: restarts so far})", t),
-        _warm_restarts_curve, lambda p, steps: [(int(r), "restart") for r in _restarts(p, steps)[1:]]),
+        _warm_restarts_curve, lambda p, steps: [(int(r), _mark("restart")) for r in _restarts(p, steps)[1:]]),
     "LinearLR": Schedule(
         lambda p, t: _in(r"\eta_0 \left(\text{start\_factor} + (\text{end\_factor} - \text{start\_factor})"
                          r" \frac{\min(@, \text{total\_iters})}{\text{total\_iters}}\right)", t),
@@ -323,14 +331,14 @@ _SCHEDULES: dict[str, Schedule] = {
     "OneCycleLR": Schedule(_one_cycle_latex, _one_cycle_curve, _one_cycle_markers),
     "CyclicLR": Schedule(
         _cyclic_latex, _cyclic_curve,
-        lambda p, steps: [(step, "max") for step in range(p["step_size_up"], steps, _cycle_length(p))]),
+        lambda p, steps: [(step, _mark("max")) for step in range(p["step_size_up"], steps, _cycle_length(p))]),
     "ReduceLROnPlateau": Schedule(
         lambda p, t: _in(r"\begin{cases} \max(\eta_{@-1} \cdot \text{factor},\ \text{min\_lr}) & "
                          r"\text{more than patience steps without improvement} \\ "
                          r"\eta_{@-1} & \text{otherwise} \end{cases}", t),
         None, lambda p, steps: []),
     "SequentialLR": Schedule(
-        _sequential_latex, _sequential_curve, lambda p, steps: [(m, "switch") for m in p["milestones"]]),
+        _sequential_latex, _sequential_curve, lambda p, steps: [(m, _mark("switch")) for m in p["milestones"]]),
 }
 
 
@@ -377,10 +385,12 @@ def formula_curve(name: str, params: dict | None, steps: int, base_lr: float) ->
     return entry.curve(_with_run_steps(name, params, steps), t, Start(base_lr, base_lr))[:steps].astype(float)
 
 
-def markers(name: str, params: dict | None, steps: int, base_lr: float = 1.0) -> list[tuple[int, str]]:
-    """Steps worth marking on the curve, with a short label ("×γ", "restart", "peak", "switch", …), below `steps`.
+def markers(name: str, params: dict | None, steps: int, base_lr: float = 1.0,
+            lang: str = "en") -> list[tuple[int, str]]:
+    """Steps worth marking on the curve, below `steps`, each with a short label in `lang` ("×γ", "restart",
+    "peak", "switch", …: the catalogue's ``scheduler.marker.<kind>``).
 
     `base_lr` is the curve's (validation refuses a schedule whose learning rate would pass 1000)."""
     name, params = validate_scheduler(name, params, {"steps": steps, "lr": base_lr})
     found = _entry(name).markers(_with_run_steps(name, params, steps), steps)
-    return sorted((int(step), label) for step, label in found if 0 <= step < steps)
+    return sorted((int(step), label.render(lang)) for step, label in found if 0 <= step < steps)

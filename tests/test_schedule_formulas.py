@@ -248,6 +248,12 @@ def test_markers(name, params, steps, expected):
     assert markers(name, params, steps) == expected
 
 
+def test_markers_speak_the_readers_language():
+    assert markers("OneCycleLR", {"max_lr": 0.5, "three_phase": True}, 100, lang="zh") == [
+        (29, "峰值"), (58, "初始"), (99, "结束")]
+    assert markers("CosineAnnealingLR", {"T_max": 20}, 50, lang="zh") == [(20, "T_max"), (40, "2·T_max")]
+
+
 def test_markers_sit_on_the_curve():
     """Peaks at the maximum, T_max at η_min, restarts back at η_0."""
     lr = formula_curve("OneCycleLR", {"max_lr": 0.5}, 100, BASE_LR)
