@@ -96,7 +96,7 @@ for name, params in chosen.items():
 
 if curves:
     log = st.toggle(t("sch.log"), key=page.key("log"))
-    plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps, base_lr)) for n, c, lr, p in curves],
+    plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps, base_lr, lang)) for n, c, lr, p in curves],
                                   step_title=t("viz.step"), lr_title=t("viz.lr"), log=log), key="sch.curves")
     for column, (name, _, _, _) in zip(st.columns(len(curves)), curves, strict=True):
         column.markdown(f"**{name}**")
