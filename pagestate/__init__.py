@@ -20,7 +20,8 @@ class Page:
     path: str  # its file, for st.page_link
     icon: str
     prefix: str = ""  # every widget key of the page starts with f"{prefix}."
-    fields: tuple[Field, ...] = ()  # its state, in the order it is read; () = no share link
+    fields: tuple[Field, ...] = ()  # its state, in the order it is read (the first one's widget always drawn);
+    # () = no share link
 
     @property
     def title(self) -> str:

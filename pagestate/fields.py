@@ -43,7 +43,7 @@ class Field:
 
     def value(self, state: dict):
         """The field's value in a full state."""
-        return {k: state[k] for k in self.read({}, state, Problems())} if self.flat else state[self.name]
+        return {k: state[k] for k in self.default(state)} if self.flat else state[self.name]
 
     def default(self, state: dict):
         """Its value when a link leaves it out, after the fields before it took their values in `state`."""
@@ -61,7 +61,8 @@ class Field:
 def value_field(name: str, check: Callable[[Any, dict], Any], default, widget: str | None = "",
                 kind: str = "value") -> Field:
     """A field of one value: `check(raw value, state)` gives the value or None, `default` is a value or a
-    function of the state read so far; its widget is named after it unless `widget` says otherwise."""
+    function of the state read so far; its widget is its name unless `widget` names another (None: the
+    page's prefix itself)."""
     def read(raw: dict, state: dict, problems: Problems):
         fallback = default(state) if callable(default) else default
         return take(raw, name, fallback, problems, "", lambda v: check(v, state))

@@ -16,7 +16,7 @@ import streamlit as st
 
 from lessons import LESSONS
 from pagestate import PAGE, Page
-from share import HIDEABLE, decode, encode, query_flags, sanitize
+from share import HIDEABLE, decode, default_state, encode, query_flags, sanitize
 
 from .i18n import labels, language, t
 from .run_editor import run_widgets, scheduler_widgets
@@ -32,49 +32,47 @@ def _data_text(data: dict) -> str:
     return "x,y\n" + "\n".join(f"{x!r},{y!r}" for x, y in zip(data["x"], data["y"], strict=True))
 
 
-def _data(key: str, data: dict | None, state: dict) -> dict:
+def _data(key: str, data: dict | None) -> dict:
     return {f"{key}.data_source": "course"} if data is None else {f"{key}.data_source": "paste",
                                                                  f"{key}.paste": _data_text(data)}
 
 
-def _xy(key: str, xy: list, state: dict) -> dict:
+def _xy(key: str, xy: list) -> dict:
     return {f"{key}_x": xy[0], f"{key}_y": xy[1]}
 
 
-def _multipliers(key: str, multipliers: list | None, state: dict) -> dict:
+def _multipliers(key: str, multipliers: list | None) -> dict:
     """The parameter-groups toggle, and the two multipliers when it is on."""
     if multipliers is None:
         return {key: False}
     return {key: True, f"{key}.w": multipliers[0], f"{key}.b": multipliers[1]}
 
 
-def _runs(key: str, runs: list, state: dict) -> dict:
+def _runs(key: str, runs: list) -> dict:
     out = {key: list(range(len(runs)))}  # the runs' ids (ui.runs)
     for run_id, run in enumerate(runs):
         out.update(run_widgets(f"{key}.{run_id}", run))
     return out
 
 
-def _schedulers(key: str, chosen: dict, state: dict) -> dict:
+def _schedulers(key: str, chosen: dict) -> dict:
     out = {key: list(chosen)}
     for name, params in chosen.items():
         out.update(scheduler_widgets(name, key, params))
     return out
 
 
-# How each kind of field (pagestate.fields.Field.kind) puts its value into widgets: (key, value, state) -> {key: v}
-KINDS = {"value": lambda key, value, state: {key: value},
-         "text_list": lambda key, value, state: {key: ", ".join(map(str, value))},
-         "surface": lambda key, value, state: surface_widgets(key, value),
-         "xy": _xy, "data": _data, "multipliers": _multipliers,
-         "run": lambda key, value, state: run_widgets(key, value), "runs": _runs, "schedulers": _schedulers}
+# How each kind of field (pagestate.fields.Field.kind) puts its value into widgets: (key, value) -> {key: value}
+KINDS = {"value": lambda key, value: {key: value}, "text_list": lambda key, value: {key: ", ".join(map(str, value))},
+         "surface": surface_widgets, "xy": _xy, "data": _data, "multipliers": _multipliers, "run": run_widgets,
+         "runs": _runs, "schedulers": _schedulers}
 
 
 def widget_values(page: Page, state: dict) -> dict:
     """Every widget value that shows `state` on `page`: {widget key: value}."""
     out = {}
     for field in page.fields:
-        out.update(KINDS[field.kind](page.key(field.widget), field.value(state), state))
+        out.update(KINDS[field.kind](page.key(field.widget), field.value(state)))
     return out
 
 
@@ -105,7 +103,7 @@ def restore(page: str) -> None:
     if not PAGE[page].fields:
         return
     source = _source(page, query_flags(st.query_params))
-    drawn = next(iter(widget_values(PAGE[page], decode(page, "")[0])))  # a widget the page always draws
+    drawn = next(iter(widget_values(PAGE[page], default_state(page))))  # the first field's: always drawn
     if drawn in st.session_state and source == st.session_state.get(f"share.{page}"):
         return
     state, problems = decode(page, source)
