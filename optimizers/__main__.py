@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from schema import ConfigError
-from texts import LANGUAGES
+from texts import LANGUAGES, text
 
 from . import run_many
 from .export import diverged, stopped, to_csv, to_json
@@ -30,13 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", choices=tuple(LANGUAGES), default="en", help="language of error messages")
     args = parser.parse_args(argv)
     if args.output and args.config != "-" and Path(args.output).resolve() == Path(args.config).resolve():
-        print(f"error: the output {args.output} is the config file itself: name another file", file=sys.stderr)
+        print(f"error: {text('config.cli.same_file', args.lang, path=args.output)}", file=sys.stderr)
         return 2
     try:
-        text = sys.stdin.read() if args.config == "-" else Path(args.config).read_text(encoding="utf-8")
-        configs = json.loads(text)
+        source = sys.stdin.read() if args.config == "-" else Path(args.config).read_text(encoding="utf-8")
+        configs = json.loads(source)
     except (OSError, ValueError, RecursionError) as err:  # ValueError: bad UTF-8 or JSON, or a 5,000-digit int
-        print(f"error: cannot read {args.config}: {err}", file=sys.stderr)
+        print(f"error: {text('config.cli.unreadable', args.lang, path=args.config, error=err)}", file=sys.stderr)
         return 2
     configs = configs if isinstance(configs, list) else [configs]
     try:

@@ -49,6 +49,8 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path):
     assert out.returncode == 2 and "cannot read" in out.stderr
     out = cli(str(tmp_path / "missing.json"))
     assert out.returncode == 2 and "Traceback" not in out.stderr
+    out = cli(str(tmp_path / "missing.json"), "--lang", "zh")
+    assert out.returncode == 2 and out.stderr.startswith(f"error: 无法读取 {tmp_path / 'missing.json'}：")
 
 
 def test_the_output_never_overwrites_the_config(tmp_path):
@@ -56,6 +58,8 @@ def test_the_output_never_overwrites_the_config(tmp_path):
     path.write_text(json.dumps({"surface": "bowl", "steps": 3}))
     out = cli(str(path), "-o", str(tmp_path / "." / "homework.json"))
     assert out.returncode == 2 and "config file itself" in out.stderr
+    out = cli(str(path), "-o", str(path), "--lang", "zh")
+    assert out.returncode == 2 and "就是配置文件本身" in out.stderr
     assert json.loads(path.read_text()) == {"surface": "bowl", "steps": 3}
 
 
