@@ -191,7 +191,8 @@ def test_a_hostile_state_dict_is_refused_naming_the_field(change, field):
 
     with pytest.raises(ConfigError) as info:
         resume(LBFGS, _hostile(change))
-    assert field in info.value.message("en") and field in info.value.message("zh") and "state_dict" in info.value.message("en")
+    english, chinese = info.value.message("en"), info.value.message("zh")
+    assert field in english and field in chinese and "state_dict" in english
 
 
 def test_param_groups_within_the_schema_but_over_the_budget_are_refused():
