@@ -43,11 +43,8 @@ class ConfigError(ValueError):
     `ConfigError("error.range", key="lr", name="SGD.lr", range="[0, 1]", got="5")`; `key` is the
     parameter the error is about, when it is one parameter's."""
 
-    def __init__(self, text_key: str, zh: str | None = None, *, key: str | None = None, **values: Any):
-        if zh is not None or " " in text_key:  # legacy (en, zh) pair: removed once every caller passes a key
-            self.msg = Message("error.legacy", {"en": text_key, "zh": zh or text_key})
-        else:
-            self.msg = Message(text_key, values)
+    def __init__(self, text_key: str, *, key: str | None = None, **values: Any):
+        self.msg = Message(text_key, values)
         super().__init__(self.msg.render())
         self.key = key
 
@@ -72,7 +69,6 @@ class Param:
     kind: Kind
     default: Any
     help: str  # the catalogue key of its one-line help
-    help_zh: str | None = None  # legacy (help is English text): removed once every Param passes a key
     low: float | None = None
     high: float | None = None
     open_low: bool = False
@@ -90,8 +86,6 @@ class Param:
         assert self.kind in KINDS, self.kind
 
     def help_text(self, lang: str = "en") -> str:
-        if self.help_zh is not None:  # legacy
-            return self.help_zh if lang == "zh" else self.help
         return text(self.help, lang)
 
     def fallback(self, context: dict) -> Any:
@@ -112,8 +106,6 @@ class Param:
         name = f"{owner}.{self.key}"
         value = self._convert(value, name)
         if self.check is not None and value is not None and (problem := self.check(value)) is not None:
-            if isinstance(problem, tuple):  # legacy (en, zh)
-                raise ConfigError(f"{name}: {problem[0]}", f"{name}：{problem[1]}", key=self.key)
             raise ConfigError("error.rule", key=self.key, name=name, problem=problem)
         return value
 
@@ -203,9 +195,6 @@ def rule_error(rules: tuple[Rule, ...], values: dict, owner: str, context: dict)
     """The first broken rule as a ConfigError naming `owner.key`, or None."""
     for rule in rules:
         if (problem := rule(values, context)) is not None:
-            if len(problem) == 3:  # legacy (key, en, zh)
-                key, en, zh = problem
-                return ConfigError(f"{owner}.{key}: {en}", f"{owner}.{key}：{zh}", key=key)
             key, what = problem
             return ConfigError("error.rule", key=key, name=f"{owner}.{key}", problem=what)
     return None
