@@ -1,0 +1,88 @@
+"""The player: one Streamlit component of ours that animates a surface and runs on a single time cursor.
+
+A components-v1 iframe served from a folder made at import time (no build step, no CDN): our files from
+`ui/player/` plus plotly.js from the installed plotly package (loaded only for the 3D view), copied into a
+temporary directory because Streamlit refuses to serve a symlink that leaves the component's folder. The surface
+layer is written there as `layers/<key>.json`, so the browser fetches it once (and on a surface change) instead of
+receiving it with every rerun; the runs travel in the component's arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import plotly
+import streamlit as st
+import streamlit.components.v1 as components
+
+from viz.runs import TEXTS_EN
+
+SOURCE = Path(__file__).with_name("player")
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+SERVED = Path(tempfile.gettempdir()) / f"playground-player-{os.getuid()}"
+MAX_LAYERS = 256  # surface layers kept on disk (~20-300 KB each); the oldest go first
+TEXTS = {**TEXTS_EN, "step_back": "Step back", "step_forward": "Step forward", "show_all": "Show the whole run",
+         "scrubber": "Time cursor", "reduced": "Reduced motion: the final step is shown",
+         "first": "First step", "last": "Last step"}
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write atomically (other server processes may read or write the same file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _serve() -> Path:
+    """The served folder, with our files and plotly.js up to date."""
+    (SERVED / "layers").mkdir(parents=True, exist_ok=True)
+    for source in SOURCE.iterdir():
+        target = SERVED / source.name
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            _write(target, source.read_bytes())
+    target = SERVED / "plotly.min.js"
+    if not target.exists() or target.stat().st_size != PLOTLY_JS.stat().st_size:
+        shutil.copyfile(PLOTLY_JS, target.with_name(".plotly.min.js.tmp"))
+        os.replace(target.with_name(".plotly.min.js.tmp"), target)
+    return SERVED
+
+
+_component = components.declare_component("player", path=str(_serve()))
+
+
+def _publish(layer: dict) -> dict:
+    """Write `layer` as `layers/<key>.json` (once) and return the reference the browser fetches it by."""
+    folder = SERVED / "layers"
+    path = folder / f"{layer['key']}.json"
+    if not path.exists():
+        _write(path, json.dumps(layer).encode())
+        old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-MAX_LAYERS]
+        for p in old:
+            p.unlink(missing_ok=True)
+    return {"key": layer["key"], "url": f"layers/{layer['key']}.json"}
+
+
+def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, show_all: bool = False,
+           panels: tuple[str, ...] = ("map", "loss", "lr"), height: int = 520, texts: dict | None = None,
+           reduced_motion: bool = False) -> dict | None:
+    """Show `runs` (`viz.player_data.run_entry`) over `surface_layer` (`viz.player_data.surface_layer`).
+
+    `panels` are drawn side by side on one time cursor: "map" (contour lines and paths) or "3d" (needs a layer
+    with a mesh), then "loss" and "lr" curves. `cursor` moves the browser's cursor when its value changes;
+    `reduced_motion` (like the browser's `prefers-reduced-motion`) shows the final step and no playback.
+
+    Returns a new event once, else None: {"cursor": step} when the player was paused or stepped, or
+    {"click": [x, y]} when the map was clicked.
+    """
+    value = _component(surface=_publish(surface_layer), runs=runs, cursor=int(cursor), show_all=bool(show_all),
+                       panels=list(panels), height=int(height), texts={**TEXTS, **(texts or {})},
+                       reduced_motion=bool(reduced_motion), key=key, default=None)
+    seen = f"{key}__event"
+    if not value or st.session_state.get(seen) == value["id"]:
+        return None
+    st.session_state[seen] = value["id"]
+    return {k: v for k, v in value.items() if k != "id"}
