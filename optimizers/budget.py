@@ -23,9 +23,13 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from schema import ConfigError
 from texts import message
+
+if TYPE_CHECKING:
+    from .config import RunConfig
 
 MAX_SECONDS = 4.0           # estimated engine time of one run: keeps any request under ~5 s
 MAX_BYTES = 160 * 2**20     # its recorded arrays (the worker's peak rises ~3× that) and the forward's working set
@@ -51,7 +55,7 @@ class Cost:
         return self.seconds <= MAX_SECONDS and self.bytes <= MAX_BYTES
 
 
-def _starts(config: dict) -> int:
+def _starts(config: RunConfig) -> int:
     return len(config["start"]) if isinstance(config["start"][0], list) else 1
 
 
@@ -60,7 +64,7 @@ def surface_rows(n_samples: int | None, batch_size: int | None) -> tuple[int, in
     return (batch_size or n_samples or 1), (n_samples or 1)
 
 
-def _rows(config: dict) -> tuple[int, int]:
+def _rows(config: RunConfig) -> tuple[int, int]:
     from surfaces import get_surface
 
     return surface_rows(get_surface(config["surface"], config["surface_params"]).n_samples, config["batch_size"])
@@ -95,7 +99,7 @@ def _state_slots(optimizer: str, hparams_json: str) -> int:
                if isinstance(v, int | float) or (torch.is_tensor(v) and v.numel() in (1, 2)))
 
 
-def _shares(config: dict) -> bool:
+def _shares(config: RunConfig) -> bool:
     from .engine import shares_parameter  # here: the engine imports the config module, which imports this one
 
     return shares_parameter(config)
@@ -116,12 +120,12 @@ def _lbfgs_step_limits(hp: dict) -> tuple[int, int]:
     return evals, min(hp["max_iter"], evals)
 
 
-def _instances(config: dict) -> int:
+def _instances(config: RunConfig) -> int:
     starts = _starts(config)
     return 1 if starts == 1 or _shares(config) else starts
 
 
-def closure_cap(config: dict, rows: tuple[int, int] | None = None) -> float:
+def closure_cap(config: RunConfig, rows: tuple[int, int] | None = None) -> float:
     """Seconds of counted work (`lbfgs_step_work`) after which one start's LBFGS run stops: the budget
     shared out over the run's optimizers, less the loss at the starts and one worst step (the step that
     passes the cap still ends).  It depends on the config alone, not on its steps (a run's first steps
@@ -134,7 +138,7 @@ def closure_cap(config: dict, rows: tuple[int, int] | None = None) -> float:
     return max(0.0, (MAX_SECONDS - starts_loss) / _instances(config) - worst_step)
 
 
-def _closure_seconds(config: dict, rows: tuple[int, int]) -> tuple[float, int]:
+def _closure_seconds(config: RunConfig, rows: tuple[int, int]) -> tuple[float, int]:
     """(engine seconds, closure calls recorded per optimizer) of an LBFGS run: its worst case, or less
     when the run-time cap (`closure_cap`) binds first."""
     hp, steps, dtype = config["hparams"], config["steps"], config["dtype"]
@@ -154,7 +158,7 @@ def _closure_seconds(config: dict, rows: tuple[int, int]) -> tuple[float, int]:
     return max(MAX_SECONDS, instances * worst_step + starts_loss), min(steps * evals, calls)
 
 
-def estimate(config: dict, rows: tuple[int, int] | None = None) -> Cost:
+def estimate(config: RunConfig, rows: tuple[int, int] | None = None) -> Cost:
     """The cost of running a normalized `config` (see the module's docstring); `rows`: its `_rows`, if known."""
     from .specs import OPTIMIZERS
 
@@ -177,19 +181,19 @@ def estimate(config: dict, rows: tuple[int, int] | None = None) -> Cost:
     return Cost(seconds, int(recorded + forward))
 
 
-def _largest(config: dict, key: str, high: int, value=lambda n: n, rows: tuple[int, int] | None = None) -> int:
+def _largest(config: RunConfig, key: str, high: int, value=lambda n: n, rows: tuple[int, int] | None = None) -> int:
     """The largest n in [1, high] for which `config` with `key` = value(n) is within budget (0: none)."""
     lo, hi, rows = 0, high, rows or _rows(config)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if estimate({**config, key: value(mid)}, rows).within():
+        if estimate(cast("RunConfig", {**config, key: value(mid)}), rows).within():
             lo = mid
         else:
             hi = mid - 1
     return lo
 
 
-def check(config: dict) -> None:
+def check(config: RunConfig) -> None:
     """Raise ConfigError, saying what to reduce and to what, when a normalized `config` is over budget."""
     rows = _rows(config)  # building a data surface takes a while: once
     cost = estimate(config, rows)

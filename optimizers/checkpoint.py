@@ -9,6 +9,8 @@ positions equal `run(config).xy[t:]`, as `torch.save`/`torch.load` would give.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,8 +20,8 @@ from surfaces import get_surface
 from texts import message
 
 from . import budget
-from .config import normalize_config
-from .engine import _batch_schedule, _closure_runs, _lockstep
+from .config import RunConfig, normalize_config
+from .engine import _batch_schedule, _closure_runs, _lockstep, _whole_data
 from .member import Member
 from .specs import OPTIMIZERS
 
@@ -35,10 +37,10 @@ def _to_json(value):
     return value
 
 
-def _step_member(member: Member, config: dict, first: int, count: int) -> None:
+def _step_member(member: Member, config: RunConfig, first: int, count: int) -> None:
     """Step `member` `count` times from step `first` of the run's (mini-batch) schedule."""
     surface = get_surface(config["surface"], config["surface_params"])
-    fn = surface.batch_fn or (lambda p, idx, f=surface.fn: f(p))
+    fn = surface.batch_fn or _whole_data(surface.fn)
     batches, _ = _batch_schedule(surface.n_samples, config["batch_size"], config["seed"], config["steps"])
     batches = None if batches is None else batches[first:first + count]
     if member.spec.closure:
@@ -47,7 +49,7 @@ def _step_member(member: Member, config: dict, first: int, count: int) -> None:
         _lockstep([member], fn, batches, count)
 
 
-def checkpoint(config: dict, t: int) -> dict:
+def checkpoint(config: Mapping[str, Any], t: int) -> dict:
     """{"step", "param", "optimizer", "scheduler"} after `t` steps of `config` (one start), JSON-able."""
     config = normalize_config(config)
     if isinstance(config["start"][0], list):
@@ -127,7 +129,7 @@ def _state(value, template: dict, history: int, path: str) -> dict:
     return out
 
 
-def load(config: dict, saved) -> tuple[dict, Member, int]:
+def load(config: Mapping[str, Any], saved) -> tuple[RunConfig, Member, int]:
     """A saved checkpoint checked field by field and loaded: (the config it resumes, a Member at its step).
 
     The optimizer's `param_groups` must hold valid hyperparameters (the optimizer's schema) and the run
@@ -196,7 +198,7 @@ def _groups(value, template: list[dict], schema: dict) -> list[dict]:
     return out
 
 
-def resume(config: dict, saved: dict) -> np.ndarray:
+def resume(config: Mapping[str, Any], saved: dict) -> np.ndarray:
     """Positions from the saved step to the end, (steps − t + 1, 2), after `load_state_dict()`."""
     config, member, t = load(config, saved)
     _step_member(member, config, t, config["steps"] - t)

@@ -16,12 +16,14 @@ never evaluated nor pasted as code.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
+from typing import Any
 
 from surfaces import SURFACES
 from surfaces.formula import float_code
 from surfaces.regression import COURSE_X, COURSE_Y
 
-from .config import normalize_config
+from .config import RunConfig, normalize_config
 from .schedulers import SCHEDULERS
 from .specs import OPTIMIZERS, PRESETS
 
@@ -66,7 +68,7 @@ def _comment(text: str) -> str:
 # -------------------------------------------------------------------------- the script
 
 
-def _surface_lines(c: dict, dtype: str) -> tuple[list[str], list[str]]:
+def _surface_lines(c: RunConfig, dtype: str) -> tuple[list[str], list[str]]:
     """The data (regression; else empty) and `def f(p)`: the loss as torch code."""
     key, params = c["surface"], c["surface_params"]
     if key == "linear_regression":
@@ -101,7 +103,7 @@ def _data_lines(params: dict, dtype: str) -> list[str]:
             *_tensor_lines("Y", y, dtype)]
 
 
-def _parameter_lines(c: dict, dtype: str) -> tuple[list[str], str, str]:
+def _parameter_lines(c: RunConfig, dtype: str) -> tuple[list[str], str, str]:
     """The leaf tensors' lines, the list of them (`[p]`) and the expression of the position."""
     x0, y0 = c["start"][0] if isinstance(c["start"][0], list) else c["start"]
     if c["lr_multipliers"] is None:
@@ -111,7 +113,7 @@ def _parameter_lines(c: dict, dtype: str) -> tuple[list[str], str, str]:
     return lines, "[w, b]", "torch.cat([w, b])"
 
 
-def optimizer_line(c: dict) -> str:
+def optimizer_line(c: RunConfig) -> str:
     """`optimizer = torch.optim.Name(params, lr=..., <non-default keywords>)`."""
     spec, hp, scales = OPTIMIZERS[c["optimizer"]], c["hparams"], c["lr_multipliers"]
     if scales is None:
@@ -124,7 +126,7 @@ def optimizer_line(c: dict) -> str:
     return f"optimizer = torch.optim.{spec.name}({args})"
 
 
-def _scheduler_call(name: str, params: dict, c: dict) -> str:
+def _scheduler_call(name: str, params: dict, c: RunConfig) -> str:
     """`torch.optim.lr_scheduler.Name(optimizer, ...)` as the engine builds it (see build_scheduler)."""
     spec, scales = SCHEDULERS[name], c["lr_multipliers"]
     values = dict(params)
@@ -135,7 +137,7 @@ def _scheduler_call(name: str, params: dict, c: dict) -> str:
     return f"torch.optim.lr_scheduler.{name}({', '.join(['optimizer', *keyword_args(spec.params, values)])})"
 
 
-def scheduler_lines(c: dict) -> list[str]:
+def scheduler_lines(c: RunConfig) -> list[str]:
     """`scheduler = ...`; SequentialLR with its children built inline, in order."""
     name, params = c["scheduler"], c["scheduler_params"]
     if name is None:
@@ -147,7 +149,7 @@ def scheduler_lines(c: dict) -> list[str]:
             f"], milestones={literal(params['milestones'])})"]
 
 
-def _clip_lines(c: dict, params: str) -> list[str]:
+def _clip_lines(c: RunConfig, params: str) -> list[str]:
     """Clip by value, then by norm (the engine's order)."""
     lines = []
     if c["clip_grad_value"] is not None:
@@ -157,7 +159,7 @@ def _clip_lines(c: dict, params: str) -> list[str]:
     return lines
 
 
-def _step_lines(c: dict, params: str, position: str, data: str) -> list[str]:
+def _step_lines(c: RunConfig, params: str, position: str, data: str) -> list[str]:
     """One step: zero_grad, loss, backward, [clip], step, scheduler.step(); then record the position."""
     loss = f"loss = f({position}{data})"
     clip = _clip_lines(c, params)
@@ -177,7 +179,7 @@ def _indent(lines: list[str], n: int) -> list[str]:
     return [" " * n + line if line else line for line in lines]
 
 
-def _loop_lines(c: dict, params: str, position: str) -> list[str]:
+def _loop_lines(c: RunConfig, params: str, position: str) -> list[str]:
     """`steps` steps: a plain loop, or epochs over a seeded, shuffling DataLoader until `steps` batches."""
     steps = c["steps"]
     if c["batch_size"] is None:
@@ -198,7 +200,7 @@ def _loop_lines(c: dict, params: str, position: str) -> list[str]:
     ]
 
 
-def _header(config: dict, c: dict) -> list[str]:
+def _header(config: Mapping[str, Any], c: RunConfig) -> list[str]:
     """What the script is; a preset's meaning; the formula as typed (one comment line); which start."""
     surface = SURFACES[c["surface"]]
     lines = [f"# Optimizer Playground: {c['optimizer']} on {surface.name('en')} for {c['steps']} steps, "
@@ -215,7 +217,7 @@ def _header(config: dict, c: dict) -> list[str]:
     return lines
 
 
-def torch_code(config: dict) -> str:
+def torch_code(config: Mapping[str, Any]) -> str:
     """Self-contained Python that reproduces `run(config)` with plain torch.
 
     Imports, the loss function, the parameter(s), the optimizer (only keywords that

@@ -8,6 +8,9 @@ class names, constructor keywords.  Every problem raises `ConfigError`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict, cast
+
 from schema import ConfigError, Param, mapping, shown, validate_params
 from surfaces import get_surface, validate_surface
 
@@ -18,7 +21,29 @@ from .specs import OPTIMIZERS, PRESETS
 MAX_STEPS = 10_000
 MAX_STARTS = 4_096
 
-DEFAULTS = {
+Start = list[float] | list[list[float]]  # [x, y], or [[x, y], ...] for several starts
+
+
+class RunConfig(TypedDict):
+    """A complete run config: what `normalize_config` returns (every key present and checked)."""
+
+    surface: str
+    surface_params: dict[str, Any]
+    start: Start
+    steps: int
+    optimizer: str                # a torch.optim class name (a preset is resolved into its class)
+    hparams: dict[str, Any]       # every keyword of the optimizer's schema
+    scheduler: str | None
+    scheduler_params: dict[str, Any]
+    batch_size: int | None
+    seed: int
+    clip_grad_norm: float | None
+    clip_grad_value: float | None
+    lr_multipliers: list[float] | None
+    dtype: Literal["float32", "float64"]
+
+
+DEFAULTS: dict[str, Any] = {  # what a config may leave out; the keys a config may hold
     "surface": "rosenbrock",
     "surface_params": {},
     "start": None,            # [x, y] or [[x, y], ...]; None = the surface's default start
@@ -37,7 +62,7 @@ DEFAULTS = {
 
 _STEPS = Param("steps", "int", 500, "config.steps", low=1, high=MAX_STEPS)
 _SEED = Param("seed", "int", 0, "config.seed", low=0, high=2**32 - 1)
-_CLIP = dict(kind="float", default=None, low=0.0, high=1e6, open_low=True, optional=True, log=True,
+_CLIP: dict[str, Any] = dict(kind="float", default=None, low=0.0, high=1e6, open_low=True, optional=True, log=True,
              slider=(1e-3, 100.0))
 _CLIP_NORM = Param("clip_grad_norm", help="config.clip_grad_norm", **_CLIP)
 _CLIP_VALUE = Param("clip_grad_value", help="config.clip_grad_value", **_CLIP)
@@ -60,7 +85,7 @@ def resolve_optimizer(name: str, hparams: dict | None) -> tuple[str, dict]:
     return name, dict(hparams)
 
 
-def _starts(value, surface) -> list[float] | list[list[float]]:
+def _starts(value, surface) -> Start:
     """[x, y] for one start, [[x, y], ...] for several."""
     if value is None:
         return list(surface.starts[0])
@@ -73,7 +98,7 @@ def _starts(value, surface) -> list[float] | list[list[float]]:
     return points[0] if single else points
 
 
-def normalize_config(config: dict) -> dict:
+def normalize_config(config: Mapping[str, Any]) -> RunConfig:
     """`config` with every key present and valid (torch's defaults filled in)."""
     if not isinstance(config, dict):
         raise ConfigError("config.error.mapping")
@@ -82,7 +107,8 @@ def normalize_config(config: dict) -> dict:
         valid = ", ".join(DEFAULTS)
         raise ConfigError("config.error.unknown_key", got=shown(unknown[0]), valid=valid)
     c = {**DEFAULTS, **config}
-    out = {"surface": c["surface"], "surface_params": validate_surface(c["surface"], c["surface_params"])}
+    out: dict[str, Any] = {"surface": c["surface"],
+                           "surface_params": validate_surface(c["surface"], c["surface_params"])}
     surface = get_surface(out["surface"], out["surface_params"])
     out["start"] = _starts(c["start"], surface)
     out["steps"] = _STEPS.validate(c["steps"], "config")
@@ -105,5 +131,6 @@ def normalize_config(config: dict) -> dict:
     if out["lr_multipliers"] is not None and spec.closure:
         raise ConfigError("config.error.lbfgs_groups")
     out["dtype"] = _DTYPE.validate(c["dtype"], "config")
-    budget.check(out)  # what it would cost: refused past the budget, before it runs
-    return out
+    checked = cast(RunConfig, out)
+    budget.check(checked)  # what it would cost: refused past the budget, before it runs
+    return checked

@@ -42,7 +42,7 @@ def course_starts() -> list[tuple[float, float]]:
 # The course says that Adam "usually converges to a good solution very fast".
 # Not here: Adam's step is lr · m̂ / (√v̂ + ε), about lr per coordinate whatever the gradient's size, so at
 # lr = 0.001 for 100 epochs each of w and b moves at most ~0.1, and the loss stays far above SGD's.
-_SECTIONS = (
+_SECTIONS: tuple[tuple[str, str, dict[str, float]], ...] = (
     ("SGD", "SGD", {"lr": 0.01}),
     ("SGD with Momentum", "SGD", {"lr": 0.01, "momentum": 0.9}),
     ("RMSprop", "RMSprop", {"lr": 0.01}),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader
 from surfaces import get_surface
 
 from .budget import closure_cap, surface_rows
-from .config import normalize_config
+from .config import RunConfig, normalize_config
 from .member import DTYPES, Member
 from .schedulers import SCHEDULERS
 from .specs import OPTIMIZERS
@@ -52,7 +52,7 @@ class Trajectory:
     run did not diverge.
     """
 
-    config: dict
+    config: RunConfig
     xy: np.ndarray
     loss: np.ndarray
     lr: np.ndarray
@@ -206,20 +206,20 @@ def _closure_runs(members: list[Member], fn, batches, steps: int, rows: tuple[in
                 break
 
 
-def shares_parameter(config: dict) -> bool:
+def shares_parameter(config: RunConfig) -> bool:
     """Whether all starts of a (normalized) config can share one (n, 2) parameter exactly."""
     scheduler = config["scheduler"]
     return (OPTIMIZERS[config["optimizer"]].elementwise and config["clip_grad_norm"] is None
             and not (scheduler is not None and SCHEDULERS[scheduler].needs_loss))
 
 
-def _members(config: dict) -> list[Member]:
+def _members(config: RunConfig) -> list[Member]:
     """One member for all starts where that is exact, else one per start."""
     starts = config["start"] if _several(config) else [config["start"]]
     return [Member(config, starts)] if shares_parameter(config) else [Member(config, [s]) for s in starts]
 
 
-def _several(config: dict) -> bool:
+def _several(config: RunConfig) -> bool:
     return isinstance(config["start"][0], list)
 
 
@@ -271,7 +271,7 @@ def _blank_after_divergence(arrays: dict[str, np.ndarray], stopped: list[int | N
     return diverged
 
 
-def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> Trajectory:
+def _assemble(config: RunConfig, members: list[Member], surface, batches, epochs) -> Trajectory:
     steps, several = config["steps"], _several(config)
     if batches is not None:  # the group's schedule, as long as its longest run
         batches, epochs = batches[:steps], epochs[:steps]
@@ -301,7 +301,7 @@ def _assemble(config: dict, members: list[Member], surface, batches, epochs) -> 
         hparams_used=_hparams_used(config, members, steps), stopped_at=stopped if several else stopped[0])
 
 
-def _hparams_used(config: dict, members: list[Member], steps: int) -> dict[str, np.ndarray]:
+def _hparams_used(config: RunConfig, members: list[Member], steps: int) -> dict[str, np.ndarray]:
     """Per step and group, each hyperparameter (not lr) whose value torch stepped with differed from the
     configured one at some step.  Members of a run share its schedule: the one that ran longest is read
     (NaN after its last step)."""
@@ -336,19 +336,19 @@ def _padded(batches: list[torch.Tensor]) -> np.ndarray:
     return out
 
 
-def _group_key(c: dict) -> str:
+def _group_key(c: RunConfig) -> str:
     """Runs with equal keys see the same surface and the same batches: they can share a forward pass.
 
     Steps may differ: a seeded schedule of batches is the same for its first t steps whatever its length."""
     return json.dumps([c["surface"], c["surface_params"], c["dtype"], c["batch_size"], c["seed"]], sort_keys=True)
 
 
-def run_many(configs: list[dict]) -> list[Trajectory]:
+def run_many(configs: Sequence[Mapping[str, Any]]) -> list[Trajectory]:
     """`[run(c) for c in configs]`, with runs on the same surface stepped in lock-step."""
-    configs = [normalize_config(c) for c in configs]
-    members = [_members(c) for c in configs]
+    checked = [normalize_config(c) for c in configs]
+    members = [_members(c) for c in checked]
     groups: dict[str, list[Member]] = {}
-    for c, ms in zip(configs, members, strict=True):
+    for c, ms in zip(checked, members, strict=True):
         groups.setdefault(_group_key(c), []).extend(ms)
     schedules = {}
     for key, group in groups.items():
@@ -361,11 +361,11 @@ def run_many(configs: list[dict]) -> list[Trajectory]:
         _closure_runs([m for m in group if m.spec.closure], fn, batches, steps,
                       surface_rows(surface.n_samples, c["batch_size"]))
     out = []
-    for c, ms in zip(configs, members, strict=True):
+    for c, ms in zip(checked, members, strict=True):
         out.append(_assemble(c, ms, *schedules[_group_key(c)]))
     return out
 
 
-def run(config: dict) -> Trajectory:
+def run(config: Mapping[str, Any]) -> Trajectory:
     """Run one config (see `optimizers.config.DEFAULTS`) and return its Trajectory."""
     return run_many([config])[0]

@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 import operator
 import time
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
 from .budget import lbfgs_step_work
 from .schedulers import SCHEDULERS, build_scheduler, step_scheduler
 from .specs import OPTIMIZERS
+
+if TYPE_CHECKING:
+    from .config import RunConfig
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -43,7 +46,7 @@ class Member:
     torch call, not one per array: the engine stays within ~15% of a bare loop).
     """
 
-    def __init__(self, config: dict, starts: list):
+    def __init__(self, config: RunConfig, starts: list):
         self.config, self.rows, self.steps = config, len(starts), config["steps"]
         self.spec = OPTIMIZERS[config["optimizer"]]
         self.dtype = DTYPES[config["dtype"]]

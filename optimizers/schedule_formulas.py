@@ -242,7 +242,8 @@ def _chain_starts(children: list[dict], lr: float) -> list[Start]:
     is the ``initial_lr`` when it was built. SequentialLR then resets the lr to the final ``initial_lr``
     for the first child; the others start from the closed form at t = 0, i.e. from their ``base_lrs``.
     """
-    initial, bases = None, []
+    initial: float | None = None
+    bases: list[float] = []
     for child in children:
         p = child["params"]
         if child["name"] == "CyclicLR":
@@ -252,7 +253,7 @@ def _chain_starts(children: list[dict], lr: float) -> list[Start]:
         elif initial is None:
             initial = lr
         bases.append(initial)
-    return [Start(initial, bases[0])] + [Start(base, base, fresh=False) for base in bases[1:]]
+    return [Start(bases[-1], bases[0])] + [Start(base, base, fresh=False) for base in bases[1:]]
 
 
 def _shared_one_cycle(children: list[dict]) -> list[dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import torch
@@ -253,6 +254,10 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
 CHAINABLE = tuple(n for n in SCHEDULERS if n not in ("SequentialLR", "ReduceLROnPlateau"))
 
 
+@overload
+def validate_scheduler(name: str, params: dict | None, context: dict) -> tuple[str, dict]: ...
+@overload
+def validate_scheduler(name: None, params: dict | None, context: dict) -> tuple[None, dict]: ...
 def validate_scheduler(name: str | None, params: dict | None, context: dict) -> tuple[str | None, dict]:
     """Check a scheduler name and parameters; fill torch's defaults.  None = no scheduler."""
     if name is None:
@@ -339,7 +344,7 @@ def lr_curve(name: str | None, params: dict | None, steps: int, base_lr: float =
     """
     context = {"steps": steps, "lr": base_lr}
     name, params = validate_scheduler(name, params, context)
-    spec = SCHEDULERS.get(name)
+    spec = SCHEDULERS.get(name) if name is not None else None
     if spec is not None and spec.needs_loss and (losses is None or len(losses) < steps):
         raise ConfigError("scheduler.error.needs_loss")
     param = torch.zeros(1, requires_grad=True)
