@@ -7,7 +7,7 @@ import streamlit as st
 
 from optimizers.codegen import torch_code
 from pagestate import PAGE
-from pagestate.playground import MAX_RUNS, MODES
+from pagestate.playground import GRID, MAX_RUNS, MODES
 from ui.charts import chart_state, race_chart, run_results, summary_table, swarm_section
 from ui.exports import export_row
 from ui.i18n import labels, t
@@ -35,7 +35,7 @@ if mode == "race" and len(runs) < MAX_RUNS:
                       width="stretch")
 share_panel(page.name, {"mode": mode, **surface_choice, **where,
                         "runs": [{**run["config"], "color": run["color"]} for run in runs],
-                        "grid": st.session_state.get(page.key("grid"), 24), **chart_state(page.key("chart"))})
+                        "grid": st.session_state.get(page.key("grid"), GRID[2]), **chart_state(page.key("chart"))})
 
 st.title(t("pg.title"))
 st.caption(t("pg.caption"))

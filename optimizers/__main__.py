@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.output).write_text(out, encoding="utf-8")
         blown = [i for i, t in enumerate(trajectories) if diverged(t)]
         cut = [i for i, t in enumerate(trajectories) if stopped(t)]
-        print(f"wrote {len(trajectories)} run(s) to {args.output}" + (f"; diverged: runs {blown}" if blown else "")
-              + (f"; stopped by the cost budget (stopped_at): runs {cut}" if cut else ""), file=sys.stderr)
+        notes = [text("config.cli.wrote", args.lang, n=len(trajectories), path=args.output)]
+        notes += [text("config.cli.diverged", args.lang, runs=blown)] if blown else []
+        notes += [text("config.cli.stopped", args.lang, runs=cut)] if cut else []
+        print(text("config.cli.separator", args.lang).join(notes), file=sys.stderr)
     else:
         sys.stdout.write(out)
     return 0

@@ -16,6 +16,7 @@ PLAYGROUND_RUNS = (
     {"optimizer": "Adam", "hparams": {"lr": 0.05}},
 )
 MODES = ("race", "swarm")
+GRID = (4, 64, 24)  # the swarm's starts per side: lowest, highest, default
 
 
 def new_run(index: int) -> dict:
@@ -41,6 +42,6 @@ FIELDS = (
     steps_field(500),
     Field("runs", _runs, "runs", kind="runs",
           shorten=lambda runs, _, state: [short_run(r, new_run(i), state["steps"]) for i, r in enumerate(runs)]),
-    value_field("grid", integer(4, 64), 24),
+    value_field("grid", integer(*GRID[:2]), GRID[2]),
     *chart_fields(),
 )

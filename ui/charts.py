@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optimizers.metrics import nearest_minimum, summary
+from pagestate.playground import GRID
 from schema import ConfigError
 from surfaces import Surface, get_surface
 from viz import (
@@ -210,7 +211,9 @@ def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray, in
 def swarm_section(surface: Surface, first: RunResult) -> None:
     """Basins of attraction: the first run's optimizer from a grid of starts, each start coloured by
     the minimum it reached."""
-    size = st.sidebar.slider(t("pg.grid"), 4, 64, **seed("pg.grid", value=24), key="pg.grid", help=t("pg.grid.help"))
+    low, high, default = GRID  # its value comes from the page's state; the default once the slider was hidden
+    size = st.sidebar.slider(t("pg.grid"), low, high, **seed("pg.grid", value=default), key="pg.grid",
+                             help=t("pg.grid.help"))
     try:
         with st.spinner(t("pg.swarm.running", n=size * size)):
             fig, labels, stopped = _swarm(json.dumps(first.config, sort_keys=True), size, language())

@@ -44,7 +44,7 @@ def _leave_lecture() -> None:
 def setup(page: str) -> str:
     """Configure the page, draw the sidebar's navigation and language switch, and put a shared state into
     the page's widgets; returns the language."""
-    st.set_page_config(page_title="Optimizer Playground", page_icon=str(HERE / "icon.png"), layout="wide",
+    st.set_page_config(page_title=t("app.title"), page_icon=str(HERE / "icon.png"), layout="wide",
                        initial_sidebar_state="collapsed" if lecture_mode()["on"] else "auto")
     st.html(STYLE)
     ENGINE.warm_up()  # the engine's workers start (once) while the first page builds its widgets
