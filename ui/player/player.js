@@ -71,7 +71,7 @@ function extent(arrays, log, cap = Infinity) {  // values above `cap` (a run blo
   for (const a of arrays) for (const v of a) if (Number.isFinite(v) && (!log || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   hi = Math.min(hi, cap);
   if (lo === Infinity) return [0, 1];
-  if (log) return [Math.log10(lo), Math.log10(hi) + (hi > lo ? 0 : 1)];
+  if (log) return [Math.log10(lo) - 0.1, Math.log10(hi) + 0.1];
   const pad = hi > lo ? (hi - lo) * 0.04 : Math.abs(hi) * 0.1 || 1;
   return [lo - pad, hi + pad];
 }
@@ -221,7 +221,10 @@ function drawMap(c) {
     g.stroke();
     S.drawn[r.key] = k + 1;
     g.lineWidth = 3; g.beginPath(); g.arc(c.sx(xy[0]), c.sy(xy[1]), 8, 0, 2 * Math.PI); g.stroke();
-    if (r.end <= r.steps && k === r.end - 1) cross(g, c.sx(xy[2 * k]), c.sy(xy[2 * k + 1]), r.color);
+    if (r.end <= r.steps && k === r.end - 1) {  // where it diverged or stopped: at the map's edge if beyond it
+      const clamp = (v, lo, hi) => Math.max(lo + 8, Math.min(hi - 8, v));
+      cross(g, clamp(c.sx(xy[2 * k]), c.m.l, c.w - c.m.r), clamp(c.sy(xy[2 * k + 1]), c.m.t, c.h - c.m.b), r.color);
+    }
     g.beginPath(); g.arc(c.sx(xy[2 * at]), c.sy(xy[2 * at + 1]), 6, 0, 2 * Math.PI);
     g.fillStyle = r.color; g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#fff"; g.stroke();
   }

@@ -1,0 +1,255 @@
+"""The player: its payload (unit tests) and the component in Chromium (tests/player_app.py, real engine runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from conftest import ROOT, offline_page
+
+from optimizers import run
+from surfaces import get_surface
+from viz.player_data import decode, run_entry, run_entry_of, surface_layer
+
+CONFIG = {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 500, "optimizer": "Adam", "hparams": {"lr": 0.05}}
+
+
+def entry(steps=500, label="Adam", color="#0072B2", **hparams):
+    config = {**CONFIG, "steps": steps, "hparams": {**CONFIG["hparams"], **hparams}}
+    return run_entry_of(label, color, config, run(config))
+
+
+def test_arrays_decode_to_the_float32_values():
+    traj = run(CONFIG)
+    e = entry()
+    assert np.array_equal(decode(e["xy"], (501, 2)), traj.xy.astype(np.float32))
+    assert np.array_equal(decode(e["loss"]), traj.loss.astype(np.float32))
+    assert np.array_equal(decode(e["lr"]), traj.lr.astype(np.float32))
+    assert (e["steps"], e["starts"], e["end"], e["diverged"]) == (500, 1, 501, None)
+
+
+def test_a_swarm_and_a_diverged_run():
+    xy = np.random.default_rng(0).normal(size=(11, 7, 2))
+    xy[4:, 3] = np.nan
+    e = run_entry("swarm", "#000000", {"n": 7}, xy, np.zeros((11, 7)), np.ones(10))
+    assert e["starts"] == 7
+    np.testing.assert_array_equal(decode(e["xy"], xy.shape), xy.astype(np.float32))  # NaN where NaN
+    sgd = run({**CONFIG, "steps": 50, "optimizer": "SGD", "hparams": {"lr": 0.003}})
+    diverged = run_entry_of("SGD", "#D55E00", CONFIG, sgd)
+    assert diverged["diverged"] == diverged["end"] == sgd.diverged_at < 50
+
+
+def test_run_size_grows_linearly_with_the_steps():
+    sizes = [len(json.dumps(entry(steps))) for steps in (250, 500, 1000)]
+    assert 1.9 < sizes[1] / sizes[0] < 2.1 and 1.9 < sizes[2] / sizes[1] < 2.1
+    assert sizes[1] < 12_000  # ≈ 4 × (501 × 4) float32 values in base64: 4 runs × 500 steps ≈ 45 KB
+
+
+def test_keys_are_stable_and_change_with_what_they_hash():
+    a = entry()
+    assert entry()["key"] == a["key"]
+    assert entry(lr=0.02)["key"] != a["key"]
+    assert entry(color="#D55E00")["key"] != a["key"]
+    assert entry(label="Adam (2)")["key"] != a["key"]
+    rosenbrock = surface_layer(get_surface("rosenbrock"))
+    assert surface_layer(get_surface("rosenbrock"))["key"] == rosenbrock["key"]
+    assert surface_layer(get_surface("himmelblau"))["key"] != rosenbrock["key"]
+    assert surface_layer(get_surface("rosenbrock"), mesh_n=40)["key"] != rosenbrock["key"]
+
+
+def test_the_surface_layer_holds_every_level_and_the_mesh():
+    layer = surface_layer(get_surface("rosenbrock"), mesh_n=40)
+    lines = decode(layer["lines"], (-1, 2))
+    assert np.isnan(lines[np.array(layer["starts"][1:]) - 1]).all()  # each level ends with a NaN separator
+    assert np.isfinite(lines[layer["starts"]]).all() and len(layer["starts"]) == 25
+    assert layer["minima"] == [[1.0, 1.0]] and layer["log"]
+    assert decode(layer["mesh"]["z"]).shape == (40 * 40,)
+    assert len(json.dumps(surface_layer(get_surface("rosenbrock")))) < 40_000
+
+
+# ---- in Chromium -------------------------------------------------------------------------------------------
+
+PORT = 8651
+
+
+@pytest.fixture(scope="module")
+def player_url():
+    """`streamlit run tests/player_app.py` on a port of this test module."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "tests/player_app.py", "--server.port", str(PORT),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{PORT}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        server.kill()
+        pytest.fail("the test app did not start: " + server.stderr.read().decode()[-2000:])
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def open_player(browser, player_url):
+    """open_player(query, **context) -> (page, frame): the test app loaded and the player drawn."""
+    pages = []
+
+    def opener(query="", **context):
+        page = offline_page(browser, **context)
+        pages.append(page)
+        page.goto(f"{player_url}/?{query}")
+        frame = None
+        while frame is None:
+            page.wait_for_timeout(100)
+            frame = next((f for f in page.frames if "/component/" in f.url), None)
+        frame.wait_for_function("() => window.playerState && window.playerState().lastDraw", timeout=60_000)
+        return page, frame
+
+    yield opener
+    for page in pages:
+        page.context.close()
+
+
+def state(frame) -> dict:
+    return frame.evaluate("playerState()")
+
+
+def wait_for_event(page, text: str):
+    page.get_by_text(text, exact=False).first.wait_for(timeout=20_000)
+
+
+ADAM = run({**CONFIG, "steps": 500})  # the test app's second run
+
+
+def assert_agree(frame, cursor: int):
+    """The step box, the scrubber, the readouts and the drawn paths all say `cursor`."""
+    s = state(frame)
+    assert s["cursor"] == cursor and s["scrub"] == cursor and s["step"] == f"step {cursor} / 500"
+    label, x, y, loss, _ = s["readout"][1]
+    assert label.startswith("2: Adam")
+    np.testing.assert_allclose([float(x), float(y), float(loss)], [*ADAM.xy[cursor], ADAM.loss[cursor]], rtol=1e-4)
+    assert all(drawn <= cursor + 1 for drawn in s["drawn"].values())  # with the future hidden: nothing beyond it
+    return s
+
+
+@pytest.mark.browser
+def test_cursor_readouts_and_python_agree_after_play_pause_step_scrub_and_keys(open_player):
+    page, frame = open_player()
+    assert_agree(frame, 0)
+    frame.click("#play")
+    page.wait_for_timeout(1200)
+    frame.click("#play")
+    cursor = assert_agree(frame, state(frame)["cursor"])["cursor"]
+    assert 0 < cursor < 500 and not state(frame)["playing"]
+    wait_for_event(page, f'"cursor": {cursor}')  # the pause reached Python once
+    frame.click("#fwd")
+    assert_agree(frame, cursor + 1)
+    frame.click("#back")
+    frame.click("#back")
+    assert_agree(frame, cursor - 1)
+    wait_for_event(page, f'"cursor": {cursor - 1}')
+    frame.focus("#scrub")
+    frame.press("#scrub", "End")
+    assert_agree(frame, 500)
+    frame.press("#scrub", "ArrowLeft")
+    assert_agree(frame, 499)
+    frame.focus("canvas")
+    for key, expected in (("Home", 0), ("ArrowRight", 1), ("ArrowRight", 2), ("ArrowLeft", 1), ("End", 500)):
+        page.keyboard.press(key)
+        assert_agree(frame, expected)
+    page.keyboard.press("Home")
+    page.keyboard.press(" ")
+    page.wait_for_timeout(500)
+    assert state(frame)["playing"]
+    page.keyboard.press(" ")
+    assert_agree(frame, state(frame)["cursor"])
+    assert not page.errors and not page.outside
+
+
+@pytest.mark.browser
+def test_the_future_is_hidden_until_shown_and_a_diverged_run_ends_with_its_last_finite_point(open_player):
+    page, frame = open_player()
+    frame.click("#fwd")
+    frame.click("#fwd")
+    drawn = state(frame)["drawn"]
+    assert sorted(drawn.values()) == [3, 3, 3, 3]
+    frame.check("#all")
+    s = state(frame)
+    assert sorted(s["drawn"].values()) == [6, 501, 501, 501] and s["cursor"] == 2  # the diverged run: steps 0-5
+    frame.uncheck("#all")
+    frame.focus("canvas")
+    page.keyboard.press("End")
+    s = state(frame)
+    assert sorted(s["drawn"].values()) == [6, 501, 501, 501]
+    assert s["readout"][3][0].endswith("(diverged)")
+    assert not page.errors
+
+
+@pytest.mark.browser
+def test_reduced_motion_shows_the_final_step_and_no_playback(open_player):
+    page, frame = open_player(reduced_motion="reduce")
+    s = state(frame)
+    assert s["reduced"] and s["cursor"] == 500 and frame.is_disabled("#play") and frame.is_visible("#reduced")
+    frame.focus("canvas")
+    page.keyboard.press(" ")
+    page.wait_for_timeout(500)
+    assert not state(frame)["playing"] and state(frame)["frames"] == 0
+    page.keyboard.press("ArrowLeft")  # stepping is not motion
+    assert state(frame)["cursor"] == 499
+
+
+@pytest.mark.browser
+def test_a_map_click_after_playback_returns_the_point_with_no_console_error(open_player):
+    page, frame = open_player()
+    frame.click("#play")
+    page.wait_for_timeout(800)
+    frame.click("#play")
+    canvas = frame.locator("canvas").first
+    box = canvas.bounding_box()
+    # the plot box has margins l=58, r=10, t=10, b=40: its centre is the centre of the bounds (0.25, 1)
+    canvas.click(position={"x": 58 + (box["width"] - 68) / 2, "y": 10 + (box["height"] - 50) / 2})
+    wait_for_event(page, '"click": [0.2')
+    events = json.loads(page.get_by_text("events:").inner_text().removeprefix("events: "))
+    x, y = events[-1]["click"]
+    assert abs(x - 0.25) < 0.05 and abs(y - 1.0) < 0.05
+    assert not page.errors and not page.outside
+
+
+@pytest.mark.browser
+def test_the_page_scrolls_over_the_chart(open_player):
+    page, frame = open_player(viewport={"width": 1000, "height": 600})
+    box = frame.frame_element().bounding_box()
+    page.mouse.move(box["x"] + 200, box["y"] + 200)
+    page.mouse.wheel(0, 300)
+    page.wait_for_timeout(400)
+    assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") > 0
+
+
+@pytest.mark.browser
+def test_3d_plays_on_the_same_cursor(open_player):
+    page, frame = open_player("mode=3d&runs=2", viewport={"width": 1000, "height": 600})
+    frame.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    frame.click("#play")
+    page.wait_for_timeout(1000)
+    frame.click("#play")
+    s = assert_agree(frame, state(frame)["cursor"])
+    lengths = frame.evaluate("document.querySelector('.js-plotly-plot').data.map((t) => t.x.length)")
+    assert lengths[1] == lengths[3] == s["cursor"] + 1 and lengths[2] == lengths[4] == 1  # paths and markers
+    box = frame.frame_element().bounding_box()
+    page.mouse.move(box["x"] + 200, box["y"] + 250)
+    page.mouse.wheel(0, 300)  # scrolls the page, does not zoom
+    page.wait_for_timeout(400)
+    assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") > 0
+    assert not page.errors and not page.outside
