@@ -293,8 +293,12 @@ async function build3d(box) {
   const layout = {margin: {l: 0, r: 0, t: 10, b: 0}, uirevision: "player3d", showlegend: false,
     scene: {xaxis: {title: {text: t.x}}, yaxis: {title: {text: t.y}}, zaxis: {title: {text: t.loss}},
       aspectmode: "manual", aspectratio: {x: 1, y: 1, z: 0.6}}};
-  await window.Plotly.react(box, data, layout, {scrollZoom: false, displaylogo: false, responsive: true});
-  if (S.view3d !== box) box.on("plotly_click", (e) => e.points[0] && emit({click: [e.points[0].x, e.points[0].y]}));
+  await window.Plotly.react(box, data, layout, {scrollZoom: true, displaylogo: false, responsive: true});
+  if (S.view3d !== box) {
+    box.on("plotly_click", (e) => e.points[0] && emit({click: [e.points[0].x, e.points[0].y]}));
+    // The wheel scrolls the page; it zooms only with a modifier key (plotly's own option cannot say so).
+    box.addEventListener("wheel", (e) => e.ctrlKey || e.metaKey || e.shiftKey || e.stopPropagation(), {capture: true});
+  }
   S.view3d = box;
 }
 
