@@ -38,7 +38,7 @@ def test_a_swarm_and_a_diverged_run():
     xy = np.random.default_rng(0).normal(size=(11, 7, 2))
     xy[4:, 3] = np.nan
     e = run_entry("swarm", "#000000", {"n": 7}, xy, np.zeros((11, 7)), np.ones(10))
-    assert e["starts"] == 7
+    assert (e["starts"], e["end"], e["diverged"]) == (7, 11, None)  # a start's NaN positions are not drawn
     np.testing.assert_array_equal(decode(e["xy"], xy.shape), xy.astype(np.float32))  # NaN where NaN
     sgd = run({**CONFIG, "steps": 50, "optimizer": "SGD", "hparams": {"lr": 0.003}})
     diverged = run_entry_of("SGD", "#D55E00", CONFIG, sgd)

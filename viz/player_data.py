@@ -71,8 +71,11 @@ def run_entry(label: str, color: str, config: dict, xy, loss, lr, *, diverged_at
               stopped_at: int | None = None) -> dict:
     """One run: positions `xy` (steps+1, 2) — or (steps+1, starts, 2) for a swarm —, `loss` (steps+1[, starts]),
     `lr` (steps,). `end` is how many leading positions are drawn (up to divergence or the budget's stop). The key
-    hashes the config, label and colour: the engine is deterministic, so the same key means the same arrays."""
+    hashes the config, label and colour: the engine is deterministic, so the same key means the same arrays.
+    A swarm's `diverged_at`/`stopped_at` are per start: its positions are NaN from there on and are not drawn."""
     xy = np.asarray(xy)
+    if xy.ndim == 3:
+        diverged_at = stopped_at = None
     end = next((a for a in (diverged_at, stopped_at) if a is not None), len(xy))
     return {"key": content_key([config, label, color]), "label": label, "color": color,
             "steps": len(xy) - 1, "starts": 1 if xy.ndim == 2 else xy.shape[1], "end": int(end),

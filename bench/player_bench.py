@@ -1,0 +1,175 @@
+"""Player benchmark in Chromium: the test app (tests/player_app.py, real engine runs) end to end.
+
+Run from the repo root:  python bench/player_bench.py  (~2 min; starts its own server on port 8652)
+
+Prints `name: value unit` lines: from a learning-rate change (ArrowRight on the slider, timed from the keydown
+in the page) to the changed run drawn, median and max over CHANGES changes, and the bytes the browser received
+over the websocket per change, for 4 runs × 500 steps in the player and, as the baseline in the same run, in
+today's race figure (`st.plotly_chart`, the change counted as drawn when the figure holds the new run); playback
+frames/s (the player's requestAnimationFrame draws) for 4 runs × 1,000 steps and a 64 × 64 swarm; first load to
+the first drawn chart (median and max of LOADS fresh contexts).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT, CHANGES, LOADS = 8652, 12, 5
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+KEYDOWN_CLOCK = "document.addEventListener('keydown', () => { window.__keydown = Date.now(); }, true)"
+
+
+@contextmanager
+def server():
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "tests/player_app.py", "--server.port",
+                             str(PORT), "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{PORT}"
+    try:
+        for _ in range(200):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def open_page(browser, url: str):
+    """A fresh page with a websocket byte counter (`page.received`) and, once loaded, its player frame."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.received = 0
+
+    def count(ws):
+        def add(payload):
+            page.received += len(payload)
+        ws.on("framereceived", add)
+
+    page.on("websocket", count)
+    page.goto(url)
+    return page
+
+
+def player_frame(page, timeout_s: float = 90):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        frame = next((f for f in page.frames if "/component/" in f.url), None)
+        if frame and frame.evaluate("() => !!(window.playerState && playerState().lastDraw)"):
+            return frame
+        page.wait_for_timeout(20)
+    raise TimeoutError("the player did not draw")
+
+
+def wait_idle(page):
+    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
+    page.wait_for_timeout(400)
+
+
+def changes(page, drawn_at) -> tuple[list[float], list[int]]:
+    """Press ArrowRight on the learning-rate slider CHANGES times: (ms to drawn, bytes received) per change.
+    `drawn_at(previous)` polls until the changed run is drawn and returns (Date.now() then, new state)."""
+    page.evaluate(f"() => {{ {KEYDOWN_CLOCK}; }}")
+    page.get_by_role("slider").focus()
+    latencies, sizes, state = [], [], drawn_at(None)[1]
+    for _ in range(CHANGES):
+        wait_idle(page)
+        before = page.received
+        page.keyboard.press("ArrowRight")
+        when, state = drawn_at(state)
+        latencies.append(when - page.evaluate("window.__keydown"))
+        wait_idle(page)
+        sizes.append(page.received - before)
+    return latencies, sizes
+
+
+def player_drawn_at(page):
+    frame = player_frame(page)
+
+    def drawn_at(previous):
+        while True:
+            draw = frame.evaluate("playerState().lastDraw")
+            if previous is None or draw["keys"][0] != previous:
+                return draw["t"], draw["keys"][0]
+            page.wait_for_timeout(5)
+    return drawn_at
+
+
+FIGURE_LABEL = """() => { const gd = document.querySelector('.js-plotly-plot');
+  return gd && gd.data ? gd.data.map((t) => t.name).find((n) => n && n.startsWith('1: ')) : null; }"""
+
+
+def figure_drawn_at(page):
+    page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+
+    def drawn_at(previous):
+        while True:
+            label = page.evaluate(FIGURE_LABEL)
+            if label and label != previous:
+                page.evaluate("() => new Promise(requestAnimationFrame)")  # the frame with the new figure painted
+                return page.evaluate("Date.now()"), label
+            page.wait_for_timeout(5)
+    return drawn_at
+
+
+def fps(page, seconds: float = 4.0) -> float:
+    frame = player_frame(page)
+    frame.evaluate("document.fonts.ready")
+    page.wait_for_timeout(500)
+    frame.click("#play")
+    start = frame.evaluate("[playerState().frames, performance.now()]")
+    page.wait_for_timeout(int(seconds * 1000))
+    end = frame.evaluate("[playerState().frames, performance.now()]")
+    frame.click("#play")
+    return (end[0] - start[0]) / (end[1] - start[1]) * 1000
+
+
+def line(name: str, value: float, unit: str, note: str = "") -> None:
+    print(f"{name}: {value:.4g} {unit}{'  ' + note if note else ''}", flush=True)
+
+
+def main() -> None:
+    with server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        player_frame(open_page(browser, url + "/?steps=1000")).page.context.close()  # warm: imports, runs
+        loads = []
+        for _ in range(LOADS):
+            t0 = time.time() * 1000
+            page = open_page(browser, url)
+            loads.append(player_frame(page).evaluate("playerState().firstDraw") - t0)
+            page.context.close()
+        line("first_load_to_chart_median", statistics.median(loads), "ms", "(target ≤ 3000)")
+        line("first_load_to_chart_max", max(loads), "ms")
+        for name, query, drawn in (("player", "", player_drawn_at), ("figure_baseline", "?mode=figure",
+                                                                      figure_drawn_at)):
+            page = open_page(browser, url + query)
+            latencies, sizes = changes(page, drawn(page))
+            note = "(target ≤ 400 median, ≤ 800 max)" if name == "player" else ""
+            line(f"{name}_lr_change_to_drawn_median", statistics.median(latencies), "ms", note)
+            line(f"{name}_lr_change_to_drawn_max", max(latencies), "ms")
+            line(f"{name}_bytes_per_change_median", statistics.median(sizes) / 1000, "KB",
+                 "(target ≤ 120)" if name == "player" else "")
+            page.context.close()
+        for name, query, target in (("playback_4x1000", "/?steps=1000", 30), ("playback_swarm_64x64",
+                                                                              "/?mode=swarm&steps=200", 20)):
+            page = open_page(browser, url + query)
+            line(f"{name}_fps", fps(page), "frames/s", f"(target ≥ {target})")
+            page.context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
