@@ -289,9 +289,10 @@ async function build3d(box) {
     data.push({type: "scatter3d", mode: "markers", showlegend: false, x: [], y: [], z: [], hoverinfo: "skip",
       marker: {color: r.color, size: 5, line: {color: "#fff", width: 1}}});
   }
-  const t = S.texts;
+  const t = S.texts, zmin = extent([mesh.z], false)[0];  // the box is the surface's: a run far outside is clipped
   const layout = {margin: {l: 0, r: 0, t: 10, b: 0}, uirevision: "player3d", showlegend: false,
-    scene: {xaxis: {title: {text: t.x}}, yaxis: {title: {text: t.y}}, zaxis: {title: {text: t.loss}},
+    scene: {xaxis: {title: {text: t.x}, range: bounds[0]}, yaxis: {title: {text: t.y}, range: bounds[1]},
+      zaxis: {title: {text: t.loss}, range: [zmin, mesh.top + 2 * mesh.lift]},
       aspectmode: "manual", aspectratio: {x: 1, y: 1, z: 0.6}}};
   await window.Plotly.react(box, data, layout, {scrollZoom: true, displaylogo: false, responsive: true});
   if (S.view3d !== box) {
