@@ -142,6 +142,7 @@ def line(name: str, value: float, unit: str, note: str = "") -> None:
 
 
 def main() -> None:
+    line("load_average_1min", os.getloadavg()[0], "", "(other work on this machine)")
     with server() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
         player_frame(open_page(browser, url + "/?steps=1000")).page.context.close()  # warm: imports, runs
