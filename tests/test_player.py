@@ -198,6 +198,19 @@ def test_the_future_is_hidden_until_shown_and_a_diverged_run_ends_with_its_last_
 
 
 @pytest.mark.browser
+def test_a_learning_rate_change_redraws_that_run_only(open_player):
+    page, frame = open_player()
+    before = state(frame)["lastDraw"]
+    page.get_by_role("slider").focus()
+    page.keyboard.press("ArrowRight")
+    frame.wait_for_function(f"playerState().lastDraw.keys[0] !== '{before['keys'][0]}'", timeout=30_000)
+    after = state(frame)["lastDraw"]
+    assert after["keys"][1:] == before["keys"][1:]
+    assert after["backgrounds"]["map"] == before["backgrounds"]["map"]  # the contour lines were not redrawn
+    assert state(frame)["readout"][0][0].startswith("1: SGD lr=0.000502")
+
+
+@pytest.mark.browser
 def test_reduced_motion_shows_the_final_step_and_no_playback(open_player):
     page, frame = open_player(reduced_motion="reduce")
     s = state(frame)

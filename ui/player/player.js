@@ -12,7 +12,8 @@ const SECONDS_PER_RUN = 8;  // a whole run plays in 8 s at 1×
 const S = {
   texts: {}, panelKinds: "", layer: null, layerKey: null, layers: new Map(), runs: [], decoded: new Map(),
   last: 0, cursor: 0, pos: 0, playing: false, speed: 1, showAll: false, reduced: false, argsCursor: null,
-  argsShowAll: null, charts: [], view3d: null, drawn: {}, frames: 0, rendered: 0, firstDraw: null, lastDraw: null,
+  argsShowAll: null, charts: [], view3d: null, drawn: {}, backgrounds: {}, frames: 0, rendered: 0, firstDraw: null,
+  lastDraw: null,
 };
 
 // ---- data ------------------------------------------------------------------------------------------------
@@ -102,7 +103,10 @@ class Chart {
     this.dirty = true;
   }
 
-  setRanges(x, y, log) { this.x = x; this.y = y; this.log = log; this.dirty = true; }
+  setRanges(x, y, log) {  // the background (axes, contour lines) is redrawn only when they change
+    if (`${x}|${y}|${log}` === `${this.x}|${this.y}|${this.log}`) return;
+    this.x = x; this.y = y; this.log = log; this.dirty = true;
+  }
 
   sx(v) { return this.m.l + (v - this.x[0]) / (this.x[1] - this.x[0]) * (this.w - this.m.l - this.m.r); }
 
@@ -138,6 +142,7 @@ class Chart {
       g.fillText(this.log ? tickLabel(10 ** u) : tickLabel(u), l - 5, py);
     }
     g.strokeStyle = "#9aa0a8"; g.strokeRect(l, t, right - l, bottom - t);
+    S.backgrounds[this.kind] = (S.backgrounds[this.kind] || 0) + 1;
     const titles = {map: [S.texts.x, S.texts.y], loss: [S.texts.step, S.texts.loss], lr: [S.texts.step, S.texts.lr]}[this.kind];
     g.fillStyle = "#333"; g.textAlign = "center"; g.textBaseline = "bottom";
     g.fillText(titles[0], (l + right) / 2, this.h - 2);
@@ -261,7 +266,7 @@ function draw() {
   if (S.view3d) draw3d();
   showReadouts();
   const now = Date.now();
-  S.lastDraw = {t: now, cursor: S.cursor, keys: S.runs.map((r) => r.key)};
+  S.lastDraw = {t: now, cursor: S.cursor, keys: S.runs.map((r) => r.key), backgrounds: {...S.backgrounds}};
   S.firstDraw = S.firstDraw || now;
 }
 
