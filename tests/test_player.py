@@ -73,6 +73,22 @@ def test_the_surface_layer_holds_every_level_and_the_mesh():
     assert len(json.dumps(surface_layer(get_surface("rosenbrock")))) < 40_000
 
 
+def test_apptest_sees_the_arrays_the_component_receives():
+    from streamlit.testing.v1 import AppTest
+
+    from ui.player import SERVED
+
+    at = AppTest.from_file(str(ROOT / "tests" / "player_app.py"), default_timeout=60).run()
+    assert not at.exception
+    (element,) = at.get("component_instance")
+    args = json.loads(element.proto.json_args)
+    adam = args["runs"][1]
+    assert adam["label"] == "2: Adam lr=0.05" and args["panels"] == ["map", "loss", "lr"]
+    assert np.array_equal(decode(adam["xy"], (501, 2)), run(CONFIG).xy.astype(np.float32))
+    layer = json.loads((SERVED / args["surface"]["url"]).read_text())  # what the browser fetches, once per surface
+    assert layer["key"] == args["surface"]["key"] == surface_layer(get_surface("rosenbrock"))["key"]
+
+
 # ---- in Chromium -------------------------------------------------------------------------------------------
 
 PORT = 8651
