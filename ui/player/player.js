@@ -289,6 +289,8 @@ async function build3d(box) {
     hoverinfo: "x+y+z"}];
   for (const r of S.runs.filter((q) => q.starts === 1)) {
     r.z = r.loss.map((v) => Math.min(v, mesh.top) + mesh.lift);
+    r.x = r.xy.filter((_, i) => i % 2 === 0);
+    r.y = r.xy.filter((_, i) => i % 2 === 1);
     data.push({type: "scatter3d", mode: "lines", name: r.label, x: [], y: [], z: [], line: {color: r.color, width: 6},
       hoverinfo: "name"});
     data.push({type: "scatter3d", mode: "markers", showlegend: false, x: [], y: [], z: [], hoverinfo: "skip",
@@ -308,14 +310,13 @@ async function build3d(box) {
   S.view3d = box;
 }
 
-function draw3d() {
+function draw3d() {  // every frame restyles all paths at once (each restyle redraws the whole scene)
   const runs = S.runs.filter((r) => r.starts === 1 && r.z);
   if (!runs.length || S.view3d.data.length !== 1 + 2 * runs.length) return;
   const x = [], y = [], z = [];
   for (const r of runs) {
-    const k = shown(r) + 1, at = Math.min(S.cursor, r.end - 1), px = [], py = [];
-    for (let i = 0; i < k; i++) { px.push(r.xy[2 * i]); py.push(r.xy[2 * i + 1]); }
-    x.push(px, [r.xy[2 * at]]); y.push(py, [r.xy[2 * at + 1]]); z.push(Array.from(r.z.subarray(0, k)), [r.z[at]]);
+    const k = shown(r) + 1, at = Math.min(S.cursor, r.end - 1);
+    x.push(r.x.subarray(0, k), [r.x[at]]); y.push(r.y.subarray(0, k), [r.y[at]]); z.push(r.z.subarray(0, k), [r.z[at]]);
     S.drawn[r.key] = k;
   }
   window.Plotly.restyle(S.view3d, {x, y, z}, runs.flatMap((_, i) => [1 + 2 * i, 2 + 2 * i]));
