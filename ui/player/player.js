@@ -10,7 +10,7 @@ const reducedQuery = window.matchMedia("(prefers-reduced-motion: reduce)");
 const SECONDS_PER_RUN = 8;  // a whole run plays in 8 s at 1×
 
 const S = {
-  texts: {}, panelKinds: "", layer: null, layerKey: null, layers: new Map(), runs: [], decoded: new Map(),
+  texts: {}, panelKinds: "", layer: null, layers: new Map(), runs: [], decoded: new Map(),
   last: 0, cursor: 0, pos: 0, playing: false, speed: 1, showAll: false, reduced: false, argsCursor: null,
   argsShowAll: null, charts: [], view3d: null, drawn: {}, backgrounds: {}, frames: 0, rendered: 0, firstDraw: null,
   lastDraw: null,
@@ -339,7 +339,6 @@ function showReadouts() {
   }
   S.runs.forEach((r, i) => {
     const row = body.rows[i], values = cells(r);
-    row.dataset.key = r.key;
     row.cells[0].innerHTML = `<span class="swatch" style="background:${r.color}"></span>`;
     row.cells[0].append(values[0]);
     for (let j = 1; j < 5; j++) row.cells[j].textContent = values[j];
@@ -377,7 +376,12 @@ function pause() {
   emitCursor();
 }
 
-function go(k) { pause(); setCursor(k); emitCursor(); }
+function go(k) {
+  pause();
+  const before = S.cursor;
+  setCursor(k);
+  if (S.cursor !== before) emitCursor();
+}
 
 let cursorTimer = null;
 function emitCursor() {
@@ -437,7 +441,6 @@ async function buildPanels(kinds, height) {
     const c = new Chart(kind, box);
     if (kind === "map") {
       c.canvas.tabIndex = 0;
-      c.canvas.setAttribute("role", "img");
       c.canvas.addEventListener("click", onMapClick);
     }
     S.charts.push(c);
@@ -459,7 +462,9 @@ function setRanges() {
 }
 
 function setTexts(t) {
+  if (JSON.stringify(t) === JSON.stringify(S.texts)) return;
   S.texts = t;
+  for (const c of S.charts) c.dirty = true;  // axis titles
   $("play").textContent = S.playing ? t.pause : t.play;
   $("back").setAttribute("aria-label", t.step_back); $("back").title = t.step_back;
   $("fwd").setAttribute("aria-label", t.step_forward); $("fwd").title = t.step_forward;
@@ -467,7 +472,9 @@ function setTexts(t) {
   $("speed-label").textContent = t.speed;
   $("all-label").textContent = t.show_all;
   $("reduced").textContent = t.reduced;
-  $("readout").tHead.innerHTML = "<tr>" + ["", t.x, t.y, t.loss, t.lr].map((h) => `<th>${h}</th>`).join("") + "</tr>";
+  const head = $("readout").tHead.insertRow();
+  $("readout").tHead.replaceChildren(head);
+  for (const h of ["", t.x, t.y, t.loss, t.lr]) head.appendChild(document.createElement("th")).textContent = h;
 }
 
 async function render(args) {
