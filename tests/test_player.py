@@ -282,3 +282,26 @@ def test_3d_plays_on_the_same_cursor(open_player):
     page.wait_for_timeout(400)
     assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") > 0
     assert not page.errors and not page.outside
+
+
+@pytest.mark.browser
+def test_the_exported_page_plays_offline_with_the_same_player(browser, tmp_path):
+    from ui.player import player_html
+
+    runs = [entry(label="1: Adam lr=0.001", lr=0.001), entry(label="2: Adam lr=0.05", color="#D55E00")]
+    path = tmp_path / "race.html"
+    path.write_text(player_html(surface_layer(get_surface("rosenbrock")), runs, title="Race"))
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.playerState && playerState().lastDraw")
+    assert_agree(page.main_frame, 0)
+    page.click("#play")
+    page.wait_for_timeout(800)
+    page.click("#play")
+    cursor = assert_agree(page.main_frame, state(page.main_frame)["cursor"])["cursor"]
+    assert cursor > 0 and requests == [path.as_uri()] and not errors
+    context.close()

@@ -9,6 +9,7 @@ receiving it with every rerun; the runs travel in the component's arguments.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -65,6 +66,13 @@ def _publish(layer: dict) -> dict:
     return {"key": layer["key"], "url": f"layers/{layer['key']}.json"}
 
 
+def _args(surface: dict, runs: list[dict], cursor: int, show_all: bool, panels, height: int, texts: dict | None,
+          reduced_motion: bool) -> dict:
+    return {"surface": surface, "runs": runs, "cursor": int(cursor), "show_all": bool(show_all),
+            "panels": list(panels), "height": int(height), "texts": {**TEXTS, **(texts or {})},
+            "reduced_motion": bool(reduced_motion)}
+
+
 def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, show_all: bool = False,
            panels: tuple[str, ...] = ("map", "loss", "lr"), height: int = 520, texts: dict | None = None,
            reduced_motion: bool = False) -> dict | None:
@@ -77,11 +85,25 @@ def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, 
     Returns a new event once, else None: {"cursor": step} when the player was paused or stepped, or
     {"click": [x, y]} when the map was clicked.
     """
-    value = _component(surface=_publish(surface_layer), runs=runs, cursor=int(cursor), show_all=bool(show_all),
-                       panels=list(panels), height=int(height), texts={**TEXTS, **(texts or {})},
-                       reduced_motion=bool(reduced_motion), key=key, default=None)
+    value = _component(**_args(_publish(surface_layer), runs, cursor, show_all, panels, height, texts, reduced_motion),
+                       key=key, default=None)
     seen = f"{key}__event"
     if not value or st.session_state.get(seen) == value["id"]:
         return None
     st.session_state[seen] = value["id"]
     return {k: v for k, v in value.items() if k != "id"}
+
+
+def player_html(surface_layer: dict, runs: list[dict], *, title: str, lang: str = "en", cursor: int = 0,
+                show_all: bool = False, panels: tuple[str, ...] = ("map", "loss", "lr"), height: int = 520,
+                texts: dict | None = None) -> str:
+    """The same player as one self-contained HTML page that plays offline (no Streamlit): our CSS and JS inline,
+    the layer and runs as `window.PLAYER_ARGS`, plotly.js (4.8 MB) inline only for a "3d" panel."""
+    args = _args(surface_layer, runs, cursor, show_all, panels, height, texts, False)
+    scripts = ["window.PLAYER_ARGS = " + json.dumps(args), *([PLOTLY_JS.read_text()] if "3d" in panels else []),
+               (SOURCE / "player.js").read_text()]
+    page = (SOURCE / "index.html").read_text().replace('<html lang="en">', f'<html lang="{lang}">')
+    page = page.replace('<link rel="stylesheet" href="player.css">',
+                        f"<title>{html.escape(title)}</title><style>{(SOURCE / 'player.css').read_text()}</style>")
+    inline = "".join("<script>" + code.replace("</script", "<\\/script") + "</script>" for code in scripts)
+    return page.replace('<script src="player.js"></script>', inline)

@@ -511,9 +511,9 @@ async function render(args) {
 }
 
 let queue = Promise.resolve();
-window.addEventListener("message", (e) => {
-  if (e.data && e.data.type === "streamlit:render") queue = queue.then(() => render(e.data.args)).catch(console.error);
-});
+const enqueue = (args) => { queue = queue.then(() => render(args)).catch(console.error); };
+window.addEventListener("message", (e) => e.data && e.data.type === "streamlit:render" && enqueue(e.data.args));
+if (window.PLAYER_ARGS) enqueue(window.PLAYER_ARGS);  // a standalone page (ui.player.player_html): no Streamlit
 new ResizeObserver(() => send("streamlit:setFrameHeight", {height: Math.ceil(document.body.scrollHeight)}))
   .observe(document.body);
 new ResizeObserver(() => { for (const c of S.charts) c.layout(); if (S.layer) draw(); }).observe($("panels"));
