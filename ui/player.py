@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -46,8 +45,7 @@ def _serve() -> Path:
             _write(target, source.read_bytes())
     target = SERVED / "plotly.min.js"
     if not target.exists() or target.stat().st_size != PLOTLY_JS.stat().st_size:
-        shutil.copyfile(PLOTLY_JS, target.with_name(".plotly.min.js.tmp"))
-        os.replace(target.with_name(".plotly.min.js.tmp"), target)
+        _write(target, PLOTLY_JS.read_bytes())
     return SERVED
 
 
@@ -68,6 +66,7 @@ def _publish(layer: dict) -> dict:
 
 def _args(surface: dict, runs: list[dict], cursor: int, show_all: bool, panels, height: int, texts: dict | None,
           reduced_motion: bool) -> dict:
+    """What player.js renders (Streamlit's component arguments, or a standalone page's `PLAYER_ARGS`)."""
     return {"surface": surface, "runs": runs, "cursor": int(cursor), "show_all": bool(show_all),
             "panels": list(panels), "height": int(height), "texts": {**TEXTS, **(texts or {})},
             "reduced_motion": bool(reduced_motion)}
