@@ -267,6 +267,24 @@ def test_the_page_scrolls_over_the_chart(open_player):
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("mode", ["map", "3d"])
+def test_a_swipe_on_a_phone_scrolls_the_page(open_player, mode):
+    page, frame = open_player(f"mode={mode}", viewport={"width": 390, "height": 700}, has_touch=True, is_mobile=True)
+    if mode == "3d":
+        frame.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    box = frame.frame_element().bounding_box()
+    x, y = box["x"] + 200, box["y"] + 330  # on the map or the 3D scene
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for i in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - 20 * i}]})
+        page.wait_for_timeout(16)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(600)
+    assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") > 100
+
+
+@pytest.mark.browser
 def test_3d_plays_on_the_same_cursor(open_player):
     page, frame = open_player("mode=3d&runs=2", viewport={"width": 1000, "height": 600})
     frame.wait_for_selector(".js-plotly-plot", timeout=30_000)

@@ -7,6 +7,7 @@
 const $ = (id) => document.getElementById(id);
 const send = (type, data) => window.parent.postMessage({isStreamlitMessage: true, type, ...data}, "*");
 const reducedQuery = window.matchMedia("(prefers-reduced-motion: reduce)");
+const coarse = window.matchMedia("(pointer: coarse)");
 const SECONDS_PER_RUN = 8;  // a whole run plays in 8 s at 1×
 
 const S = {
@@ -300,12 +301,16 @@ async function build3d(box) {
   const layout = {margin: {l: 0, r: 0, t: 10, b: 0}, uirevision: "player3d", showlegend: false,
     scene: {xaxis: {title: {text: t.x}, range: bounds[0]}, yaxis: {title: {text: t.y}, range: bounds[1]},
       zaxis: {title: {text: t.loss}, range: [zmin, mesh.top + 2 * mesh.lift]},
-      aspectmode: "manual", aspectratio: {x: 1, y: 1, z: 0.6}}};
+      aspectmode: "manual", aspectratio: {x: 1, y: 1, z: 0.6},
+      dragmode: coarse.matches ? false : "turntable"}};  // on a touch screen a swipe scrolls; the tool bar rotates
   await window.Plotly.react(box, data, layout, {scrollZoom: true, displaylogo: false, responsive: true});
   if (S.view3d !== box) {
     box.on("plotly_click", (e) => e.points[0] && emit({click: [e.points[0].x, e.points[0].y]}));
     // The wheel scrolls the page; it zooms only with a modifier key (plotly's own option cannot say so).
     box.addEventListener("wheel", (e) => e.ctrlKey || e.metaKey || e.shiftKey || e.stopPropagation(), {capture: true});
+    // A swipe scrolls the page unless a rotate/zoom/pan tool is chosen (plotly cancels every touch otherwise).
+    const swipe = (e) => box._fullLayout.scene.dragmode === false && e.stopPropagation();
+    for (const type of ["touchstart", "touchmove"]) box.addEventListener(type, swipe, {capture: true, passive: true});
   }
   S.view3d = box;
 }
