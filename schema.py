@@ -51,6 +51,13 @@ class ConfigError(ValueError):
     def message(self, lang: str = "en") -> str:
         return self.msg.render(lang)
 
+    def __reduce__(self):  # pickled from an engine worker to the server: the message key and values, not the text
+        return _config_error, (type(self), self.msg, self.key)
+
+
+def _config_error(cls: type[ConfigError], msg: Message, key: str | None) -> ConfigError:
+    return cls(msg.key, key=key, **msg.values)
+
 
 @dataclass(frozen=True)
 class Param:

@@ -84,8 +84,9 @@ def test_a_failing_run_fails_alone(pool):
     bad = {"surface": "bowl", "steps": 20, "optimizer": "NoSuchOptimizer"}
     ok, failing = pool.submit([key(good), key(bad)])
     assert_same(ok.result(timeout=120), run(good))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError) as info:  # it crosses from the worker as its message key and values
         failing.result(timeout=120)
+    assert "NoSuchOptimizer" in info.value.message("zh") and info.value.message("zh") != str(info.value)
 
 
 def test_a_killed_worker_is_replaced_and_the_batch_runs_again():

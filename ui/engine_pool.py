@@ -260,7 +260,10 @@ class EnginePool:
                 self._changed.wait_for(lambda: self._pending)
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 self.batch_sizes = [*self.batch_sizes[-99:], len(batch)]
-            results = self._run(slot, batch)
+            try:
+                results = self._run(slot, batch)
+            except Exception as err:  # e.g. a result that cannot be unpickled: fail the batch, never hang
+                results = [err] * len(batch)
             for key, result in zip(batch, results, strict=True):
                 if not isinstance(result, BaseException):
                     self.on_result(key, result)
