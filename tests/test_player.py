@@ -293,6 +293,7 @@ def test_3d_plays_on_the_same_cursor(open_player):
     frame.click("#play")
     s = assert_agree(frame, state(frame)["cursor"])
     lengths = frame.evaluate("document.querySelector('.js-plotly-plot').data.map((t) => t.x.length)")
+    assert not frame.locator("[data-title^='Share chart']").count()  # no upload to Plotly Cloud
     assert lengths[1] == lengths[3] == s["cursor"] + 1 and lengths[2] == lengths[4] == 1  # paths and markers
     box = frame.frame_element().bounding_box()
     page.mouse.move(box["x"] + 200, box["y"] + 250)
