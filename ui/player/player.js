@@ -303,8 +303,9 @@ async function build3d(box) {
       zaxis: {title: {text: t.loss}, range: [zmin, mesh.top + 2 * mesh.lift]},
       aspectmode: "manual", aspectratio: {x: 1, y: 1, z: 0.6},
       dragmode: coarse.matches ? false : "turntable"}};  // on a touch screen a swipe scrolls; the tool bar rotates
+  // plotly.js 3's tool bar offers to upload the chart ("Share chart..."): no outside hosts
   await window.Plotly.react(box, data, layout, {scrollZoom: true, displaylogo: false, responsive: true,
-    modeBarButtonsToRemove: ["sendChartToCloud"]}  // plotly.js 3 offers to upload the chart: no outside hosts);
+    modeBarButtonsToRemove: ["sendChartToCloud"]});
   if (S.view3d !== box) {
     box.on("plotly_click", (e) => e.points[0] && emit({click: [e.points[0].x, e.points[0].y]}));
     // The wheel scrolls the page; it zooms only with a modifier key (plotly's own option cannot say so).
