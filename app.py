@@ -14,11 +14,11 @@ from ui.i18n import labels, t
 from ui.page import setup, visible
 from ui.runs import add_run, run_list
 from ui.share import share_panel
-from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
+from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 
 page = PAGE["playground"]
 setup(page.name)
-apply_clicked_start(page.prefix, chart_key=page.key("chart"))
+apply_player_events(page.prefix, chart_key=page.key("chart"))
 
 mode = st.sidebar.segmented_control(t("pg.mode"), MODES, key=page.key("mode"), format_func=labels("pg.mode", MODES),
                                     help=t("pg.mode.help")) or "race"
@@ -47,11 +47,11 @@ if mode == "swarm":
         swarm_section(surface, done[0])
     st.stop()
 
-fig = race_chart(surface, done, chart_key=page.key("chart"))
-export_row(fig, done, "playground")
+race = race_chart(surface, done, chart_key=page.key("chart"))
+export_row(race, done, "playground")
 if visible("table"):
     st.subheader(t("pg.summary"))
-    summary_table(surface, done)
+    summary_table(surface, done, chart_key=page.key("chart"))
 
 if visible("code") and done:
     st.subheader(t("pg.code"))

@@ -16,7 +16,7 @@ from ui.i18n import t
 from ui.page import setup, visible
 from ui.run_editor import run_editor, scheduler_form
 from ui.share import share_panel
-from ui.surface_picker import apply_clicked_start, start_and_steps, surface_picker
+from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 from viz import PALETTE
 from viz.schedules import lr_curves_figure
 
@@ -41,7 +41,7 @@ def lr_csv(curves: list, steps: int) -> str:
 
 page = PAGE["schedules"]
 lang = setup(page.name)
-apply_clicked_start(page.prefix, chart_key=page.key("chart"))
+apply_player_events(page.prefix, chart_key=page.key("chart"))
 
 st.sidebar.subheader(t("sch.schedules"))
 base_lr = st.sidebar.select_slider(t("sch.base_lr"), SCHEDULE_LRS, key=page.key("lr"),
@@ -118,8 +118,8 @@ if curves:
 st.subheader(t("sch.effect"))
 st.caption(t("sch.effect.caption"))
 if runs:
-    fig = race_chart(surface, runs, chart_key=page.key("chart"))
-    export_row(fig, runs, "schedules")
+    race = race_chart(surface, runs, chart_key=page.key("chart"))
+    export_row(race, runs, "schedules")
 
 scheduled = [r for r in runs if r.config.get("scheduler")]
 if visible("code") and scheduled:

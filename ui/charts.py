@@ -14,12 +14,13 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from optimizers.metrics import nearest_minimum, summary
+from optimizers.metrics import distance_to_minima, nearest_minimum, summary
 from pagestate.playground import GRID
 from schema import ConfigError
+from share import query_flags
 from surfaces import Surface, get_surface
+from texts import CATALOGUES, DEFAULT, text
 from viz import (
-    CLICK_TARGET,
     PALETTE,
     RunResult,
     RunView,
@@ -29,12 +30,14 @@ from viz import (
     surface_3d_figure,
     swarm_figure,
 )
+from viz.player_data import run_entry_of, surface_layer
 from viz.runs import figure_texts
 
 from .cache import cached_run, prefetch
 from .forms import seed
 from .i18n import labels, language, t
 from .page import lecture_mode
+from .player import player
 
 
 class _BuiltFigure(go.Figure):
@@ -109,9 +112,70 @@ def chart_state(chart_key: str) -> dict:
             "cursor": st.session_state.get(f"{chart_key}.cursor", 0)}
 
 
+LECTURE_SCALE = 1.5  # lecture mode: the player's texts, margins and height × this (as `projector` does a figure)
+MESH_N = 80  # the 3D view's grid
+
+
+def player_texts(lang: str) -> dict[str, str]:
+    """The player's visible texts in `lang`: the figures' `viz.*` and the catalogue's `player.*` texts."""
+    return {**figure_texts(lang),
+            **{key.removeprefix("player."): text(key, lang) for key in CATALOGUES[DEFAULT]
+               if key.startswith("player.") and key != "player.table_at"}}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _layer(key: str, mesh: bool, _surface: Surface) -> dict:
+    """The surface layer the player draws under the runs (contour lines, minima, and the 3D mesh when asked);
+    cached on `key` (the surface and its parameters as JSON)."""
+    del key
+    return surface_layer(_surface, mesh_n=MESH_N if mesh else None)
+
+
+def chart_cursor(chart_key: str, steps: int) -> int:
+    """The race's time cursor as the player last reported it (or a link set it), within `steps`."""
+    return max(0, min(int(st.session_state.get(f"{chart_key}.cursor", 0)), steps))
+
+
+def whole_run_shown(chart_key: str) -> bool:
+    """Whether the race shows the whole run (the player's toggle); a lesson opens with the future hidden, so that
+    a prediction is a prediction; otherwise the whole run is shown until the reader hides it."""
+    default = query_flags(st.query_params)["lesson"] is None
+    return bool(st.session_state.get(f"{chart_key}.all", default))
+
+
 def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickable: bool = True) -> dict | None:
-    """The contour race (animated; click to set the start when `clickable`) or the 3D view, chosen by a toggle;
-    returns the race figure (None for the 3D view or no runs)."""
+    """The race in the player (the contour map or the 3D view, chosen by a toggle, with the loss and learning-rate
+    curves, all on the player's one time cursor); a click on the map sets the start (`apply_player_events`).
+    Returns what the exported page needs ({"layer", "runs", "panels", "texts"}), or None with no runs.
+
+    `clickable=False` (Inside the optimizer) keeps the plotly figure with its step box, for now."""
+    if not clickable:
+        return _figure_race(surface, done, chart_key)
+    view_column, _ = controls(chart_key).columns([2, 1], vertical_alignment="bottom")
+    key = f"{chart_key}.view"
+    view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], **seed(key, default="contour"), key=key,
+                                         format_func=labels("pg.view", ["contour", "3d"])) or "contour"
+    if not done:
+        st.info(t("pg.no_runs"))
+        return None
+    steps = max(r.config["steps"] for r in done)
+    config = done[0].config
+    layer = _layer(json.dumps([config["surface"], config.get("surface_params") or {}], sort_keys=True),
+                   view == "3d", surface)
+    runs = [run_entry_of(r.label, r.color, r.config, r.traj) for r in done]
+    panels = ("3d" if view == "3d" else "map", "loss", "lr")
+    texts = player_texts(language())
+    if view != "3d":
+        st.caption(t("pg.click_hint"))
+    lecture = lecture_mode()["on"]
+    player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
+           show_all=whole_run_shown(chart_key), panels=panels, texts=texts,
+           height=int(520 * LECTURE_SCALE) if lecture else 520, scale=LECTURE_SCALE if lecture else 1.0)
+    return {"layer": layer, "runs": runs, "panels": panels, "texts": texts}
+
+
+def _figure_race(surface: Surface, done: list[RunResult], chart_key: str) -> dict | None:
+    """The plotly race figure with a step box (Inside the optimizer's pair), or its 3D view."""
     view_column, step_column = controls(chart_key).columns([2, 1], vertical_alignment="bottom")
     key = f"{chart_key}.view"
     view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], **seed(key, default="contour"), key=key,
@@ -124,13 +188,7 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
         return None
     cursor = cursor_box(done[0].config["steps"], f"{chart_key}.cursor", step_column)
     fig = _figure("race", _key(done), language(), cursor, surface, done)
-    if not clickable:
-        plotly_chart(fig, key=chart_key)
-        return fig
-    names = [trace.get("name") for trace in fig["data"]]
-    st.session_state[f"{chart_key}.click_trace"] = names.index(CLICK_TARGET) if CLICK_TARGET in names else None
-    st.caption(t("pg.click_hint"))
-    plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode="points")
+    plotly_chart(fig, key=chart_key)
     return fig
 
 
@@ -154,13 +212,38 @@ def regression_chart(surface: Surface, done: list[RunResult], chart_key: str) ->
     return fig
 
 
-def summary_table(surface: Surface, done: list[RunResult]) -> None:
-    """One row per run: final loss and position, distance to the nearest minimum, steps to reach
-    the minimum's value (within 1e-3), function evaluations, divergence (and, for a run the cost budget stopped,
-    where and why)."""
-    rows = []
+def _at_cursor(traj, cursor: int | None, minima, min_value) -> dict:
+    """`summary` of a run as it stands at step `cursor` (None: at its end): the loss, position and distance there,
+    and the reach, evaluations, divergence and stop only once the cursor has passed them."""
+    s = summary(traj, minima, min_value)
+    if cursor is None:
+        return s
+    finite = np.flatnonzero(np.isfinite(traj.loss[:cursor + 1]))
+    at = int(finite[-1]) if len(finite) else 0
+    distance = distance_to_minima(traj.xy[at], minima)
+    passed = lambda step: step if step is not None and step <= cursor else None  # noqa: E731
+    return {**s, "final_loss": float(traj.loss[at]), "final_x": float(traj.xy[at][0]),
+            "final_y": float(traj.xy[at][1]), "distance": None if distance is None else float(distance),
+            "reached_at": passed(s["reached_at"]), "evaluations": int(np.sum(traj.evals[:cursor])),
+            "diverged_at": passed(s["diverged_at"]),
+            "stopped_at": None if s["stopped_at"] is None or s["stopped_at"] - 1 > cursor else s["stopped_at"]}
+
+
+def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None = None) -> None:
+    """One row per run: loss and position, distance to the nearest minimum, steps to reach the minimum's value
+    (within 1e-3), function evaluations, divergence (and, for a run the cost budget stopped, where and why).
+
+    With a race's `chart_key`, the values are at the player's cursor until the run has been played to the end or
+    the whole run is shown; then (and without a key) the final values."""
+    steps = max((r.config["steps"] for r in done), default=0)
+    cursor = None
+    if chart_key is not None and not whole_run_shown(chart_key) and chart_cursor(chart_key, steps) < steps:
+        cursor = chart_cursor(chart_key, steps)
+        st.caption(t("player.table_at", step=cursor, steps=steps))
+    rows, shown = [], []
     for r in done:
-        s = summary(r.traj, surface.minima, surface.min_value)
+        s = _at_cursor(r.traj, cursor, surface.minima, surface.min_value)
+        shown.append(s)
         rows.append({
             t("col.run"): r.label, t("col.final_loss"): s["final_loss"],
             t("col.final_xy"): f"({s['final_x']:.4g}, {s['final_y']:.4g})", t("col.distance"): s["distance"],
@@ -172,10 +255,10 @@ def summary_table(surface: Surface, done: list[RunResult]) -> None:
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={t("col.final_loss"): st.column_config.NumberColumn(format="%.4g"),
                                 t("col.distance"): st.column_config.NumberColumn(format="%.3g")})
-    if any(r.traj.diverged_at is not None for r in done):
+    if any(s["diverged_at"] is not None for s in shown):
         st.warning(t("pg.diverged_note"))
-    for r in done:
-        if r.traj.stopped_at is not None:
+    for r, s in zip(done, shown, strict=True):
+        if s["stopped_at"] is not None:
             st.warning(t("pg.stopped_note", run=r.label, step=r.traj.stopped_at - 1,
                          evals=f"{int(r.traj.evals.sum()):,}"))
 

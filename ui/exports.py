@@ -10,17 +10,27 @@ from viz import RunResult
 from viz.export_html import animation_html
 
 from .i18n import language, t
+from .player import player_html
 
 
-def export_row(fig: dict | None, done: list[RunResult], name: str) -> None:
-    """Download buttons for a figure (None: no animation to save) and the runs `done`."""
+def animation_page(chart: dict, title: str, lang: str) -> str:
+    """The offline page of a chart: the race's player (`race_chart`'s {"layer", "runs", "panels", "texts"}),
+    nothing drawn beyond the cursor until ▶; else a plotly figure with frames."""
+    if "runs" in chart:
+        return player_html(chart["layer"], chart["runs"], title=title, lang=lang, panels=chart["panels"],
+                           texts=chart["texts"])
+    return animation_html(chart, title, lang)
+
+
+def export_row(chart: dict | None, done: list[RunResult], name: str) -> None:
+    """Download buttons for a chart (None: no animation to save) and the runs `done`."""
     if not done:
         return
     lang = language()
-    columns = st.columns(3 if fig is not None else 2, vertical_alignment="center")
-    if fig is not None:
+    columns = st.columns(3 if chart is not None else 2, vertical_alignment="center")
+    if chart is not None:
         title = f"{t('app.title')} · " + ", ".join(r.label for r in done)
-        columns[0].download_button(t("export.html"), lambda: animation_html(fig, title, lang),
+        columns[0].download_button(t("export.html"), lambda: animation_page(chart, title, lang),
                                    f"{name}-animation.html", "text/html", icon=":material/animation:",
                                    on_click="ignore", width="stretch", help=t("export.html.help"))
     columns[-2].download_button(t("export.csv"), lambda: to_csv([r.traj for r in done]),

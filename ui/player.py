@@ -65,27 +65,29 @@ def _publish(layer: dict) -> dict:
 
 
 def _args(surface: dict, runs: list[dict], cursor: int, show_all: bool, panels, height: int, texts: dict | None,
-          reduced_motion: bool) -> dict:
+          reduced_motion: bool, scale: float = 1.0) -> dict:
     """What player.js renders (Streamlit's component arguments, or a standalone page's `PLAYER_ARGS`)."""
     return {"surface": surface, "runs": runs, "cursor": int(cursor), "show_all": bool(show_all),
             "panels": list(panels), "height": int(height), "texts": {**TEXTS, **(texts or {})},
-            "reduced_motion": bool(reduced_motion)}
+            "reduced_motion": bool(reduced_motion), "scale": float(scale)}
 
 
 def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, show_all: bool = False,
            panels: tuple[str, ...] = ("map", "loss", "lr"), height: int = 520, texts: dict | None = None,
-           reduced_motion: bool = False) -> dict | None:
+           reduced_motion: bool = False, scale: float = 1.0) -> dict | None:
     """Show `runs` (`viz.player_data.run_entry`) over `surface_layer` (`viz.player_data.surface_layer`).
 
     `panels` are drawn side by side on one time cursor: "map" (contour lines and paths) or "3d" (needs a layer
     with a mesh), then "loss" and "lr" curves. `cursor` moves the browser's cursor when its value changes;
-    `reduced_motion` (like the browser's `prefers-reduced-motion`) shows the final step and no playback.
+    `reduced_motion` (like the browser's `prefers-reduced-motion`) shows the final step and no playback; `scale`
+    enlarges its texts (lecture mode on a projector).
 
-    Returns a new event once, else None: {"cursor": step} when the player was paused or stepped, or
-    {"click": [x, y]} when the map was clicked.
+    Returns a new event once, else None: {"cursor": step, "show_all": bool} when the player was paused or stepped
+    or the whole run shown or hidden, or {"click": [x, y]} when the map was clicked. The raw value (with an "id"
+    per event) is also `st.session_state[key]` before the component is drawn, for a page that acts on it early.
     """
-    value = _component(**_args(_publish(surface_layer), runs, cursor, show_all, panels, height, texts, reduced_motion),
-                       key=key, default=None)
+    value = _component(**_args(_publish(surface_layer), runs, cursor, show_all, panels, height, texts, reduced_motion,
+                               scale), key=key, default=None)
     seen = f"{key}__event"
     if not value or st.session_state.get(seen) == value["id"]:
         return None

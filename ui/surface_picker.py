@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from optimizers import MAX_STEPS
@@ -63,22 +65,22 @@ def set_start(prefix: str, x: float, y: float) -> None:
     st.session_state[f"{prefix}.start_y"] = float(y)
 
 
-def apply_clicked_start(prefix: str, chart_key: str) -> None:
-    """A click on the chart's click-target layer moves the start (once per click).
-
-    Runs before the start widgets are drawn, reading the chart's last selection
-    event; the chart stores the click-target trace's index under `{chart_key}.click_trace`.
-    """
-    event = st.session_state.get(chart_key) or {}
-    points = event.get("selection", {}).get("points", [])
-    target = st.session_state.get(f"{chart_key}.click_trace")
-    clicked = [p for p in points if p.get("curve_number") == target]
-    if not clicked:
+def apply_player_events(prefix: str, chart_key: str) -> None:
+    """The race player's last event, acted on once before the page's widgets are drawn: a click on the map moves
+    every run's start; a pause or a step puts its cursor (and whether the whole run is shown) where the share
+    link and the summary table read them (`{chart_key}.cursor`, `{chart_key}.all`)."""
+    event = st.session_state.get(f"{chart_key}.player")
+    if not isinstance(event, dict) or st.session_state.get(f"{chart_key}.applied") == event.get("id"):
         return
-    x, y = clicked[-1]["x"], clicked[-1]["y"]
-    if st.session_state.get(f"{chart_key}.applied") != (x, y):
-        st.session_state[f"{chart_key}.applied"] = (x, y)
-        set_start(prefix, x, y)
+    st.session_state[f"{chart_key}.applied"] = event.get("id")
+    click = event.get("click")
+    if isinstance(click, list) and len(click) == 2 and all(isinstance(v, int | float) and math.isfinite(v)
+                                                            for v in click):
+        set_start(prefix, *click)
+    if isinstance(event.get("cursor"), int):
+        st.session_state[f"{chart_key}.cursor"] = event["cursor"]
+    if isinstance(event.get("show_all"), bool):
+        st.session_state[f"{chart_key}.all"] = event["show_all"]
 
 
 def surface_widgets(prefix: str, where: dict) -> dict:

@@ -14,7 +14,7 @@ const S = {
   texts: {}, panelKinds: "", layer: null, layers: new Map(), runs: [], decoded: new Map(),
   last: 0, cursor: 0, pos: 0, playing: false, speed: 1, showAll: false, reduced: false, argsCursor: null,
   argsShowAll: null, charts: [], view3d: null, drawn: {}, backgrounds: {}, frames: 0, rendered: 0, firstDraw: null,
-  lastDraw: null,
+  lastDraw: null, sent: null, scale: 1,
 };
 
 // ---- data ------------------------------------------------------------------------------------------------
@@ -100,7 +100,8 @@ class Chart {
     const dpr = window.devicePixelRatio || 1;
     this.w = Math.max(width, 50); this.h = Math.max(height, 50); this.dpr = dpr;
     for (const c of [this.canvas, this.bg]) { c.width = Math.round(this.w * dpr); c.height = Math.round(this.h * dpr); }
-    this.m = {l: 58, r: 10, t: this.kind === "map" ? 10 : 24, b: 40};
+    const k = S.scale;  // lecture mode: larger fonts and margins
+    this.m = {l: 58 * k, r: 10, t: (this.kind === "map" ? 10 : 24) * k, b: 40 * k};
     this.dirty = true;
   }
 
@@ -126,7 +127,7 @@ class Chart {
     const g = this.bg.getContext("2d");
     g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     g.clearRect(0, 0, this.w, this.h);
-    g.font = "12px system-ui, sans-serif";
+    g.font = `${12 * S.scale}px system-ui, sans-serif`;
     const {l, r, t, b} = this.m, right = this.w - r, bottom = this.h - b;
     g.strokeStyle = "#eceef1"; g.fillStyle = "#555"; g.lineWidth = 1;
     g.textAlign = "center"; g.textBaseline = "top";
@@ -148,7 +149,7 @@ class Chart {
     g.fillStyle = "#333"; g.textAlign = "center"; g.textBaseline = "bottom";
     g.fillText(titles[0], (l + right) / 2, this.h - 2);
     if (this.kind === "map") {
-      g.save(); g.translate(12, (t + bottom) / 2); g.rotate(-Math.PI / 2); g.textBaseline = "middle";
+      g.save(); g.translate(12 * S.scale, (t + bottom) / 2); g.rotate(-Math.PI / 2); g.textBaseline = "middle";
       g.fillText(titles[1], 0, 0); g.restore();
       this.drawContours(g, layer);
     } else {
@@ -299,6 +300,7 @@ async function build3d(box) {
   }
   const t = S.texts, zmin = extent([mesh.z], false)[0];  // the box is the surface's: a run far outside is clipped
   const layout = {margin: {l: 0, r: 0, t: 10, b: 0}, uirevision: "player3d", showlegend: false,
+    font: {size: 12 * S.scale},
     scene: {xaxis: {title: {text: t.x}, range: bounds[0]}, yaxis: {title: {text: t.y}, range: bounds[1]},
       zaxis: {title: {text: t.loss}, range: [zmin, mesh.top + 2 * mesh.lift]},
       aspectmode: "manual", aspectratio: {x: 1, y: 1, z: 0.6},
@@ -393,7 +395,7 @@ function go(k) {
 let cursorTimer = null;
 function emitCursor() {
   clearTimeout(cursorTimer);
-  cursorTimer = setTimeout(() => emit({cursor: S.cursor}), 300);
+  cursorTimer = setTimeout(() => { S.sent = S.cursor; emit({cursor: S.cursor, show_all: S.showAll}); }, 300);
 }
 
 function emit(event) {
@@ -408,7 +410,7 @@ $("fwd").addEventListener("click", () => go(S.cursor + 1));
 $("scrub").addEventListener("input", (e) => { pause(); setCursor(+e.target.value); });
 $("scrub").addEventListener("change", emitCursor);
 $("speed").addEventListener("change", (e) => { S.speed = +e.target.value; });
-$("all").addEventListener("change", (e) => { S.showAll = e.target.checked; draw(); });
+$("all").addEventListener("change", (e) => { S.showAll = e.target.checked; draw(); emitCursor(); });
 
 document.addEventListener("keydown", (e) => {
   const el = e.target, native = el.tagName === "SELECT" || (el.type === "range" && e.key !== " ")
@@ -435,6 +437,7 @@ async function buildPanels(kinds, height) {
   const side = kinds.filter((k) => k === "loss" || k === "lr");
   panels.classList.toggle("single", side.length === kinds.length || side.length === 0);
   panels.style.setProperty("--h", `${height}px`);
+  document.documentElement.style.setProperty("--scale", S.scale);
   panels.style.setProperty("--side", Math.max(side.length, 1));
   for (const kind of kinds) {
     const box = document.createElement("div");
@@ -486,6 +489,7 @@ function setTexts(t) {
 
 async function render(args) {
   setTexts(args.texts);
+  if ((args.scale || 1) !== S.scale) { S.scale = args.scale || 1; S.panelKinds = ""; }  // rebuilt at this scale
   const layer = await loadLayer(args.surface);
   const keys = args.runs.map((r) => r.key).join();
   const runsChanged = keys !== S.runs.map((r) => r.key).join();
@@ -511,7 +515,8 @@ async function render(args) {
   if (S.reduced) pause();
   if (args.show_all !== S.argsShowAll) { S.argsShowAll = args.show_all; S.showAll = args.show_all; $("all").checked = S.showAll; }
   let cursor = S.cursor;
-  if (args.cursor !== S.argsCursor) { S.argsCursor = args.cursor; cursor = args.cursor; }
+  // A cursor Streamlit sends back is ours (an event's echo): the player may have moved on since, keep it there.
+  if (args.cursor !== S.argsCursor) { S.argsCursor = args.cursor; if (args.cursor !== S.sent) cursor = args.cursor; }
   if (S.reduced && !S.rendered) cursor = S.last;
   S.rendered++;
   setCursor(cursor);
