@@ -1,6 +1,7 @@
 """AppTest for the Playground page: defaults, run editing, errors, swarm, languages."""
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,20 @@ def playground(lang="en") -> AppTest:
 
 
 def charts(at):
-    return at.get("plotly_chart")
+    """The race's player (a custom component) on the page."""
+    return at.get("component_instance")
+
+
+def player_args(at) -> dict:
+    """What the player receives: the runs' arrays, the cursor, the panels, the texts."""
+    (element,) = charts(at)
+    return json.loads(element.proto.json_args)
+
+
+def player_event(at, **event) -> AppTest:
+    """The player reporting `event` (a pause or step: cursor and show_all; a map click: click), then a rerun."""
+    at.session_state["pg.chart.player"] = {**event, "id": uuid.uuid4().hex}
+    return at.run()
 
 
 def summary_rows(at):
@@ -26,7 +40,10 @@ def summary_rows(at):
 def test_opens_with_a_race_ready_to_play():
     at = playground()
     assert not at.exception and not at.error
-    assert len(charts(at)) == 1
+    assert len(charts(at)) == 1 and not at.get("plotly_chart")
+    args = player_args(at)
+    assert [r["label"] for r in args["runs"]] == list(summary_rows(at).iloc[:, 0])
+    assert args["panels"] == ["map", "loss", "lr"] and args["cursor"] == 0 and args["show_all"]
     assert len(summary_rows(at)) == 4
     codes = [c.value for c in at.main.code]
     assert len(codes) == 4 and "torch.optim.SGD([p], lr=0.001, momentum=0.9)" in codes[1]
@@ -50,9 +67,10 @@ def test_reruns_ask_the_engine_only_for_runs_that_changed(monkeypatch):
     monkeypatch.setattr(ui.cache, "CACHE", fresh)
     monkeypatch.setattr(ui.cache.ENGINE, "on_result", fresh.put)
     asked, builds = [], []
-    submit, build = ui.cache.ENGINE.submit, ui.charts.race_figure
+    submit, build = ui.cache.ENGINE.submit, ui.charts.surface_layer
     monkeypatch.setattr(ui.cache.ENGINE, "submit", lambda keys: asked.extend(keys) or submit(keys))
-    monkeypatch.setattr(ui.charts, "race_figure", lambda *a, **k: builds.append(1) or build(*a, **k))
+    monkeypatch.setattr(ui.charts, "surface_layer", lambda *a, **k: builds.append(1) or build(*a, **k))
+    ui.charts._layer.clear()
     at = playground()
     assert len(set(asked)) == 4
     at.run()  # the widgets now send their own values back (0.0 where the defaults said 0): the same runs
@@ -119,6 +137,7 @@ def test_three_d_view():
     at = playground()
     at.button_group(key="pg.chart.view").set_value("3d").run()
     assert not at.exception and len(charts(at)) == 1
+    assert player_args(at)["panels"] == ["3d", "loss", "lr"]
 
 
 @pytest.mark.parametrize(("lang", "title"), [("en", "Optimizer race"), ("zh", "优化器赛跑")])
@@ -127,12 +146,59 @@ def test_both_languages(lang, title):
     assert not at.exception and at.title[0].value == title
 
 
-def test_step_box_moves_the_cursor():
+def test_the_players_cursor_reaches_the_summary_table_and_the_player():
+    from optimizers import run
+    from optimizers.metrics import distance_to_minima
+
     at = playground()
-    at.number_input(key="pg.chart.cursor").set_value(137).run()
+    assert "step" not in " ".join(c.value for c in at.caption if "cursor" in c.value)  # the whole run: final values
+    final = summary_rows(at)
+    player_event(at, cursor=137, show_all=False)
+    assert not at.exception and "pg.chart.cursor" not in [w.key for w in at.number_input]  # no step box
+    args = player_args(at)
+    assert args["cursor"] == 137 and not args["show_all"]
+    rows = summary_rows(at)
+    adam = run({"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 500, "optimizer": "Adam",
+                "hparams": {"lr": 0.05}})
+    assert rows.iloc[3, 1] == pytest.approx(adam.loss[137], rel=1e-6)
+    assert rows.iloc[3, 2] == f"({adam.xy[137][0]:.4g}, {adam.xy[137][1]:.4g})"
+    assert rows.iloc[3, 3] == pytest.approx(distance_to_minima(adam.xy[137], [[1.0, 1.0]]), rel=1e-6)
+    assert any("step 137 of 500" in c.value for c in at.caption)
+    player_event(at, cursor=500, show_all=False)  # played to the end: the final values
+    assert summary_rows(at).equals(final)
+    player_event(at, cursor=20, show_all=True)  # the whole run shown: the final values
+    assert summary_rows(at).equals(final) and player_args(at)["cursor"] == 20
+
+
+def test_a_diverged_run_is_flagged_once_the_cursor_has_passed_it():
+    at = playground()
+    at.select_slider(key="pg.runs.0.hp.SGD.lr").set_value(0.1).run()
+    diverged = player_args(at)["runs"][0]["diverged"]
+    assert diverged is not None and "step" in str(summary_rows(at).iloc[0, -1])
+    player_event(at, cursor=diverged - 1, show_all=False)
+    assert summary_rows(at).iloc[0, -1] == "—" and not at.warning
+    player_event(at, cursor=diverged, show_all=False)
+    assert "step" in str(summary_rows(at).iloc[0, -1]) and at.warning
+
+
+def test_a_click_on_the_map_moves_every_runs_start():
+    at = playground()
+    player_event(at, click=[0.5, -0.25])
     assert not at.exception
-    spec = json.loads(charts(at)[0].proto.spec)
-    assert spec["layout"]["sliders"][0]["steps"][spec["layout"]["sliders"][0]["active"]]["label"] == "137"
+    assert (at.number_input(key="pg.start_x").value, at.number_input(key="pg.start_y").value) == (0.5, -0.25)
+    runs = player_args(at)["runs"]
+    from viz.player_data import decode
+    assert all(list(decode(r["xy"], (-1, 2))[0]) == [0.5, -0.25] for r in runs)
+    player_event(at, click=["0.5", float("nan")])  # not a point: ignored
+    assert not at.exception and at.number_input(key="pg.start_x").value == 0.5
+
+
+def test_a_lesson_opens_with_the_future_hidden():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update({"lang": "en", "lesson": "lr-too-large"})
+    at.run()
+    assert not at.exception and not player_args(at)["show_all"] and player_args(at)["cursor"] == 0
+    assert any("step 0 of" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("scheduler", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
