@@ -1,5 +1,7 @@
 """AppTest: an LBFGS run the cost budget stops is shown as stopped (not diverged), in both languages."""
 
+import json
+
 import pytest
 from apptest import open_app
 
@@ -19,8 +21,9 @@ def test_a_stopped_lbfgs_run_is_explained(lang, words):
     stopped = [c for c in table.columns if "Stopped" in c or "停止" in c]
     assert len(stopped) == 1 and table[stopped[0]].iloc[0] != "—" and (table[stopped[0]].iloc[1:] == "—").all()
     assert (table["Diverged" if lang == "en" else "发散"] == "—").all()
-    race = at.get("plotly_chart")[0].proto.spec
-    assert '"symbol":"square"' in race.replace(" ", "")
+    (race,) = at.get("component_instance")  # the player marks where a run stopped (stopped, not diverged)
+    first = json.loads(race.proto.json_args)["runs"][0]
+    assert first["stopped"] is not None and first["diverged"] is None and first["end"] == first["stopped"]
 
 
 def test_a_swarm_of_lbfgs_starts_the_budget_stopped_is_coloured_by_where_they_stopped():

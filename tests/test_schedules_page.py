@@ -1,10 +1,15 @@
 """AppTest for the Learning-rate schedules page: curves, formulas, table, errors in place, trajectories."""
 
 
+import json
+
+import numpy as np
 import pytest
 import torch
 from apptest import open_app
 from streamlit.testing.v1 import AppTest
+
+from viz.player_data import decode
 
 
 def schedules_page(lang="en") -> AppTest:
@@ -28,7 +33,11 @@ def test_default_curves_formulas_table_and_trajectories():
         sched.step()
     for step, lr in zip(table["step"], table["StepLR"], strict=True):
         assert lr == pytest.approx(expected[step], rel=1e-12)
-    assert len(at.get("plotly_chart")) == 2  # the curves and the race
+    assert len(at.get("plotly_chart")) == 1  # the curves
+    (race,) = at.get("component_instance")  # the race, in the player: the plain run and the scheduled one
+    runs = json.loads(race.proto.json_args)["runs"]
+    assert [r["label"] for r in runs][1:] == ["StepLR", "CosineAnnealingLR"]
+    np.testing.assert_allclose(decode(runs[1]["lr"])[:100], [expected[s] for s in range(100)], rtol=1e-6)
     assert any("optimizer.step()" in c.value for c in at.main.code)
 
 
