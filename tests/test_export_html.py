@@ -1,4 +1,8 @@
-"""animation_html(): one self-contained HTML file that plays the race offline (unit checks and headless Chromium)."""
+"""The exported animation: one self-contained HTML file that plays offline (unit checks and headless Chromium).
+
+The race (Playground, schedules page) exports the player's own page (`ui.exports.animation_page` of what
+`race_chart` drew); the regression page still exports a plotly figure with frames (`viz.export_html.animation_html`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from surfaces import get_surface
 from texts import CATALOGUES
 from viz import PALETTE, RunView, race_figure
 from viz.export_html import animation_html
+from viz.player_data import decode, run_entry_of, surface_layer
 
 ZH = {k.split(".", 1)[1]: v for k, v in CATALOGUES["zh"].items() if k.startswith("viz.")}  # the figure's Chinese texts
 EVIL = "<script>alert(1)</script>"
@@ -160,3 +165,85 @@ def test_the_file_plays_offline_in_chromium(browser, tmp_path):
     path.write_text(animation_html(race(ZH), title, lang="zh"), encoding="utf-8")
     before = assert_plays_offline(browser, path, ZH["play"])
     assert before["heading"] == title and before["lang"] == "zh"
+
+
+# ---- the race: the player's page ---------------------------------------------------------------------------
+
+def race_chart_of(lang: str, steps: int = 150, labels=("SGD", "Adam")) -> tuple[dict, list]:
+    """What `race_chart` hands to the export for a real race in `lang`, and the trajectories."""
+    from ui.charts import player_texts
+
+    configs = [{"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": steps, "optimizer": name, "hparams": hp}
+               for name, hp in (("SGD", {"lr": 1e-3, "momentum": 0.9}), ("Adam", {"lr": 0.02}))]
+    trajs = run_many(configs)
+    runs = [run_entry_of(label, PALETTE[i], c, traj)
+            for i, (label, c, traj) in enumerate(zip(labels, configs, trajs, strict=True))]
+    return {"layer": surface_layer(get_surface("rosenbrock")), "runs": runs, "panels": ("map", "loss", "lr"),
+            "texts": player_texts(lang)}, trajs
+
+
+def player_args_of(page: str) -> dict:
+    """The page's `window.PLAYER_ARGS` as the browser decodes it."""
+    return json.JSONDecoder().raw_decode(page.split("window.PLAYER_ARGS = ", 1)[1])[0]
+
+
+def test_the_race_exports_the_players_page_with_the_runs_arrays_in_the_readers_language():
+    from ui.exports import animation_page
+
+    chart, trajs = race_chart_of("zh", labels=("SGD", EVIL))
+    page = animation_page(chart, "优化器赛跑 <SGD & Adam>", "zh")
+    assert page.startswith("<!doctype html>") and '<html lang="zh">' in page
+    assert "<title>优化器赛跑 &lt;SGD &amp; Adam&gt;</title>" in page and EVIL not in page  # escaped, even in the JSON
+    tags = Tags(page).tags
+    assert not [(t, a) for t, a in tags if {"src", "href", "srcset", "data"} & set(a)]  # nothing to fetch
+    assert "Plotly.newPlot" not in page and get_plotlyjs() not in page  # the 2D player needs no plotly.js
+    args = player_args_of(page)
+    assert [r["label"] for r in args["runs"]] == ["SGD", EVIL] and args["cursor"] == 0 and not args["show_all"]
+    for entry, traj in zip(args["runs"], trajs, strict=True):
+        assert (decode(entry["xy"], (-1, 2)) == traj.xy.astype("float32")).all()
+        assert (decode(entry["loss"]) == traj.loss.astype("float32")).all()
+    assert args["texts"]["play"] == CATALOGUES["zh"]["viz.play"]
+    assert args["texts"]["show_all"] == CATALOGUES["zh"]["player.show_all"]
+    assert "lines" in args["surface"] and args["surface"]["key"] == chart["layer"]["key"]
+
+
+@pytest.mark.browser
+def test_the_races_page_plays_offline_in_chromium_in_the_readers_language(browser, tmp_path):
+    from ui.exports import animation_page
+
+    chart, trajs = race_chart_of("zh")
+    path = tmp_path / "race.html"
+    path.write_text(animation_page(chart, "优化器赛跑", "zh"), encoding="utf-8")
+    url = path.as_uri()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    refused, errors = [], []
+
+    def only_the_file(route):
+        if route.request.url == url:
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.abort()
+
+    context.route("**/*", only_the_file)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(url)
+        page.wait_for_function("() => window.playerState && playerState().lastDraw", timeout=60_000)
+        before = page.evaluate("playerState()")
+        assert before["cursor"] == 0 and sorted(before["drawn"].values()) == [1, 1]  # nothing beyond the cursor
+        assert page.locator("#play").inner_text() == CATALOGUES["zh"]["viz.play"]
+        assert page.locator("#all-label").inner_text() == CATALOGUES["zh"]["player.show_all"]
+        page.click("#play")
+        page.wait_for_function("() => playerState().cursor >= 20", timeout=30_000)
+        page.click("#play")
+        during = page.evaluate("playerState()")
+        cursor = during["cursor"]
+        assert not during["playing"] and sorted(during["drawn"].values()) == [cursor + 1, cursor + 1]
+        x, y = (float(v) for v in during["readout"][1][1:3])
+        assert abs(x - trajs[1].xy[cursor][0]) < 1e-4 and abs(y - trajs[1].xy[cursor][1]) < 1e-4
+        assert page.evaluate("document.documentElement.lang") == "zh"
+    finally:
+        context.close()
+    assert not errors and refused == [], (errors, refused)
