@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import offline_page
-from test_browser import KNOWN_PLOTLY_ERRORS, assert_clean, open_app, play, wait_idle
-from test_export_html import assert_plays_offline
+from test_browser import assert_clean, open_app, play_player, player, wait_idle
+from test_export_html import assert_player_plays_offline
 
 from share import decode
 
@@ -76,13 +76,16 @@ def test_lecture_mode_hides_the_sidebar_enlarges_and_still_plays(page, app_url):
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "22px"
     assert page.get_by_text("Lesson · ").count() == 1
     assert page.get_by_text("import torch").count() == 0  # hide=code
-    before = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active")
-    play(page.locator(".js-plotly-plot").first)
-    assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active") > before
+    frame = player(page)
+    assert frame.evaluate("getComputedStyle(document.body).fontSize") == "21px"  # the player's texts × 1.5
+    assert frame.frame_element().bounding_box()["height"] > 780  # and its charts 1.5 × as high
+    s = play_player(frame)
+    assert s["cursor"] > 0 and set(s["drawn"].values()) == {s["cursor"] + 1}  # a lesson: the future hidden
     page.get_by_text("Leave lecture mode").click()
     wait_idle(page)
     assert page.locator("[data-testid=stSidebar]").is_visible() and "lecture" not in page.url
-    assert_clean(page, KNOWN_PLOTLY_ERRORS)
+    assert player(page).evaluate("getComputedStyle(document.body).fontSize") == "14px"
+    assert_clean(page)
 
 
 def test_a_hostile_link_runs_no_script(page, app_url):
@@ -100,15 +103,14 @@ def test_the_exported_animation_plays_offline(page, browser, app_url, tmp_path):
         page.get_by_role("button", name="Animation (HTML)").click()
     path = tmp_path / "animation.html"
     download.value.save_as(path)
-    assert_plays_offline(browser, path, "Play")
+    during = assert_player_plays_offline(browser, path, "en")  # the race's own player, nothing else
+    assert len(during["readout"]) == 4
 
 
 def test_the_chart_saves_as_png_and_the_runs_as_csv(page, app_url, tmp_path):
     open_app(page, app_url)
-    plot = page.locator(".js-plotly-plot").first
-    plot.hover()
     with page.expect_download() as download:
-        plot.locator(".modebar-btn[data-title='Download plot as a PNG']").click()
+        player(page).click("#png")  # the player's own button: the panels as drawn now, and the runs' labels
     png = tmp_path / "chart.png"
     download.value.save_as(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000

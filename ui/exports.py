@@ -27,13 +27,15 @@ def export_row(chart: dict | None, done: list[RunResult], name: str) -> None:
     if not done:
         return
     lang = language()
-    columns = st.columns(3 if chart is not None else 2, vertical_alignment="center")
+    png_hint = chart is None or "runs" not in chart  # the player has a PNG button of its own
+    columns = st.columns((chart is not None) + 1 + png_hint, vertical_alignment="center")
     if chart is not None:
         title = f"{t('app.title')} · " + ", ".join(r.label for r in done)
         columns[0].download_button(t("export.html"), lambda: animation_page(chart, title, lang),
                                    f"{name}-animation.html", "text/html", icon=":material/animation:",
                                    on_click="ignore", width="stretch", help=t("export.html.help"))
-    columns[-2].download_button(t("export.csv"), lambda: to_csv([r.traj for r in done]),
-                                f"{name}-trajectories.csv", "text/csv", icon=":material/table_view:",
-                                on_click="ignore", width="stretch", help=t("export.csv.help"))
-    columns[-1].caption(t("export.png"))
+    columns[int(chart is not None)].download_button(
+        t("export.csv"), lambda: to_csv([r.traj for r in done]), f"{name}-trajectories.csv", "text/csv",
+        icon=":material/table_view:", on_click="ignore", width="stretch", help=t("export.csv.help"))
+    if png_hint:
+        columns[-1].caption(t("export.png"))

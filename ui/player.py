@@ -26,7 +26,8 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SERVED = Path(tempfile.gettempdir()) / f"playground-player-{os.getuid()}"
 MAX_LAYERS = 256  # surface layers kept on disk (~20-300 KB each); the oldest go first
 TEXTS = {**TEXTS_EN, "step_back": "Step back", "step_forward": "Step forward", "show_all": "Show the whole run",
-         "scrubber": "Time cursor", "reduced": "Reduced motion: the final step is shown"}
+         "scrubber": "Time cursor", "reduced": "Reduced motion: the final step is shown", "png": "Save PNG",
+         "png.help": "Save the chart as a PNG image"}  # pages pass the catalogue's texts (ui.charts.player_texts)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -410,6 +410,7 @@ $("fwd").addEventListener("click", () => go(S.cursor + 1));
 $("scrub").addEventListener("input", (e) => { pause(); setCursor(+e.target.value); });
 $("scrub").addEventListener("change", emitCursor);
 $("speed").addEventListener("change", (e) => { S.speed = +e.target.value; });
+$("png").addEventListener("click", () => savePng().catch(console.error));
 $("all").addEventListener("change", (e) => { S.showAll = e.target.checked; draw(); emitCursor(); });
 
 document.addEventListener("keydown", (e) => {
@@ -427,6 +428,33 @@ function onMapClick(e) {
   const c = S.charts.find((q) => q.kind === "map"), rect = c.canvas.getBoundingClientRect();
   const p = c.inverse(e.clientX - rect.left, e.clientY - rect.top);
   if (p) emit({click: p});
+}
+
+// ---- the chart as a PNG (the panels as drawn now, 2× sharp, with the runs' labels under them) ----------------
+async function savePng() {
+  const k = 2, area = $("panels").getBoundingClientRect(), font = 13 * S.scale, row = font * 1.6;
+  const out = document.createElement("canvas");
+  out.width = area.width * k; out.height = (area.height + 8 + row * S.runs.length) * k;
+  const g = out.getContext("2d");
+  g.scale(k, k); g.fillStyle = "#fff"; g.fillRect(0, 0, area.width, out.height / k);
+  const place = (el) => { const r = el.getBoundingClientRect(); return [r.left - area.left, r.top - area.top, r.width, r.height]; };
+  for (const c of S.charts) g.drawImage(c.canvas, ...place(c.box));
+  if (S.view3d) {
+    const [x, y, w, h] = place(S.view3d);
+    const img = new Image();
+    img.src = await window.Plotly.toImage(S.view3d, {format: "png", width: w, height: h});
+    await img.decode();
+    g.drawImage(img, x, y, w, h);
+  }
+  g.font = `${font}px system-ui, sans-serif`; g.textBaseline = "middle";
+  S.runs.forEach((r, i) => {
+    const y = area.height + 8 + row * (i + 0.5);
+    g.fillStyle = r.color; g.beginPath(); g.arc(10, y, font / 3, 0, 2 * Math.PI); g.fill();
+    g.fillStyle = "#262730"; g.fillText(r.label, 22, y);
+  });
+  const a = document.createElement("a");
+  a.download = "optimizer-playground.png"; a.href = out.toDataURL("image/png");
+  document.body.appendChild(a); a.click(); a.remove();
 }
 
 // ---- panels and rendering what Streamlit sends -----------------------------------------------------------
@@ -482,6 +510,7 @@ function setTexts(t) {
   $("speed-label").textContent = t.speed;
   $("all-label").textContent = t.show_all;
   $("reduced").textContent = t.reduced;
+  $("png").textContent = t.png; $("png").title = t["png.help"];
   const head = $("readout").tHead.insertRow();
   $("readout").tHead.replaceChildren(head);
   for (const h of ["", t.x, t.y, t.loss, t.lr]) head.appendChild(document.createElement("th")).textContent = h;
