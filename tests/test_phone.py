@@ -7,13 +7,14 @@ page's own URL makes Streamlit probe `/<page>/_stcore/...` first, which the cons
 
 import pytest
 from conftest import offline_page
-from test_browser import KNOWN_PLOTLY_ERRORS, wait_idle
+from test_browser import KNOWN_PLOTLY_ERRORS, player, wait_idle
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PAGES = ["", "lessons", "regression", "schedules", "inside", "about"]  # "" is the Playground (app.py)
 NO_CHART = ("about", "lessons")
+PLAYER = ("", "schedules")  # pages whose race is drawn by the player (the others: plotly figures)
 TIMEOUT = 90_000  # other tests may share the machine's two cores
 
 
@@ -58,9 +59,12 @@ def open_on_phone(page, url, path="", lang="en"):
         open_sidebar(page).locator(f"a[data-testid='stPageLink-NavLink'][href^='{path}']").tap()
         settle(page)
         close_sidebar(page)
-    if path not in NO_CHART:
+    if path in PLAYER:
+        player(page)
+    elif path not in NO_CHART:
         page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(gd => gd._fullLayout)",
                                timeout=TIMEOUT)
+    if path not in NO_CHART:
         settle(page)
 
 
@@ -113,6 +117,29 @@ LAYOUT_JS = """() => {
 }"""
 
 
+# The player (in its frame): nothing wider than the frame, its controls apart and big enough for a finger, no text
+# below 11 px.
+PLAYER_LAYOUT_JS = """() => {
+  const W = document.documentElement.clientWidth, box = e => e.getBoundingClientRect(), problems = [];
+  const wide = document.documentElement.scrollWidth;
+  if (wide > W) problems.push(`the player scrolls sideways: ${wide} > ${W}`);
+  const controls = ['play', 'back', 'fwd', 'scrub', 'speed', 'all', 'png'].map(id => document.getElementById(id));
+  controls.forEach((a, i) => {
+    const r = box(a);
+    if (r.left < 0 || r.right > W + 1) problems.push(`#${a.id} ${r.left}..${r.right} outside 0..${W}`);
+    if (a.tagName === 'BUTTON' && r.height < 32) problems.push(`#${a.id} only ${r.height} px high`);
+    controls.slice(i + 1).forEach(b => {
+      const q = box(b);
+      if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1)
+        problems.push(`#${a.id} overlaps #${b.id}`);
+    });
+  });
+  for (const e of document.querySelectorAll('button, label, output, th, td'))
+    if (e.textContent && parseFloat(getComputedStyle(e).fontSize) < 11) problems.push(`${e.textContent} too small`);
+  return problems;
+}"""
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_fits_a_phone(phone, app_url, path, lang):
@@ -120,39 +147,42 @@ def test_every_page_fits_a_phone(phone, app_url, path, lang):
     assert_no_sideways_scrolling(phone)
     charts = phone.evaluate(LAYOUT_JS)
     assert all(not c["problems"] for c in charts), charts
-    if path in ("", "regression", "schedules"):
+    if path == "regression":
         assert any(c["controls"] == 2 for c in charts)  # an animated chart: ▶/❚❚ and the speed menu
+    if path in PLAYER:
+        assert player(phone).evaluate(PLAYER_LAYOUT_JS) == []
     if path == "about":
         assert phone.locator(".katex").count() >= 10
     assert_clean(phone)
 
 
-MARKERS_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const frames = gd._transitionData._frames;
-  return {x: Array.from(gd.data[frames[0].traces[0]].x), last: frames[frames.length - 1].name};
-}"""
-
-
-def test_play_on_a_phone(phone, app_url):
+def test_play_on_a_phone_and_a_tap_on_the_map_sets_the_start(phone, app_url):
     open_on_phone(phone, app_url)
-    chart = phone.locator(".js-plotly-plot").first
-    play = chart.locator(".updatemenu-button").first
+    frame = player(phone)
+    play = frame.locator("#play")
     play.scroll_into_view_if_needed()
     assert play.is_visible()
     box, screen = play.bounding_box(), phone.viewport_size
     assert box["x"] >= 0 and box["x"] + box["width"] <= screen["width"]
-    before = phone.evaluate(MARKERS_JS)
+    before = frame.evaluate("playerState()")
     play.tap()
     phone.wait_for_timeout(1500)
-    assert phone.evaluate(MARKERS_JS)["x"] != before["x"]  # the markers moved
+    during = frame.evaluate("playerState()")
+    assert during["cursor"] > 0 and during["readout"][0][1:3] != before["readout"][0][1:3]  # the markers moved
+    old = phone.evaluate("() => document.querySelector(\"input[aria-label='x₀']\").value")
+    canvas = frame.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    area = canvas.bounding_box()
+    canvas.tap(position={"x": 58 + (area["width"] - 68) * 0.8, "y": 10 + (area["height"] - 50) * 0.3})
+    phone.wait_for_function(f"() => document.querySelector(\"input[aria-label='x₀']\").value !== '{old}'",
+                            timeout=TIMEOUT)  # the tip says a tap sets the start
     assert_no_sideways_scrolling(phone)
     assert_clean(phone)
 
 
 def test_sidebar_opens_and_its_controls_rerun_the_page(phone, app_url):
     open_on_phone(phone, app_url)
-    assert phone.evaluate(MARKERS_JS)["last"] == "500"
+    assert player(phone).evaluate("playerState().last") == 500
     sidebar = open_sidebar(phone)
     steps = sidebar.locator("input[aria-label='Steps']")
     steps.scroll_into_view_if_needed()
@@ -163,8 +193,7 @@ def test_sidebar_opens_and_its_controls_rerun_the_page(phone, app_url):
     steps.fill("300")
     steps.press("Enter")
     settle(phone)
-    phone.wait_for_function("() => { const f = document.querySelector('.js-plotly-plot')._transitionData._frames;"
-                            " return f[f.length - 1].name === '300'; }", timeout=TIMEOUT)  # the page ran again
+    player(phone).wait_for_function("() => playerState().last === 300", timeout=TIMEOUT)  # the page ran again
     close_sidebar(phone)
     assert_no_sideways_scrolling(phone)
     assert_clean(phone)
@@ -187,13 +216,15 @@ SCROLL_TOP = "() => document.querySelector('[data-testid=stMain]').scrollTop"
 
 
 def test_a_finger_on_a_chart_scrolls_the_page(phone, app_url):
-    """plotly's drag layer took every touch for zooming: on a chart that fills the screen the page was stuck."""
+    """plotly's drag layer took every touch for zooming: on a chart that fills the screen the page was stuck.
+    The race's map (the player's canvas) leaves a swipe to the page."""
     open_on_phone(phone, app_url)
-    area = phone.locator(".js-plotly-plot .draglayer .nsewdrag").first
+    frame = player(phone)
+    area = frame.locator("canvas").first
     area.scroll_into_view_if_needed()
     box = area.bounding_box()
     x, y = box["x"] + box["width"] / 2, min(box["y"] + box["height"] / 2, 700)
-    assert phone.evaluate(f"() => document.elementFromPoint({x}, {y}).closest('.js-plotly-plot') !== null")
+    assert phone.evaluate(f"() => document.elementFromPoint({x}, {y}).tagName") == "IFRAME"
     before = phone.evaluate(SCROLL_TOP)
     swipe_up(phone, x, y, 250)
     assert phone.evaluate(SCROLL_TOP) > before
