@@ -187,6 +187,13 @@ def test_schedule_curve_and_trajectory_animate_together(page, app_url):
     assert during["cursor"] > 0 and during["step"].endswith(f"{during['cursor']} / {during['last']}")
     for old, new in zip(before["readout"], during["readout"], strict=True):
         assert new[1:3] != old[1:3] and new[4] != "—"  # every run's position and lr at the same cursor
+    assert during["marks"][1] == [25, 50, 75]  # StepLR's drops marked on its path (the whole run is shown)
+    frame.uncheck("#all")  # the future hidden: only the drops the cursor has passed
+    frame.focus("canvas")
+    frame.page.keyboard.press("Home")
+    for _ in range(30):
+        frame.page.keyboard.press("ArrowRight")
+    assert frame.evaluate("playerState()")["marks"][1] == [25]
     assert page.locator(".katex").count() >= 2
     assert_clean(page)
 

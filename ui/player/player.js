@@ -14,7 +14,7 @@ const S = {
   texts: {}, panelKinds: "", layer: null, layers: new Map(), runs: [], decoded: new Map(),
   last: 0, cursor: 0, pos: 0, playing: false, speed: 1, showAll: false, reduced: false, argsCursor: null,
   argsShowAll: null, charts: [], view3d: null, drawn: {}, backgrounds: {}, frames: 0, rendered: 0, firstDraw: null,
-  lastDraw: null, sent: null, scale: 1,
+  lastDraw: null, sent: null, scale: 1, marks: {},
 };
 
 // ---- data ------------------------------------------------------------------------------------------------
@@ -25,8 +25,12 @@ function floats(b64) {
   return new Float32Array(bytes.buffer);
 }
 
+const MAX_LR_MARKS = 30;  // as viz/race.py: a drop at every step (ExponentialLR) would only clutter the path
+
 function decodeRun(r) {
-  return {...r, xy: floats(r.xy), loss: floats(r.loss), lr: floats(r.lr)};
+  const lr = floats(r.lr), drops = [];
+  for (let i = 1; i < Math.min(lr.length, r.end); i++) if (lr[i] < lr[i - 1]) drops.push(i);  // the lr drops here
+  return {...r, xy: floats(r.xy), loss: floats(r.loss), lr, drops: drops.length <= MAX_LR_MARKS ? drops : []};
 }
 
 async function loadLayer(ref) {
@@ -199,6 +203,11 @@ function star(g, x, y) {
   g.closePath(); g.fillStyle = "#FFD700"; g.fill(); g.strokeStyle = "#333"; g.lineWidth = 1.2; g.stroke();
 }
 
+function diamond(g, x, y, color) {
+  g.beginPath(); g.moveTo(x, y - 6); g.lineTo(x + 6, y); g.lineTo(x, y + 6); g.lineTo(x - 6, y); g.closePath();
+  g.fillStyle = color; g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#fff"; g.stroke();
+}
+
 function cross(g, x, y, color) {
   g.lineWidth = 3; g.strokeStyle = color;
   g.beginPath(); g.moveTo(x - 7, y - 7); g.lineTo(x + 7, y + 7); g.moveTo(x + 7, y - 7); g.lineTo(x - 7, y + 7); g.stroke();
@@ -228,6 +237,9 @@ function drawMap(c) {
     g.stroke();
     S.drawn[r.key] = k + 1;
     g.lineWidth = 3; g.beginPath(); g.arc(c.sx(xy[0]), c.sy(xy[1]), 8, 0, 2 * Math.PI); g.stroke();
+    const marks = r.drops.filter((i) => i <= k);
+    for (const i of marks) diamond(g, c.sx(xy[2 * i]), c.sy(xy[2 * i + 1]), r.color);
+    S.marks[r.key] = marks;
     if (r.end <= r.steps && k === r.end - 1) {  // where it diverged or stopped: at the map's edge if beyond it
       const clamp = (v, lo, hi) => Math.max(lo + 8, Math.min(hi - 8, v));
       cross(g, clamp(c.sx(xy[2 * k]), c.m.l, c.w - c.m.r), clamp(c.sy(xy[2 * k + 1]), c.m.t, c.h - c.m.b), r.color);
@@ -563,6 +575,7 @@ send("streamlit:componentReady", {apiVersion: 1});
 // For tests and benchmarks: what is drawn now.
 window.playerState = () => ({
   cursor: S.cursor, last: S.last, playing: S.playing, showAll: S.showAll, reduced: S.reduced, drawn: {...S.drawn},
+  marks: S.runs.map((r) => S.marks[r.key] || []),
   frames: S.frames, firstDraw: S.firstDraw, lastDraw: S.lastDraw,
   readout: [...$("readout").tBodies[0].rows].map((row) => [...row.cells].map((cell) => cell.textContent)),
   step: $("step").textContent, scrub: +$("scrub").value,
