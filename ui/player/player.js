@@ -558,9 +558,11 @@ async function render(args) {
   let cursor = S.cursor;
   // A cursor Streamlit sends back is ours (an event's echo): the player may have moved on since, keep it there.
   if (args.cursor !== S.argsCursor) { S.argsCursor = args.cursor; if (args.cursor !== S.sent) cursor = args.cursor; }
-  if (S.reduced && !S.rendered) cursor = S.last;
+  const toEnd = S.reduced && !S.rendered && cursor !== S.last;
+  if (toEnd) cursor = S.last;
   S.rendered++;
   setCursor(cursor);
+  if (toEnd && !window.PLAYER_ARGS) emitCursor();  // the page's readouts (the summary table) follow it there
 }
 
 let queue = Promise.resolve();
