@@ -1,5 +1,6 @@
 """Shared fixtures: a real Streamlit server and a headless Chromium for the browser tests."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -22,13 +23,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """`streamlit run app.py` on a free local port, for the whole test session."""
+@contextlib.contextmanager
+def streamlit_server(script: str):
+    """`streamlit run <script>` on a free local port: its URL while the block runs."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -40,10 +41,19 @@ def app_url():
             time.sleep(0.3)
     else:
         server.kill()
-        pytest.fail("the Streamlit server did not start: " + server.stderr.read().decode()[-2000:])
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+        pytest.fail(f"the Streamlit server for {script} did not start: " + server.stderr.read().decode()[-2000:])
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """`streamlit run app.py` on a free local port, for the whole test session."""
+    with streamlit_server("app.py") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
-from conftest import ROOT, offline_page
+from conftest import ROOT, offline_page, streamlit_server
 
 from optimizers import run
 from surfaces import get_surface
@@ -91,30 +86,11 @@ def test_apptest_sees_the_arrays_the_component_receives():
 
 # ---- in Chromium -------------------------------------------------------------------------------------------
 
-PORT = 8651
-
-
 @pytest.fixture(scope="module")
 def player_url():
-    """`streamlit run tests/player_app.py` on a port of this test module."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "tests/player_app.py", "--server.port", str(PORT),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{PORT}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("the test app did not start: " + server.stderr.read().decode()[-2000:])
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    """`streamlit run tests/player_app.py` on a free port, for this test module."""
+    with streamlit_server("tests/player_app.py") as url:
+        yield url
 
 
 @pytest.fixture

@@ -151,10 +151,7 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
     `clickable=False` (Inside the optimizer) keeps the plotly figure with its step box, for now."""
     if not clickable:
         return _figure_race(surface, done, chart_key)
-    view_column, _ = controls(chart_key).columns([2, 1], vertical_alignment="bottom")
-    key = f"{chart_key}.view"
-    view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], **seed(key, default="contour"), key=key,
-                                         format_func=labels("pg.view", ["contour", "3d"])) or "contour"
+    view = _view_switch(chart_key, controls(chart_key).columns([2, 1], vertical_alignment="bottom")[0])
     if not done:
         st.info(t("pg.no_runs"))
         return None
@@ -174,12 +171,17 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
     return {"layer": layer, "runs": runs, "panels": panels, "texts": texts}
 
 
+def _view_switch(chart_key: str, column) -> str:
+    """The contour / 3D switch of a race chart: the view chosen."""
+    key = f"{chart_key}.view"
+    return column.segmented_control(t("pg.view"), ["contour", "3d"], **seed(key, default="contour"), key=key,
+                                    format_func=labels("pg.view", ["contour", "3d"])) or "contour"
+
+
 def _figure_race(surface: Surface, done: list[RunResult], chart_key: str) -> dict | None:
     """The plotly race figure with a step box (Inside the optimizer's pair), or its 3D view."""
     view_column, step_column = controls(chart_key).columns([2, 1], vertical_alignment="bottom")
-    key = f"{chart_key}.view"
-    view = view_column.segmented_control(t("pg.view"), ["contour", "3d"], **seed(key, default="contour"), key=key,
-                                         format_func=labels("pg.view", ["contour", "3d"])) or "contour"
+    view = _view_switch(chart_key, view_column)
     if not done:
         st.info(t("pg.no_runs"))
         return None
