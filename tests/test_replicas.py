@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, _free_port, offline_page
-from test_browser import wait_idle
+from test_browser import player, wait_idle
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # /usr/sbin may not be on a non-root PATH
 DEPLOYED_CONF = ROOT / "deploy" / "nginx.conf"
@@ -219,10 +219,10 @@ def lb_page(browser):
 
 
 def assert_page_works(page) -> None:
-    """The race chart is drawn and no exception box is shown."""
-    page.wait_for_selector(".js-plotly-plot, [data-testid='stException']")
+    """The race's player has drawn and no exception box is shown."""
+    page.wait_for_selector("iframe[src*='/component/'], [data-testid='stException']")
     assert page.locator("[data-testid='stException']").all_inner_texts() == []
-    assert page.locator(".js-plotly-plot").count() >= 1
+    assert player(page).evaluate("playerState().lastDraw")
 
 
 def steps_value(page) -> str:
