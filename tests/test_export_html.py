@@ -6,6 +6,7 @@ The race (Playground, schedules page) exports the player's own page (`ui.exports
 
 from __future__ import annotations
 
+import contextlib
 import json
 from html.parser import HTMLParser
 
@@ -118,9 +119,10 @@ PLOT_JS = """() => {
 }"""
 
 
-def assert_plays_offline(browser, path, play_label: str) -> dict:
-    """Open an HTML file in Chromium with every other request refused, press ▶, and check the animation
-    played; returns what the page showed before playing."""
+@contextlib.contextmanager
+def file_only_page(browser, path):
+    """A Chromium page showing the file `path` with every other request refused: (page, requests, refused,
+    console errors), the lists filled while the block runs."""
     url = path.as_uri()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     requests, refused, errors = [], [], []
@@ -138,6 +140,15 @@ def assert_plays_offline(browser, path, play_label: str) -> dict:
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(url)
+        yield page, requests, refused, errors
+    finally:
+        context.close()
+
+
+def assert_plays_offline(browser, path, play_label: str) -> dict:
+    """Open an HTML file in Chromium with every other request refused, press ▶, and check the animation
+    played; returns what the page showed before playing."""
+    with file_only_page(browser, path) as (page, requests, refused, errors):
         page.wait_for_function("() => { const gd = document.querySelector('.js-plotly-plot');"
                                " return gd && gd._transitionData && gd._transitionData._frames.length > 0; }",
                                timeout=60_000)
@@ -151,10 +162,8 @@ def assert_plays_offline(browser, path, play_label: str) -> dict:
         assert during["slider"] > before["slider"]
         assert during["x"] != before["x"]  # the markers moved along the paths
         assert during["contourPaths"] >= before["contourPaths"]  # the surface is still drawn while playing
-    finally:
-        context.close()
     assert not [e for e in errors if e not in KNOWN_PLOTLY_ERRORS], errors
-    assert refused == [] and set(requests) == {url}, (refused, requests)  # no request left the file
+    assert refused == [] and set(requests) == {path.as_uri()}, (refused, requests)  # no request left the file
     return before
 
 
@@ -222,22 +231,7 @@ def test_the_races_page_plays_offline_in_chromium_in_the_readers_language(browse
 def assert_player_plays_offline(browser, path, lang: str) -> dict:
     """Open an exported player page in Chromium with every other request refused: nothing drawn beyond the cursor,
     its texts in `lang`, ▶ plays; returns the player's state after a pause."""
-    url = path.as_uri()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    refused, errors = [], []
-
-    def only_the_file(route):
-        if route.request.url == url:
-            return route.continue_()
-        refused.append(route.request.url)
-        return route.abort()
-
-    context.route("**/*", only_the_file)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto(url)
+    with file_only_page(browser, path) as (page, _, refused, errors):
         page.wait_for_function("() => window.playerState && playerState().lastDraw", timeout=60_000)
         before = page.evaluate("playerState()")
         assert before["cursor"] == 0 and set(before["drawn"].values()) == {1}  # nothing beyond the cursor
@@ -250,7 +244,5 @@ def assert_player_plays_offline(browser, path, lang: str) -> dict:
         cursor = during["cursor"]
         assert not during["playing"] and set(during["drawn"].values()) == {cursor + 1}
         assert page.evaluate("document.documentElement.lang") == lang
-    finally:
-        context.close()
     assert not errors and refused == [], (errors, refused)
     return during
