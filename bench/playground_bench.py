@@ -13,8 +13,8 @@ parses the forward messages into an element tree) but not the websocket or the b
 AppTest's share is printed: each rerun line gives the time of the page's script thread too.
 To check that each rerun recomputes what it should, the bench wraps (in this process only,
 the files are untouched) the engine's batches (`ui.engine_pool.run_batch`, run in this process:
-PLAYGROUND_ENGINE_WORKERS=0), the `race_figure` call
-behind `ui.charts._figure` and AppTest's script thread: it counts and times them.
+PLAYGROUND_ENGINE_WORKERS=0), the plotly `race_figure` call behind `ui.charts._figure` (the Playground's race
+is the player now: a rerun builds none) and AppTest's script thread: it counts and times them.
 
 `--profile` also prints a cProfile of the page's script thread for one rerun of each kind.
 """
@@ -157,7 +157,7 @@ def figure_rerun_one_run_changed() -> None:
     samples, script, engine, configs = [], [], [], []
     for k, (key, lr) in enumerate(changes[:WARMUP + RERUNS]):
         at.select_slider(key=key).set_value(lr)
-        dt, dt_script = rerun(at, 1, 1)  # exactly one run recomputed; the figure rebuilt (its key holds every config)
+        dt, dt_script = rerun(at, 1, 0)  # exactly one run recomputed; no plotly figure (the player gets arrays)
         seconds, (batch,), (traj,) = ENGINE.calls[-1]
         config = json.loads(batch[0])
         if traj.diverged_at is not None:
@@ -189,12 +189,12 @@ class ShownLanguage:
 
     def __init__(self):
         self.lang = "en"
-        fallback = ui.i18n._browser_language
+        fallback = ui.i18n.language_of  # the browser locale's language
 
-        def browser_language() -> str:
-            return self.lang if threading.current_thread() is threading.main_thread() else fallback()
+        def browser_language(locale) -> str:
+            return self.lang if threading.current_thread() is threading.main_thread() else fallback(locale)
 
-        ui.i18n._browser_language = browser_language
+        ui.i18n.language_of = browser_language
 
 
 def figure_rerun_nothing_changed() -> None:
@@ -209,8 +209,7 @@ def figure_rerun_nothing_changed() -> None:
         shown.lang = lang
         return times
 
-    # The language is part of the figure's cache key: the first visit of each language builds its figure (unless an
-    # earlier page in this process drew it)…
+    # The first visit of each language draws the page in it…
     switch("zh", builds=None)
     switch("en", builds=None)
     rerun(at, 0, 0)
