@@ -180,7 +180,7 @@ def test_the_file_plays_offline_in_chromium(browser, tmp_path):
 
 def race_chart_of(lang: str, steps: int = 150, labels=("SGD", "Adam")) -> tuple[dict, list]:
     """What `race_chart` hands to the export for a real race in `lang`, and the trajectories."""
-    from ui.charts import player_texts
+    from ui.player import player_texts
 
     configs = [{"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": steps, "optimizer": name, "hparams": hp}
                for name, hp in (("SGD", {"lr": 1e-3, "momentum": 0.9}), ("Adam", {"lr": 0.02}))]

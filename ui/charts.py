@@ -19,7 +19,6 @@ from pagestate.playground import GRID
 from schema import ConfigError
 from share import query_flags
 from surfaces import Surface, get_surface
-from texts import CATALOGUES, DEFAULT, text
 from viz import (
     PALETTE,
     RunResult,
@@ -37,7 +36,7 @@ from .cache import cached_run, prefetch
 from .forms import seed
 from .i18n import labels, language, t
 from .page import lecture_mode
-from .player import player
+from .player import player, player_texts
 
 
 class _BuiltFigure(go.Figure):
@@ -114,13 +113,6 @@ def chart_state(chart_key: str) -> dict:
 
 LECTURE_SCALE = 1.5  # lecture mode: the player's texts, margins and height × this (as `projector` does a figure)
 MESH_N = 80  # the 3D view's grid
-
-
-def player_texts(lang: str) -> dict[str, str]:
-    """The player's visible texts in `lang`: the figures' `viz.*` and the catalogue's `player.*` texts."""
-    return {**figure_texts(lang),
-            **{key.removeprefix("player."): text(key, lang) for key in CATALOGUES[DEFAULT]
-               if key.startswith("player.") and key != "player.table_at"}}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

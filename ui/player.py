@@ -19,15 +19,20 @@ import plotly
 import streamlit as st
 import streamlit.components.v1 as components
 
-from viz.runs import TEXTS_EN
+from texts import CATALOGUES, DEFAULT, text
+from viz.runs import figure_texts
 
 SOURCE = Path(__file__).with_name("player")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SERVED = Path(tempfile.gettempdir()) / f"playground-player-{os.getuid()}"
 MAX_LAYERS = 256  # surface layers kept on disk (~20-300 KB each); the oldest go first
-TEXTS = {**TEXTS_EN, "step_back": "Step back", "step_forward": "Step forward", "show_all": "Show the whole run",
-         "scrubber": "Time cursor", "reduced": "Reduced motion: the final step is shown", "png": "Save PNG",
-         "png.help": "Save the chart as a PNG image"}  # pages pass the catalogue's texts (ui.charts.player_texts)
+
+
+def player_texts(lang: str = DEFAULT) -> dict[str, str]:
+    """The player's visible texts in `lang`: the figures' `viz.*` and the catalogue's `player.*` texts."""
+    return {**figure_texts(lang),
+            **{key.removeprefix("player."): text(key, lang) for key in CATALOGUES[DEFAULT]
+               if key.startswith("player.") and key != "player.table_at"}}
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -69,7 +74,7 @@ def _args(surface: dict, runs: list[dict], cursor: int, show_all: bool, panels, 
           reduced_motion: bool, scale: float = 1.0) -> dict:
     """What player.js renders (Streamlit's component arguments, or a standalone page's `PLAYER_ARGS`)."""
     return {"surface": surface, "runs": runs, "cursor": int(cursor), "show_all": bool(show_all),
-            "panels": list(panels), "height": int(height), "texts": {**TEXTS, **(texts or {})},
+            "panels": list(panels), "height": int(height), "texts": texts or player_texts(),
             "reduced_motion": bool(reduced_motion), "scale": float(scale)}
 
 
