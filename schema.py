@@ -169,6 +169,11 @@ class Param:
         return too_low or (self.high is not None and (value >= self.high if self.open_high else value > self.high))
 
 
+def defaults(schema: tuple[Param, ...]) -> dict[str, Any]:
+    """torch's default of every keyword of `schema`."""
+    return {p.key: p.default for p in schema}
+
+
 def mapping(value: Any, owner: str) -> dict:
     """`value` as a dict ({} for None), or a ConfigError naming `owner`."""
     if value is None:

@@ -8,6 +8,7 @@ import re
 from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from optimizers.config import resolve_optimizer
 from optimizers.schedulers import CHAINABLE, WARMUP_FACTOR, segment_contexts, warmup_steps
+from schema import defaults as defaults_of
 from viz.runs import PALETTE
 
 from .fields import Field, Problems, choice, number, params, strip, take
@@ -34,7 +35,7 @@ def run_state(raw, default: dict, steps: int, problems: Problems, path: str, lr:
     name, preset = resolve_optimizer(picked, {})
     schema = tuple(p for p in OPTIMIZERS[name].params if lr is None or p.key != "lr")
     same = picked == default.get("optimizer", "Adam")
-    defaults = {**{p.key: p.default for p in schema}, **preset, **(default.get("hparams", {}) if same else {})}
+    defaults = {**defaults_of(schema), **preset, **(default.get("hparams", {}) if same else {})}
     defaults = {k: v for k, v in defaults.items() if k in {p.key for p in schema}}
     hparams = params(schema, raw.get("hparams"), defaults, problems, path + "hparams.", OPTIMIZERS[name].rules,
                      {"steps": steps})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from optimizers.config import MAX_STEPS, START_POINT
-from schema import ConfigError
+from schema import ConfigError, defaults
 from surfaces import SURFACES, get_surface
 
 from .fields import Field, Problems, choice, integer, params, strip, take, valid, value_field
@@ -22,13 +22,13 @@ def surface_field(default: str) -> Field:
     def read(raw: dict, state: dict, problems: Problems) -> dict:
         key = take(raw, "surface", default, problems, "", choice(SURFACES))
         spec = SURFACES[key]
-        defaults = {p.key: p.default for p in spec.params}
-        values = params(spec.params, raw.get("surface_params"), defaults, problems, "surface_params.")
+        initial = defaults(spec.params)
+        values = params(spec.params, raw.get("surface_params"), initial, problems, "surface_params.")
         try:
             surface = get_surface(key, values)
         except ConfigError:  # e.g. a formula that does not parse: the surface's defaults
             problems.flag("surface_params")
-            values = {k: v for k, v in defaults.items() if k in values}
+            values = {k: v for k, v in initial.items() if k in values}
             surface = get_surface(key, values)
         start = take(raw, "start", first_start(surface), problems, "", start_check)
         return {"surface": key, "surface_params": values, "start": start}
@@ -39,7 +39,7 @@ def surface_field(default: str) -> Field:
         spec = SURFACES[value["surface"]]
         own = read({"surface": value["surface"], "surface_params": value["surface_params"]}, state, Problems())
         short = {"surface": value["surface"] if value["surface"] != default["surface"] else None,
-                 "surface_params": strip(value["surface_params"], {p.key: p.default for p in spec.params}),
+                 "surface_params": strip(value["surface_params"], defaults(spec.params)),
                  "start": value["start"] if value["start"] != own["start"] else None}
         return {k: v for k, v in short.items() if v not in (None, {})}
 

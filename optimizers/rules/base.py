@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import torch
 
-from schema import Param, Rule
+from schema import Param, Rule, defaults
 from texts import text
 
 from .latex import Builder
@@ -90,7 +90,7 @@ class OptimizerSpec(Generic[S]):
 
     def complete(self, hparams: dict[str, Any]) -> dict[str, Any]:
         """`hparams` with torch's default for every keyword it leaves out."""
-        return {**{p.key: p.default for p in self.params}, **hparams}
+        return {**defaults(self.params), **hparams}
 
 
 def lr(default: float) -> Param:
