@@ -5,6 +5,10 @@ A components-v1 iframe served from a folder made at import time (no build step, 
 temporary directory because Streamlit refuses to serve a symlink that leaves the component's folder. The surface
 layer is written there as `layers/<key>.json`, so the browser fetches it once (and on a surface change) instead of
 receiving it with every rerun; the runs travel in the component's arguments.
+
+The browser side: `core.js` (state, arrays, axes, the 2D chart), one file per panel kind in `panels/` (each
+registers `PANELS[kind]`; a new file there is loaded by itself), then `player.js` (controls, cursor, messages).
+A page asks for panels by kind; a panel reads the layer's and the runs' arrays (`viz.player_data`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from viz.runs import figure_texts
 SOURCE = Path(__file__).with_name("player")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SERVED = Path(tempfile.gettempdir()) / f"playground-player-{os.getuid()}"
+SCRIPTS = ["core.js", *sorted(p.relative_to(SOURCE).as_posix() for p in (SOURCE / "panels").glob("*.js")),
+           "player.js"]  # in this order: the panels register themselves in core's PANELS, player.js starts
+MARKER = "<!-- scripts: ui/player.py SCRIPTS -->"
 MAX_LAYERS = 256  # surface layers kept on disk (~20-300 KB each); the oldest go first
 
 
@@ -42,13 +49,21 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _index() -> str:
+    """index.html loading SCRIPTS."""
+    tags = "\n".join(f'  <script src="{name}"></script>' for name in SCRIPTS)
+    return (SOURCE / "index.html").read_text().replace(f"  {MARKER}", tags)
+
+
 def _serve() -> Path:
     """The served folder, with our files and plotly.js up to date."""
     (SERVED / "layers").mkdir(parents=True, exist_ok=True)
-    for source in SOURCE.iterdir():
-        target = SERVED / source.name
-        if not target.exists() or target.read_bytes() != source.read_bytes():
-            _write(target, source.read_bytes())
+    files = {name: (SOURCE / name).read_bytes() for name in [*SCRIPTS, "player.css"]}
+    for name, data in {**files, "index.html": _index().encode()}.items():
+        target = SERVED / name
+        target.parent.mkdir(exist_ok=True)
+        if not target.exists() or target.read_bytes() != data:
+            _write(target, data)
     target = SERVED / "plotly.min.js"
     if not target.exists() or target.stat().st_size != PLOTLY_JS.stat().st_size:
         _write(target, PLOTLY_JS.read_bytes())
@@ -108,9 +123,9 @@ def player_html(surface_layer: dict, runs: list[dict], *, title: str, lang: str 
     the layer and runs as `window.PLAYER_ARGS`, plotly.js (4.8 MB) inline only for a "3d" panel."""
     args = _args(surface_layer, runs, cursor, show_all, panels, height, texts, False)
     scripts = ["window.PLAYER_ARGS = " + json.dumps(args), *([PLOTLY_JS.read_text()] if "3d" in panels else []),
-               (SOURCE / "player.js").read_text()]
+               *((SOURCE / name).read_text() for name in SCRIPTS)]
     page = (SOURCE / "index.html").read_text().replace('<html lang="en">', f'<html lang="{lang}">')
     page = page.replace('<link rel="stylesheet" href="player.css">',
                         f"<title>{html.escape(title)}</title><style>{(SOURCE / 'player.css').read_text()}</style>")
     inline = "".join("<script>" + code.replace("</script", "<\\/script") + "</script>" for code in scripts)
-    return page.replace('<script src="player.js"></script>', inline)
+    return page.replace(MARKER, inline)

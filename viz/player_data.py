@@ -1,7 +1,7 @@
 """The player's payload: a surface layer and runs as compact typed arrays (pure: numpy only, no Streamlit).
 
 Arrays travel as base64 of little-endian float32 (a `Float32Array` in the browser), NaN where a value is not
-finite. The surface layer and each run carry a content `key`: the browser keeps what it already has under a key
+finite; an object names its arrays in `arrays` (the browser decodes those, `typed`). The surface layer and each run carry a content `key`: the browser keeps what it already has under a key
 and redraws only what changed.
 """
 
@@ -28,6 +28,11 @@ def decode(s: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
     return a.reshape(shape) if shape is not None else a
 
 
+def typed(obj: dict, **arrays) -> dict:
+    """`obj` with `arrays` encoded and named in its "arrays" (what the browser decodes to `Float32Array`s)."""
+    return {**obj, **{name: encode(a) for name, a in arrays.items()}, "arrays": [*obj.get("arrays", []), *arrays]}
+
+
 def content_key(obj) -> str:
     """A short stable hash of a JSON-able object."""
     return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -42,8 +47,8 @@ def _mesh(surface, n: int) -> dict:
     with np.errstate(invalid="ignore", divide="ignore"):
         color = np.log(z - fmin + max((top - fmin) * 1e-6, 1e-12)) if surface.log_scale and top > fmin else None
         clipped = np.minimum(z, top)
-    return {"n": n, "z": encode(clipped), "color": None if color is None else encode(color),
-            "top": top, "lift": LIFT * (top - fmin)}
+    return typed({"n": n, "top": top, "lift": LIFT * (top - fmin)}, z=clipped,
+                 **({} if color is None else {"color": color}))
 
 
 def surface_layer(surface, *, levels: int = 25, n: int = 160, mesh_n: int | None = None) -> dict:
@@ -55,15 +60,14 @@ def surface_layer(surface, *, levels: int = 25, n: int = 160, mesh_n: int | None
         starts.append(at)
         parts.append(np.column_stack([np.append(xs, np.nan), np.append(ys, np.nan)]))
         at += len(xs) + 1
-    layer = {
+    layer = typed({
         "bounds": [list(map(float, surface.bounds[0])), list(map(float, surface.bounds[1]))],
         "log": bool(surface.log_scale),
-        "lines": encode(np.concatenate(parts) if parts else np.empty((0, 2))),
         "starts": starts,
         "palette": list(LEVEL_COLORS),
         "minima": [list(map(float, m)) for m in surface.minima],
         "mesh": _mesh(surface, mesh_n) if mesh_n else None,
-    }
+    }, lines=np.concatenate(parts) if parts else np.empty((0, 2)))
     return {"key": content_key(layer), **layer}
 
 
@@ -77,10 +81,9 @@ def run_entry(label: str, color: str, config: dict, xy, loss, lr, *, diverged_at
     if xy.ndim == 3:
         diverged_at = stopped_at = None
     end = next((a for a in (diverged_at, stopped_at) if a is not None), len(xy))
-    return {"key": content_key([config, label, color]), "label": label, "color": color,
-            "steps": len(xy) - 1, "starts": 1 if xy.ndim == 2 else xy.shape[1], "end": int(end),
-            "diverged": diverged_at, "stopped": stopped_at,
-            "xy": encode(xy), "loss": encode(loss), "lr": encode(lr)}
+    return typed({"key": content_key([config, label, color]), "label": label, "color": color,
+                  "steps": len(xy) - 1, "starts": 1 if xy.ndim == 2 else xy.shape[1], "end": int(end),
+                  "diverged": diverged_at, "stopped": stopped_at}, xy=xy, loss=loss, lr=lr)
 
 
 def run_entry_of(label: str, color: str, config: dict, traj) -> dict:

@@ -1,0 +1,241 @@
+// The player's core: its state, the runs' arrays, numbers and axes, and the 2D chart every panel draws on.
+// Loaded first; then every file in panels/ registers its panel kinds in PANELS; player.js (the controls, the
+// cursor and Streamlit's messages) comes last. See ui/player.py for the Python side and how to add a panel.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const reducedQuery = window.matchMedia("(prefers-reduced-motion: reduce)");
+const coarse = window.matchMedia("(pointer: coarse)");
+
+const S = {
+  texts: {}, panelKinds: "", layer: null, layers: new Map(), runs: [], decoded: new Map(),
+  last: 0, cursor: 0, pos: 0, playing: false, speed: 1, showAll: false, reduced: false, argsCursor: null,
+  argsShowAll: null, charts: [], view3d: null, drawn: {}, backgrounds: {}, frames: 0, rendered: 0, firstDraw: null,
+  lastDraw: null, sent: null, scale: 1, marks: {},
+};
+
+// A panel kind: {main: bool (the large panel on the left; else a side panel on the right), titles(texts) ->
+// [x title, y title], ranges(chart) -> [x range, y range, log y], background?(chart, g) (drawn once per range
+// change, over the axes), draw(chart, g) (every frame: the runs up to the cursor), click?(chart, point)}.
+// A kind with `build(box)` instead of a canvas (the 3D view) draws itself with `frame()`.
+const PANELS = {};
+
+// ---- data ------------------------------------------------------------------------------------------------
+function floats(b64) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+// Arrays named in `obj.arrays` (viz/player_data.py: base64 float32) decoded in place of their strings.
+const decoded = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, (obj.arrays || []).includes(k) ? floats(v) : v]));
+
+const MAX_LR_MARKS = 30;  // a drop at every step (ExponentialLR) would only clutter the path
+
+function decodeRun(r) {
+  const run = decoded(r), lr = run.lr, drops = [];
+  for (let i = 1; i < Math.min(lr.length, r.end); i++) if (lr[i] < lr[i - 1]) drops.push(i);  // the lr drops here
+  return {...run, drops: drops.length <= MAX_LR_MARKS ? drops : []};
+}
+
+async function loadLayer(ref) {
+  if (!S.layers.has(ref.key)) {
+    const raw = ref.url ? await (await fetch(ref.url)).json() : ref;
+    S.layers.set(ref.key, {...decoded(raw), mesh: raw.mesh && decoded(raw.mesh)});
+  }
+  return S.layers.get(ref.key);
+}
+
+const shown = (r) => S.showAll ? r.end - 1 : Math.min(S.cursor, r.end - 1);  // last index drawn
+const at = (r) => Math.min(S.cursor, r.end - 1);  // the index the cursor shows (its last finite one at most)
+
+// ---- numbers and axes ------------------------------------------------------------------------------------
+function fmt(v) {
+  if (!Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2).replace("e+", "e") : String(+v.toPrecision(5));
+}
+
+function tickLabel(v) {
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(0).replace("e+", "e") : String(+v.toPrecision(6));
+}
+
+function linearTicks(lo, hi, count) {
+  const raw = (hi - lo) / Math.max(count, 1);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+function logTicks(lo, hi) {  // lo, hi are log10 values
+  const out = [];
+  const every = Math.max(1, Math.ceil((hi - lo) / 6));
+  for (let e = Math.ceil(lo); e <= hi; e += every) out.push(e);
+  return out;
+}
+
+function extent(arrays, log, cap = Infinity) {  // values above `cap` (a run blowing up) leave the top open
+  let lo = Infinity, hi = -Infinity;
+  for (const a of arrays) for (const v of a) if (Number.isFinite(v) && (!log || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  hi = Math.min(hi, cap);
+  if (lo === Infinity) return [0, 1];
+  if (log) return [Math.log10(lo) - 0.1, Math.log10(hi) + 0.1];
+  const pad = hi > lo ? (hi - lo) * 0.04 : Math.abs(hi) * 0.1 || 1;
+  return [lo - pad, hi + pad];
+}
+
+const wantsLog = (arrays) => {
+  let lo = Infinity, hi = 0;
+  for (const a of arrays) for (const v of a) if (Number.isFinite(v)) { if (v <= 0) return false; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  return lo < Infinity && hi / lo > 50;
+};
+
+// ---- a 2D chart: a canvas, its background (axes and what the panel draws once) and its scales -------------
+class Chart {
+  constructor(kind, box) {
+    this.kind = kind;
+    this.panel = PANELS[kind];
+    this.box = box;
+    this.canvas = document.createElement("canvas");
+    this.bg = document.createElement("canvas");
+    box.appendChild(this.canvas);
+    this.dirty = true;
+  }
+
+  layout() {
+    const {width, height} = this.box.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    this.w = Math.max(width, 50); this.h = Math.max(height, 50); this.dpr = dpr;
+    for (const c of [this.canvas, this.bg]) { c.width = Math.round(this.w * dpr); c.height = Math.round(this.h * dpr); }
+    const k = S.scale;  // lecture mode: larger fonts and margins
+    this.m = {l: 58 * k, r: 10, t: (this.panel.main ? 10 : 24) * k, b: 40 * k};
+    this.dirty = true;
+  }
+
+  setRanges([x, y, log]) {  // the background is redrawn only when they change
+    if (`${x}|${y}|${log}` === `${this.x}|${this.y}|${this.log}`) return;
+    this.x = x; this.y = y; this.log = log; this.dirty = true;
+  }
+
+  sx(v) { return this.m.l + (v - this.x[0]) / (this.x[1] - this.x[0]) * (this.w - this.m.l - this.m.r); }
+
+  sy(v) {
+    const u = this.log ? Math.log10(v) : v;
+    return this.h - this.m.b - (u - this.y[0]) / (this.y[1] - this.y[0]) * (this.h - this.m.t - this.m.b);
+  }
+
+  inverse(px, py) {
+    const fx = (px - this.m.l) / (this.w - this.m.l - this.m.r), fy = (this.h - this.m.b - py) / (this.h - this.m.t - this.m.b);
+    return fx < 0 || fx > 1 || fy < 0 || fy > 1 ? null
+      : [this.x[0] + fx * (this.x[1] - this.x[0]), this.y[0] + fy * (this.y[1] - this.y[0])];
+  }
+
+  clip(g) {  // drawing outside the plot box is cut off
+    g.beginPath(); g.rect(this.m.l, this.m.t, this.w - this.m.l - this.m.r, this.h - this.m.t - this.m.b); g.clip();
+  }
+
+  drawBackground() {
+    const g = this.bg.getContext("2d");
+    g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    g.clearRect(0, 0, this.w, this.h);
+    g.font = `${12 * S.scale}px system-ui, sans-serif`;
+    const {l, r, t, b} = this.m, right = this.w - r, bottom = this.h - b;
+    g.strokeStyle = "#eceef1"; g.fillStyle = "#555"; g.lineWidth = 1;
+    g.textAlign = "center"; g.textBaseline = "top";
+    for (const v of linearTicks(this.x[0], this.x[1], Math.max(2, Math.floor((right - l) / 80)))) {
+      const px = this.sx(v);
+      g.beginPath(); g.moveTo(px, t); g.lineTo(px, bottom); g.stroke();
+      g.fillText(tickLabel(v), px, bottom + 4);
+    }
+    g.textAlign = "right"; g.textBaseline = "middle";
+    const yt = this.log ? logTicks(...this.y) : linearTicks(this.y[0], this.y[1], Math.max(2, Math.floor((bottom - t) / 45)));
+    for (const u of yt) {
+      const py = this.sy(this.log ? 10 ** u : u);
+      g.beginPath(); g.moveTo(l, py); g.lineTo(right, py); g.stroke();
+      g.fillText(this.log ? tickLabel(10 ** u) : tickLabel(u), l - 5, py);
+    }
+    g.strokeStyle = "#9aa0a8"; g.strokeRect(l, t, right - l, bottom - t);
+    S.backgrounds[this.kind] = (S.backgrounds[this.kind] || 0) + 1;
+    const titles = this.panel.titles(S.texts);
+    g.fillStyle = "#333"; g.textAlign = "center"; g.textBaseline = "bottom";
+    g.fillText(titles[0], (l + right) / 2, this.h - 2);
+    if (this.panel.main) {
+      g.save(); g.translate(12 * S.scale, (t + bottom) / 2); g.rotate(-Math.PI / 2); g.textBaseline = "middle";
+      g.fillText(titles[1], 0, 0); g.restore();
+    } else {
+      g.textAlign = "left"; g.textBaseline = "top"; g.fillText(titles[1], l, 4);
+    }
+    if (this.panel.background) { g.save(); this.clip(g); this.panel.background(this, g); g.restore(); }
+    this.dirty = false;
+  }
+
+  draw() {
+    if (this.dirty) this.drawBackground();
+    const g = this.canvas.getContext("2d");
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    g.drawImage(this.bg, 0, 0);
+    g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    g.save(); this.clip(g); this.panel.draw(this, g); g.restore();
+  }
+}
+
+// ---- shapes ----------------------------------------------------------------------------------------------
+function polyline(g, c, xs, ys, from, to) {  // points from..to (inclusive); a non-finite one lifts the pen
+  g.beginPath();
+  let pen = false;
+  for (let i = from; i <= to; i++) {
+    const x = xs(i), y = ys(i);
+    if (!Number.isFinite(x) || !Number.isFinite(y) || (c.log && y <= 0)) { pen = false; continue; }
+    if (pen) g.lineTo(c.sx(x), c.sy(y)); else { g.moveTo(c.sx(x), c.sy(y)); pen = true; }
+  }
+  g.stroke();
+}
+
+function star(g, x, y) {
+  g.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const a = -Math.PI / 2 + i * Math.PI / 5, rad = i % 2 ? 4 : 9;
+    g.lineTo(x + rad * Math.cos(a), y + rad * Math.sin(a));
+  }
+  g.closePath(); g.fillStyle = "#FFD700"; g.fill(); g.strokeStyle = "#333"; g.lineWidth = 1.2; g.stroke();
+}
+
+function diamond(g, x, y, color) {
+  g.beginPath(); g.moveTo(x, y - 6); g.lineTo(x + 6, y); g.lineTo(x, y + 6); g.lineTo(x - 6, y); g.closePath();
+  g.fillStyle = color; g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#fff"; g.stroke();
+}
+
+function cross(g, x, y, color) {
+  g.lineWidth = 3; g.strokeStyle = color;
+  g.beginPath(); g.moveTo(x - 7, y - 7); g.lineTo(x + 7, y + 7); g.moveTo(x + 7, y - 7); g.lineTo(x - 7, y + 7); g.stroke();
+}
+
+function dot(g, x, y, color, radius = 6) {  // a filled marker with a white rim: where a run is at the cursor
+  g.beginPath(); g.arc(x, y, radius, 0, 2 * Math.PI);
+  g.fillStyle = color; g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#fff"; g.stroke();
+}
+
+function arrow(g, x0, y0, x1, y1, color, width = 3, dash = []) {  // a line from (x0, y0) with a head at (x1, y1)
+  const len = Math.hypot(x1 - x0, y1 - y0);
+  if (!(len > 0.5)) return;
+  const ux = (x1 - x0) / len, uy = (y1 - y0) / len, head = Math.min(12, len * 0.6);
+  g.strokeStyle = color; g.fillStyle = color; g.lineWidth = width; g.setLineDash(dash);
+  g.beginPath(); g.moveTo(x0, y0); g.lineTo(x1 - ux * head * 0.8, y1 - uy * head * 0.8); g.stroke();
+  g.setLineDash([]);
+  g.beginPath(); g.moveTo(x1, y1);
+  g.lineTo(x1 - ux * head - uy * head * 0.45, y1 - uy * head + ux * head * 0.45);
+  g.lineTo(x1 - ux * head + uy * head * 0.45, y1 - uy * head - ux * head * 0.45);
+  g.closePath(); g.fill();
+}
+
+function cursorLine(g, c) {  // the dashed vertical line at the cursor on a curve over the steps
+  const px = c.sx(S.cursor);
+  g.strokeStyle = "rgba(38,39,48,.55)"; g.lineWidth = 1; g.setLineDash([4, 3]);
+  g.beginPath(); g.moveTo(px, c.m.t); g.lineTo(px, c.h - c.m.b); g.stroke();
+  g.setLineDash([]);
+}

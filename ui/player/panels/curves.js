@@ -1,0 +1,31 @@
+// The loss and the learning rate over the steps, up to the cursor, with a line at the cursor. The loss axis is
+// logarithmic when the values span more than 50×; a run blowing up leaves the top open instead of flattening
+// the others.
+"use strict";
+
+function curvesPanel(kind) {
+  const lr = kind === "lr", values = (r) => (lr ? r.lr : r.loss.subarray(0, r.end));
+  return {
+    main: false,
+    titles: (t) => [t.step, lr ? t.lr : t.loss],
+    ranges() {
+      const arrays = S.runs.filter((r) => r.starts === 1).map(values);
+      const log = wantsLog(arrays), first = Math.max(...arrays.map((a) => Math.abs(a[0]) || 0));
+      const cap = !lr && first > 0 ? first * (log ? 1e3 : 2) : Infinity;
+      return [[0, Math.max(S.last, 1)], extent(arrays, log, cap), log];
+    },
+    draw(c, g) {
+      for (const r of S.runs) {
+        if (r.starts > 1) continue;
+        const k = shown(r);  // lr[i - 1] is the rate of step i (from position i - 1 to i)
+        g.strokeStyle = r.color; g.lineWidth = 2;
+        if (lr) polyline(g, c, (i) => i, (i) => r.lr[i - 1], 1, Math.min(k, r.lr.length));
+        else polyline(g, c, (i) => i, (i) => r.loss[i], 0, k);
+      }
+      cursorLine(g, c);
+    },
+  };
+}
+
+PANELS.loss = curvesPanel("loss");
+PANELS.lr = curvesPanel("lr");
