@@ -8,13 +8,14 @@ import streamlit as st
 from optimizers.codegen import torch_code
 from pagestate import PAGE
 from pagestate.playground import GRID, MAX_RUNS, MODES
-from ui.charts import chart_state, race_chart, run_results, summary_table, swarm_section
+from ui.charts import chart_state, race_chart, run_results, summary_table
 from ui.exports import export_row
 from ui.i18n import labels, t
 from ui.page import setup, visible
 from ui.runs import add_run, run_list
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
+from ui.swarm import swarm_section
 
 page = PAGE["playground"]
 setup(page.name)

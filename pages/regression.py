@@ -10,11 +10,12 @@ from pagestate.regression import RUN
 from schema import ConfigError
 from surfaces import get_surface
 from surfaces.regression import conditioning
-from ui.charts import chart_state, regression_chart, run_results, summary_table
+from ui.charts import chart_state, run_results, summary_table
 from ui.exports import export_row
 from ui.forms import seed
 from ui.i18n import labels, t
 from ui.page import setup, visible
+from ui.regression_chart import regression_chart
 from ui.run_editor import run_editor
 from ui.share import share_panel
 from ui.upload import data_source

@@ -64,7 +64,9 @@ def test_a_bad_state_dict_file_gives_a_message(data):
 def test_adam_l2_vs_adamw():
     at = inside_page()
     at.toggle(key="in.adamw").set_value(True).run()
-    assert not at.exception and len(at.get("plotly_chart")) == 3
+    assert not at.exception and len(at.get("plotly_chart")) == 2
+    (pair,) = [json.loads(c.proto.json_args) for c in at.get("component_instance")]
+    assert [r["label"] for r in pair["runs"]] == ["Adam + L2", "AdamW"]  # the pair in the player
     formulas = [x.value for x in at.latex]
     assert any(r"(1 - \gamma \lambda)" in f or r"1 - \gamma\lambda" in f for f in formulas)
 

@@ -1,9 +1,8 @@
-"""Charts on a page: the runs computed, the animated race, the 3D view, the swarm, and the summary table.
+"""Charts on a page: the runs computed, the race in the player (contour map or 3D, loss and learning rate on
+one time cursor), and the summary table at that cursor.
 
-`run_results` turns a page's runs into `RunResult`s (label, colour, config,
-trajectory) once; every chart and table below is drawn from them.  Figures are
-built by `viz` (pure) and cached here on the runs' configs, so a rerun that
-changes nothing rebuilds nothing.
+`run_results` turns a page's runs into `RunResult`s (label, colour, config, trajectory) once; every chart and
+table is drawn from them.
 """
 
 from __future__ import annotations
@@ -14,21 +13,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from optimizers.metrics import distance_to_minima, nearest_minimum, summary
-from pagestate.playground import GRID
+from optimizers.metrics import distance_to_minima, summary
 from schema import ConfigError
 from share import query_flags
-from surfaces import Surface, get_surface
-from viz import (
-    PALETTE,
-    RunResult,
-    RunView,
-    projector,
-    race_figure,
-    regression_figure,
-    surface_3d_figure,
-    swarm_figure,
-)
+from surfaces import Surface
+from viz import RunResult, projector
 from viz.player_data import run_entry_of, surface_layer
 from viz.runs import figure_texts
 
@@ -82,24 +71,6 @@ def run_results(runs: list[tuple[str, str, dict]]) -> list[RunResult]:
     return results
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _figure(kind: str, key: str, lang: str, cursor: int, _surface: Surface, _results: list[RunResult]) -> dict:
-    """A race, 3D or regression figure of the runs on the surface, in a language, with the animation's cursor
-    at step `cursor`; cached on `key` (the runs' labels, colours and configs), not on the arrays."""
-    del key, lang  # the cache key: the figure depends on them through the runs and the texts
-    if kind == "regression":
-        return regression_figure(_surface, _results, texts=viz_texts(), cursor=cursor)
-    views = [RunView.of(r.traj, r.label, r.color) for r in _results]
-    if kind == "race":
-        return race_figure(_surface, views, texts=viz_texts(), cursor=cursor)
-    return surface_3d_figure(_surface, views, texts=viz_texts())
-
-
-def _key(done: list[RunResult]) -> str:
-    """A figure's cache key: its runs' labels, colours and configs (the surface is in the configs) as JSON."""
-    return json.dumps([{"label": r.label, "color": r.color, "config": r.config} for r in done], sort_keys=True)
-
-
 def controls(key: str):
     """A container for a chart's step box and view switch: a lecture link may hide it (`hide=controls`)."""
     return st.container(key="controls-" + key.replace(".", "-"))
@@ -140,9 +111,7 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
     curves, all on the player's one time cursor); a click on the map sets the start (`apply_player_events`).
     Returns what the exported page needs ({"layer", "runs", "panels", "texts"}), or None with no runs.
 
-    `clickable=False` (Inside the optimizer) keeps the plotly figure with its step box, for now."""
-    if not clickable:
-        return _figure_race(surface, done, chart_key)
+    `clickable=False`: a race whose page sets no start by a click (Inside the optimizer's pair), no hint."""
     view = _view_switch(chart_key, controls(chart_key).columns([2, 1], vertical_alignment="bottom")[0])
     if not done:
         st.info(t("pg.no_runs"))
@@ -154,7 +123,7 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
     runs = [run_entry_of(r.label, r.color, r.config, r.traj) for r in done]
     panels = ("3d" if view == "3d" else "map", "loss", "lr")
     texts = player_texts(language())
-    if view != "3d":
+    if view != "3d" and clickable:
         st.caption(t("pg.click_hint"))
     lecture = lecture_mode()["on"]
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
@@ -170,40 +139,12 @@ def _view_switch(chart_key: str, column) -> str:
                                     format_func=labels("pg.view", ["contour", "3d"])) or "contour"
 
 
-def _figure_race(surface: Surface, done: list[RunResult], chart_key: str) -> dict | None:
-    """The plotly race figure with a step box (Inside the optimizer's pair), or its 3D view."""
-    view_column, step_column = controls(chart_key).columns([2, 1], vertical_alignment="bottom")
-    view = _view_switch(chart_key, view_column)
-    if not done:
-        st.info(t("pg.no_runs"))
-        return None
-    if view == "3d":
-        plotly_chart(_figure("3d", _key(done), language(), 0, surface, done), key=f"{chart_key}.3d")
-        return None
-    cursor = cursor_box(done[0].config["steps"], f"{chart_key}.cursor", step_column)
-    fig = _figure("race", _key(done), language(), cursor, surface, done)
-    plotly_chart(fig, key=chart_key)
-    return fig
-
-
 def cursor_box(steps: int, key: str, container=st) -> int:
     """A step box whose − / + (or ↓ ↑) move the animation's cursor one step at a time."""
     if st.session_state.get(key, 0) > steps:  # fewer steps than before: back to the start
         st.session_state[key] = 0
     return int(container.number_input(t("pg.cursor"), min_value=0, max_value=steps, **seed(key, value=0), step=1,
                                       key=key, help=t("pg.cursor.help")))
-
-
-def regression_chart(surface: Surface, done: list[RunResult], chart_key: str) -> dict | None:
-    """The data with the fitted lines, the MSE contour with the paths and gradient arrows, and the loss,
-    on one time cursor."""
-    if not done:
-        st.info(t("pg.no_runs"))
-        return None
-    cursor = cursor_box(done[0].config["steps"], f"{chart_key}.cursor", controls(chart_key).columns([2, 1])[1])
-    fig = _figure("regression", _key(done), language(), cursor, surface, done)
-    plotly_chart(fig, key=chart_key)
-    return fig
 
 
 def _at_cursor(traj, cursor: int | None, minima, min_value) -> dict:
@@ -255,55 +196,3 @@ def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None
         if s["stopped_at"] is not None:
             st.warning(t("pg.stopped_note", run=r.label, step=r.traj.stopped_at - 1,
                          evals=f"{int(r.traj.evals.sum()):,}"))
-
-
-def grid_starts(surface: Surface, size: int) -> list[list[float]]:
-    """`size` × `size` starts evenly over the surface's bounds (inset half a cell)."""
-    (x0, x1), (y0, y1) = surface.bounds
-    xs = x0 + (np.arange(size) + 0.5) * (x1 - x0) / size
-    ys = y0 + (np.arange(size) + 0.5) * (y1 - y0) / size
-    return [[float(x), float(y)] for y in ys for x in xs]
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _swarm(config_json: str, size: int, lang: str) -> tuple[dict, np.ndarray, int]:
-    """The swarm figure, per start the index of the minimum it reached (−1: none or diverged; a start the cost
-    budget stopped: where it was then), and how many starts the budget stopped."""
-    del lang  # part of the cache key: the figure's texts depend on it
-    config = json.loads(config_json)
-    surface = get_surface(config["surface"], config["surface_params"])
-    traj = cached_run({**config, "start": grid_starts(surface, size)})
-    (x0, x1), (y0, y1) = surface.bounds
-    stopped = [i for i, s in enumerate(traj.stopped_at or []) if s is not None]  # LBFGS: by the cost budget
-    final = traj.xy[-1].copy()
-    for i in stopped:
-        final[i] = traj.xy[traj.stopped_at[i] - 1, i]  # where it was when it stopped
-    labels = nearest_minimum(final, surface.minima, 0.02 * float(np.hypot(x1 - x0, y1 - y0)))
-    labels[~np.isfinite(final).all(-1)] = -1  # diverged
-    colors = [PALETTE[i % len(PALETTE)] for i in range(max(len(surface.minima), 1))]
-    frames = max(30, min(120, 200_000 // (size * size)))  # a 64 × 64 swarm stays a few MB
-    return swarm_figure(surface, traj.xy, labels, colors, texts=viz_texts(), max_frames=frames), labels, len(stopped)
-
-
-def swarm_section(surface: Surface, first: RunResult) -> None:
-    """Basins of attraction: the first run's optimizer from a grid of starts, each start coloured by
-    the minimum it reached."""
-    low, high, default = GRID  # its value comes from the page's state; the default once the slider was hidden
-    size = st.sidebar.slider(t("pg.grid"), low, high, **seed("pg.grid", value=default), key="pg.grid",
-                             help=t("pg.grid.help"))
-    try:
-        with st.spinner(t("pg.swarm.running", n=size * size)):
-            fig, labels, stopped = _swarm(json.dumps(first.config, sort_keys=True), size, language())
-    except ConfigError as err:  # over the cost budget (e.g. one optimizer per start), or the engine failed
-        st.error(err.message(language()))
-        return
-    st.caption(t("pg.swarm.caption", optimizer=first.label, n=size * size))
-    plotly_chart(fig, key="pg.swarm")
-    if stopped:
-        st.info(t("pg.swarm.stopped", n=stopped))
-    counts = [{t("col.minimum"): f"({x:.3g}, {y:.3g})", t("col.share"): float(np.mean(labels == i))}
-              for i, (x, y) in enumerate(surface.minima)]
-    counts.append({t("col.minimum"): t("pg.swarm.none"), t("col.share"): float(np.mean(labels == -1))})
-    st.dataframe(counts, hide_index=True,
-                 column_config={t("col.share"): st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                               max_value=1)})

@@ -1,8 +1,9 @@
 """The player's payload: a surface layer and runs as compact typed arrays (pure: numpy only, no Streamlit).
 
 Arrays travel as base64 of little-endian float32 (a `Float32Array` in the browser), NaN where a value is not
-finite; an object names its arrays in `arrays` (the browser decodes those, `typed`). The surface layer and each run carry a content `key`: the browser keeps what it already has under a key
-and redraws only what changed.
+finite, or as unsigned integers where the payload quantises them; an object names its arrays in `arrays`
+(`typed`). The surface layer and each run carry a content `key`: the browser keeps what it already has under a
+key and redraws only what changed.
 """
 
 from __future__ import annotations
@@ -16,21 +17,28 @@ import numpy as np
 from .contours import LEVEL_COLORS, contour_lines
 from .surface3d import LIFT, Z_QUANTILE
 
-
-def encode(a) -> str:
-    """`a` as base64 of its float32 values, little-endian, C order."""
-    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode("ascii")
+KINDS = {"f4": "<f4", "u2": "<u2", "u1": "u1"}  # what an array travels as: Float32Array, Uint16Array, Uint8Array
 
 
-def decode(s: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """The float32 array that `encode` wrote, reshaped to `shape` if given."""
-    a = np.frombuffer(base64.b64decode(s), dtype="<f4")
+def encode(a, kind: str = "f4") -> str:
+    """`a` as base64 of its values as `kind` (float32 unless said), little-endian, C order."""
+    return base64.b64encode(np.ascontiguousarray(a, dtype=KINDS[kind]).tobytes()).decode("ascii")
+
+
+def decode(s: str, shape: tuple[int, ...] | None = None, kind: str = "f4") -> np.ndarray:
+    """The array that `encode` wrote, reshaped to `shape` if given."""
+    a = np.frombuffer(base64.b64decode(s), dtype=KINDS[kind])
     return a.reshape(shape) if shape is not None else a
 
 
 def typed(obj: dict, **arrays) -> dict:
-    """`obj` with `arrays` encoded and named in its "arrays" (what the browser decodes to `Float32Array`s)."""
-    return {**obj, **{name: encode(a) for name, a in arrays.items()}, "arrays": [*obj.get("arrays", []), *arrays]}
+    """`obj` with `arrays` encoded and named in its "arrays" (what the browser decodes to typed arrays): float32,
+    or an unsigned integer array (uint16, uint8) as it is, its kind in "kinds"."""
+    kinds = {name: {np.dtype(np.uint16): "u2", np.dtype(np.uint8): "u1"}.get(np.asarray(a).dtype, "f4")
+             for name, a in arrays.items()}
+    return {**obj, **{name: encode(a, kinds[name]) for name, a in arrays.items()},
+            "arrays": [*obj.get("arrays", []), *arrays],
+            "kinds": {**obj.get("kinds", {}), **{k: v for k, v in kinds.items() if v != "f4"}}}
 
 
 def content_key(obj) -> str:

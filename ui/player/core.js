@@ -21,15 +21,19 @@ const S = {
 const PANELS = {};
 
 // ---- data ------------------------------------------------------------------------------------------------
-function floats(b64) {
+const TYPED = {f4: Float32Array, u2: Uint16Array, u1: Uint8Array};  // viz/player_data.py KINDS
+
+function floats(b64, kind = "f4") {
   const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
+  return new TYPED[kind](bytes.buffer);
 }
 
-// Arrays named in `obj.arrays` (viz/player_data.py: base64 float32) decoded in place of their strings.
-const decoded = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, (obj.arrays || []).includes(k) ? floats(v) : v]));
+// Arrays named in `obj.arrays` (viz/player_data.py `typed`: base64, float32 unless `obj.kinds` says otherwise)
+// decoded in place of their strings.
+const decoded = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k,
+  (obj.arrays || []).includes(k) ? floats(v, (obj.kinds || {})[k]) : v]));
 
 const MAX_LR_MARKS = 30;  // a drop at every step (ExponentialLR) would only clutter the path
 
