@@ -300,3 +300,37 @@ def test_the_exported_page_plays_offline_with_the_same_player(browser, tmp_path)
     cursor = assert_agree(page.main_frame, state(page.main_frame)["cursor"])["cursor"]
     assert cursor > 0 and requests == [path.as_uri()] and not errors
     context.close()
+
+
+@pytest.mark.browser
+def test_save_png_redraws_the_panels_at_twice_their_size(open_player, tmp_path):
+    from PIL import Image
+
+    page, frame = open_player("runs=2")
+    width = frame.evaluate("document.getElementById('panels').getBoundingClientRect().width")
+    map_box = frame.evaluate("(() => { const p = document.getElementById('panels').getBoundingClientRect(), "
+                             "m = document.querySelector('canvas').getBoundingClientRect(); "
+                             "return [m.left - p.left, m.top - p.top, m.width, m.height]; })()")
+    frame.locator("canvas").first.screenshot(path=tmp_path / "screen.png")
+    with page.expect_download() as download:
+        frame.click("#png")
+    image = Image.open(download.value.path()).convert("L")
+    assert abs(image.width - 2 * width) <= 2
+    x, y, w, h = (round(2 * v) for v in map_box)
+    sharp = np.asarray(image.crop((x, y, x + w, y + h)), dtype=float)
+    scaled = np.asarray(Image.open(tmp_path / "screen.png").convert("L").resize((w, h), Image.BILINEAR), dtype=float)
+    edges = lambda a: np.abs(np.diff(a, axis=1)).mean()  # noqa: E731
+    assert edges(sharp) > 1.3 * edges(scaled)  # drawn at 2×, not the screen's pixels scaled up (blurred)
+    assert not page.errors
+
+
+def test_the_reduce_motion_setting_reaches_every_player_of_the_session():
+    from apptest import open_app
+
+    at = open_app("app.py")
+    assert json.loads(at.get("component_instance")[0].proto.json_args)["reduced_motion"] is False
+    at.toggle(key="reduce_motion.playground").set_value(True).run()
+    assert json.loads(at.get("component_instance")[0].proto.json_args)["reduced_motion"] is True
+    at.switch_page("pages/schedules.py").run()
+    assert not at.exception and at.toggle(key="reduce_motion.schedules").value
+    assert json.loads(at.get("component_instance")[0].proto.json_args)["reduced_motion"] is True

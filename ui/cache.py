@@ -149,18 +149,20 @@ def _lookup(config: dict) -> tuple[str, Trajectory | None]:
     return key, traj
 
 
-def prefetch(configs: list[dict]) -> None:
-    """Start computing every run of `configs` not cached yet, together (bad configs are left to `cached_run`)."""
-    missing = []
-    for config in configs:
+def prefetch(configs: list[dict]) -> list[int]:
+    """Start computing every run of `configs` not cached yet, together (bad configs are left to `cached_run`);
+    returns the indices of those runs."""
+    missing = {}
+    for i, config in enumerate(configs):
         try:
             key, traj = _lookup(config)
         except ConfigError:  # cached_run reports it
             continue
         if traj is None:
-            missing.append(key)
+            missing[i] = key
     if missing:
-        ENGINE.submit(missing)
+        ENGINE.submit(list(missing.values()))
+    return list(missing)
 
 
 class EngineFailed(ConfigError):

@@ -7,6 +7,7 @@ table is drawn from them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -59,15 +60,19 @@ def viz_texts() -> dict:
 
 
 def run_results(runs: list[tuple[str, str, dict]]) -> list[RunResult]:
-    """The page's runs [(label, colour, engine config)] computed (missing ones sent to the engine together);
-    a run that cannot run is left out, with its error shown in the reader's language."""
-    prefetch([config for _, _, config in runs])
+    """The page's runs [(label, colour, engine config)] computed (missing ones sent to the engine together, with a
+    spinner naming them while the charts of the others stay on the page); a run that cannot run is left out, with
+    its error shown in the reader's language."""
+    computing = prefetch([config for _, _, config in runs])
+    waiting = st.spinner(t("chart.computing", runs=", ".join(runs[i][0] for i in computing))) if computing \
+        else contextlib.nullcontext()
     results = []
-    for label, color, config in runs:
-        try:
-            results.append(RunResult(label, color, config, cached_run(config)))
-        except ConfigError as err:
-            st.error(f"{label}: {err.message(language())}")
+    with waiting:
+        for label, color, config in runs:
+            try:
+                results.append(RunResult(label, color, config, cached_run(config)))
+            except ConfigError as err:
+                st.error(f"{label}: {err.message(language())}")
     return results
 
 
@@ -174,7 +179,7 @@ def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None
     cursor = None
     if chart_key is not None and not whole_run_shown(chart_key) and chart_cursor(chart_key, steps) < steps:
         cursor = chart_cursor(chart_key, steps)
-        st.caption(t("player.table_at", step=cursor, steps=steps))
+        st.caption(t("chart.table_at", step=cursor, steps=steps))
     rows, shown = [], []
     for r in done:
         s = _at_cursor(r.traj, cursor, surface.minima, surface.min_value)

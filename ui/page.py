@@ -18,6 +18,7 @@ from share import query_flags
 
 from .cache import ENGINE
 from .i18n import language_picker, t
+from .player import REDUCE_MOTION
 from .share import SHARE_SLOT, lesson_banner, restore, show_problems
 
 HERE = Path(__file__).parent
@@ -41,6 +42,15 @@ def _leave_lecture() -> None:
         st.query_params.pop(key, None)
 
 
+def _motion_switch(page: str) -> None:
+    """The "Reduce motion" switch: the players show the final step instead of playing. One widget per page (as
+    the language switch), all showing and setting the session's one choice."""
+    key = f"{REDUCE_MOTION}.{page}"
+    st.session_state[key] = bool(st.session_state.get(REDUCE_MOTION, False))
+    st.sidebar.toggle(t("chart.reduce_motion"), key=key, help=t("chart.reduce_motion.help"),
+                      on_change=lambda: st.session_state.update({REDUCE_MOTION: st.session_state[key]}))
+
+
 def setup(page: str) -> str:
     """Configure the page, draw the sidebar's navigation and language switch, and put a shared state into
     the page's widgets; returns the language."""
@@ -52,6 +62,7 @@ def setup(page: str) -> str:
         st.sidebar.page_link(each.path, label=t(each.title), icon=each.icon)
     st.sidebar.divider()
     lang = language_picker(page)
+    _motion_switch(page)
     st.session_state[SHARE_SLOT] = st.sidebar.container()  # filled by ui.share.share_panel once the page is read
     if lecture_mode()["on"]:
         st.html(LECTURE_STYLE)

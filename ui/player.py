@@ -32,6 +32,7 @@ SERVED = Path(tempfile.gettempdir()) / f"playground-player-{os.getuid()}"
 SCRIPTS = ["core.js", *sorted(p.relative_to(SOURCE).as_posix() for p in (SOURCE / "panels").glob("*.js")),
            "player.js"]  # in this order: the panels register themselves in core's PANELS, player.js starts
 MARKER = "<!-- scripts: ui/player.py SCRIPTS -->"
+REDUCE_MOTION = "reduce_motion"  # the session's "Reduce motion" setting (ui.page's switch)
 MAX_LAYERS = 256  # surface layers kept on disk (~20-300 KB each); the oldest go first
 
 
@@ -39,7 +40,7 @@ def player_texts(lang: str = DEFAULT) -> dict[str, str]:
     """The player's visible texts in `lang`: the figures' `viz.*` and the catalogue's `player.*` texts."""
     return {**figure_texts(lang),
             **{key.removeprefix("player."): text(key, lang) for key in CATALOGUES[DEFAULT]
-               if key.startswith("player.") and key != "player.table_at"}}
+               if key.startswith("player.")}}
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -95,7 +96,7 @@ def _args(surface: dict, runs: list[dict], cursor: int, show_all: bool, panels, 
 
 def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, show_all: bool = False,
            panels: tuple[str, ...] = ("map", "loss", "lr"), height: int = 520, texts: dict | None = None,
-           reduced_motion: bool = False, scale: float = 1.0) -> dict | None:
+           reduced_motion: bool | None = None, scale: float = 1.0) -> dict | None:
     """Show `runs` (`viz.player_data.run_entry`) over `surface_layer` (`viz.player_data.surface_layer`).
 
     `panels` are drawn side by side on one time cursor: "map" (contour lines and paths) or "3d" (needs a layer
@@ -107,6 +108,8 @@ def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, 
     or the whole run shown or hidden, or {"click": [x, y]} when the map was clicked. The raw value (with an "id"
     per event) is also `st.session_state[key]` before the component is drawn, for a page that acts on it early.
     """
+    if reduced_motion is None:
+        reduced_motion = bool(st.session_state.get(REDUCE_MOTION, False))
     value = _component(**_args(_publish(surface_layer), runs, cursor, show_all, panels, height, texts, reduced_motion,
                                scale), key=key, default=None)
     seen = f"{key}__event"

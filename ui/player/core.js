@@ -177,6 +177,17 @@ class Chart {
     this.dirty = false;
   }
 
+  snapshot(k) {  // the chart drawn again at k× its size on the page (a sharp PNG); the page's canvases untouched
+    const saved = [this.canvas, this.bg, this.dpr, this.dirty];
+    this.canvas = document.createElement("canvas"); this.bg = document.createElement("canvas"); this.dpr = k;
+    for (const c of [this.canvas, this.bg]) { c.width = Math.round(this.w * k); c.height = Math.round(this.h * k); }
+    this.dirty = true;
+    this.draw();
+    const sharp = this.canvas;
+    [this.canvas, this.bg, this.dpr, this.dirty] = saved;
+    return sharp;
+  }
+
   draw() {
     if (this.dirty) this.drawBackground();
     const g = this.canvas.getContext("2d");

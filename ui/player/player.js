@@ -108,7 +108,7 @@ document.addEventListener("keydown", (e) => {
   keys[e.key]();
 });
 
-// ---- the chart as a PNG (the panels as drawn now, 2× sharp, with the runs' labels under them) ----------------
+// ---- the chart as a PNG (the panels as drawn now, redrawn at 2× for sharpness, the runs' labels under them) --
 async function savePng() {
   const k = 2, area = $("panels").getBoundingClientRect(), font = 13 * S.scale, row = font * 1.6;
   const out = document.createElement("canvas");
@@ -116,7 +116,7 @@ async function savePng() {
   const g = out.getContext("2d");
   g.scale(k, k); g.fillStyle = "#fff"; g.fillRect(0, 0, area.width, out.height / k);
   const place = (el) => { const r = el.getBoundingClientRect(); return [r.left - area.left, r.top - area.top, r.width, r.height]; };
-  for (const c of S.charts) g.drawImage(c.canvas, ...place(c.box));
+  for (const c of S.charts) g.drawImage(c.snapshot(k), ...place(c.box));
   if (S.view3d) {
     const [x, y, w, h] = place(S.view3d);
     const img = new Image();
