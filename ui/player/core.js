@@ -254,3 +254,33 @@ function cursorLine(g, c) {  // the dashed vertical line at the cursor on a curv
   g.beginPath(); g.moveTo(px, c.m.t); g.lineTo(px, c.h - c.m.b); g.stroke();
   g.setLineDash([]);
 }
+
+// ---- the surface and a run's path (the map and every panel drawn over the surface use these) ----------------
+function drawContours(c, g) {  // the layer's contour lines and minima
+  const {lines, starts, palette} = S.layer;
+  const [c0, c1] = palette.map((col) => [1, 3, 5].map((i) => parseInt(col.slice(i, i + 2), 16)));
+  g.lineWidth = 1;
+  starts.forEach((start, i) => {
+    const stop = i + 1 < starts.length ? starts[i + 1] : lines.length / 2, f = i / Math.max(starts.length - 1, 1);
+    g.strokeStyle = `rgb(${c0.map((v, k) => Math.round(v + (c1[k] - v) * f)).join(",")})`;
+    polyline(g, c, (j) => lines[2 * j], (j) => lines[2 * j + 1], start, stop - 1);
+  });
+  for (const [x, y] of S.layer.minima) star(g, c.sx(x), c.sy(y));
+}
+
+function drawPath(c, g, r) {  // the path up to the cursor: start ring, lr drops, ×, where it is now
+  const k = shown(r), xy = r.xy, now = at(r);
+  if (k < 0) return;
+  g.strokeStyle = r.color; g.lineWidth = 2.5; g.lineJoin = "round";
+  polyline(g, c, (i) => xy[2 * i], (i) => xy[2 * i + 1], 0, k);
+  S.drawn[r.key] = k + 1;
+  g.lineWidth = 3; g.beginPath(); g.arc(c.sx(xy[0]), c.sy(xy[1]), 8, 0, 2 * Math.PI); g.stroke();
+  const marks = r.drops.filter((i) => i <= k);
+  for (const i of marks) diamond(g, c.sx(xy[2 * i]), c.sy(xy[2 * i + 1]), r.color);
+  S.marks[r.key] = marks;
+  if (r.end <= r.steps && k === r.end - 1) {
+    const clamp = (v, lo, hi) => Math.max(lo + 8, Math.min(hi - 8, v));
+    cross(g, clamp(c.sx(xy[2 * k]), c.m.l, c.w - c.m.r), clamp(c.sy(xy[2 * k + 1]), c.m.t, c.h - c.m.b), r.color);
+  }
+  dot(g, c.sx(xy[2 * now]), c.sy(xy[2 * now + 1]), r.color);
+}
