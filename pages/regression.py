@@ -18,11 +18,13 @@ from ui.page import setup, visible
 from ui.regression_chart import regression_chart
 from ui.run_editor import run_editor
 from ui.share import share_panel
+from ui.surface_picker import apply_player_events
 from ui.upload import data_source
 from viz import PALETTE
 
 page = PAGE["regression"]
 lang = setup(page.name)
+apply_player_events(page.prefix, chart_key=page.key("chart"))  # a click on the MSE map sets (w₀, b₀)
 MODES = dict(zip(MODE_NAMES, (None, "batch", 1), strict=True))  # the batch size of each mode
 COLORS = dict(zip(MODES, PALETTE, strict=False))
 
@@ -88,7 +90,7 @@ if run["optimizer"] == "LBFGS" and done:
 
 if visible("table"):
     st.subheader(t("pg.summary"))
-    summary_table(surface, done)
+    summary_table(surface, done, page.key("chart"))
 if done:
     final = {r.label: r.traj.xy[r.traj.finite_len - 1] for r in done}
     line = "\n".join(f"{label}: y = {w:.6g}·x + {b:.6g}" for label, (w, b) in final.items())
@@ -105,7 +107,7 @@ if st.session_state.get("lr.course.shown"):
     shown = run_results([(r.name, color, r.config) for r, color in zip(runs, PALETTE, strict=False)])
     if len(shown) < len(runs):  # the engine failed (the error is shown)
         st.stop()
-    regression_chart(get_surface("linear_regression"), shown, chart_key="lr.course.chart")
+    regression_chart(get_surface("linear_regression"), shown, chart_key="lr.course.chart", clickable=False)
     printout_column, note_column = st.columns([3, 2])
     printout_column.code(printout(runs, [r.traj for r in shown]), language="text")
     with note_column:

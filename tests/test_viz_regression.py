@@ -1,7 +1,10 @@
-"""The linear-regression figure: data with fitted lines, the MSE map with gradient arrows, the loss per step.
+"""The linear-regression player payload: the data in the surface layer, and per run the gradients, mini-batches,
+epochs and LBFGS points that the regression panels draw.
 
-Real runs from the engine on the course's 15 points; the oracle for the full-batch gradient is the
-closed-form ∇MSE in numpy, and every figure dict must pass plotly's own validation.
+Real runs from the engine on the course's 15 points. The oracle is a plain torch loop (`nn.Linear(1, 1)` +
+`MSELoss`, mini-batches from a seeded, shuffling `DataLoader`, as in tests/test_regression_exact.py): at every
+step it records the batch's rows, the gradient the optimizer used and, by `torch.autograd`, the full-data
+gradient at the same point.
 """
 
 from __future__ import annotations
@@ -9,26 +12,19 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
 
+import viz.regression as payload
 from optimizers import run
 from surfaces import get_surface
-from viz import PALETTE, RunResult, figure_bytes, regression_figure
-from viz.runs import TEXTS_EN
+from viz import PALETTE, RunResult
+from viz.player_data import decode, run_entry_of, surface_layer
+from viz.regression import arrow_lengths, regression_entry, regression_layer
 
 BASE = {"surface": "linear_regression", "start": [0.0, 0.0], "optimizer": "SGD", "hparams": {"lr": 0.01}, "seed": 0}
 BATCHES = {"full batch": None, "batch 4": 4, "batch 1": 1}
-FULL, MINI, SINGLE = 0, 1, 2  # run indices
-
-
-def result(label: str, color: str, traj) -> RunResult:
-    return RunResult(label, color, traj.config, traj)
-
-
-def sgd_runs(steps: int) -> list[RunResult]:
-    return [result(label, PALETTE[i], run({**BASE, "steps": steps, "batch_size": size}))
-            for i, (label, size) in enumerate(BATCHES.items())]
 
 
 @pytest.fixture(scope="module")
@@ -36,259 +32,161 @@ def surface():
     return get_surface("linear_regression")
 
 
-@pytest.fixture(scope="module")
-def runs_60():
-    return sgd_runs(60)
+def result(config: dict, label: str = "run", color: str = PALETTE[0]) -> RunResult:
+    return RunResult(label, color, config, run(config))
 
 
-@pytest.fixture(scope="module")
-def fig_60(surface, runs_60):
-    return regression_figure(surface, runs_60, texts={})  # 61 positions ≤ max_frames: every step is a frame
+def arrays(entry: dict, name: str, shape=None) -> np.ndarray:
+    return decode(entry[name], shape, entry["kinds"].get(name, "f4"))
 
 
-@pytest.fixture(scope="module")
-def lbfgs():
-    return result("LBFGS", PALETTE[3], run({**BASE, "optimizer": "LBFGS", "hparams": {}, "steps": 5}))
+def torch_loop(surface, start, steps: int, batch_size: int | None, seed: int, lr: float) -> dict[str, np.ndarray]:
+    """SGD on nn.Linear(1, 1) + MSELoss (float32): per step the batch's rows, the gradient used, the full-data
+    gradient at the same point (autograd in float64, on the data as given), and the epoch."""
+    x, y = (torch.tensor(surface.data[k], dtype=torch.float32).unsqueeze(1) for k in ("x", "y"))
+    x64, y64 = (torch.tensor(surface.data[k], dtype=torch.float64) for k in ("x", "y"))
+    model = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(start[0])
+        model.bias.fill_(start[1])
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    rows = torch.arange(len(x))
+    if batch_size is None:
+        batches = [(rows, x, y, 0)] * steps
+    else:
+        loader = DataLoader(TensorDataset(rows, x, y), batch_size=batch_size, shuffle=True,
+                            generator=torch.Generator().manual_seed(seed))
+        batches, epoch = [], 0
+        while len(batches) < steps:
+            batches += [(*batch, epoch) for batch in loader]
+            epoch += 1
+    out = {"rows": [], "grad": [], "full_grad": [], "epoch": []}
+    for rb, xb, yb, epoch in batches[:steps]:
+        wb = torch.tensor([model.weight.item(), model.bias.item()], dtype=torch.float64, requires_grad=True)
+        full = torch.mean((wb[0] * x64 + wb[1] - y64) ** 2)
+        out["full_grad"].append(torch.autograd.grad(full, wb)[0].numpy())
+        opt.zero_grad()
+        torch.nn.MSELoss()(model(xb), yb).backward()
+        out["grad"].append(np.array([model.weight.grad.item(), model.bias.grad.item()], dtype=np.float32))
+        out["rows"].append(rb.numpy())
+        out["epoch"].append(epoch)
+        opt.step()
+    return out
 
 
-def values(a) -> np.ndarray:
-    """A JSON-ready list back as floats (None → NaN)."""
-    return np.array([np.nan if v is None else v for v in a], dtype=float)
+@pytest.mark.parametrize("label", list(BATCHES))
+def test_gradients_batches_and_lines_equal_a_plain_torch_loop(surface, label):
+    size, steps = BATCHES[label], 60
+    r = result({**BASE, "steps": steps, "batch_size": size})
+    entry = regression_entry(surface, r)
+    oracle = torch_loop(surface, BASE["start"], steps, size, BASE["seed"], BASE["hparams"]["lr"])
+    # the fitted line of step t is y = w·x + b at the run's (w, b), which tests/test_regression_exact.py checks
+    xy = arrays(entry, "xy", (steps + 1, 2))
+    np.testing.assert_array_equal(xy, r.traj.xy.astype(np.float32))
+    x = surface.data["x"]
+    lines = xy[:, :1] * x + xy[:, 1:]
+    np.testing.assert_allclose(lines, r.traj.xy[:, :1] * x + r.traj.xy[:, 1:], rtol=1e-6)
+    np.testing.assert_array_equal(arrays(entry, "grad", (steps, 2)), np.array(oracle["grad"]))
+    np.testing.assert_allclose(arrays(entry, "full_grad", (steps, 2)), np.array(oracle["full_grad"]), rtol=1e-6,
+                               atol=1e-7)
+    if size is None:
+        assert "batch" not in entry and "epochs" not in entry
+        np.testing.assert_allclose(arrays(entry, "grad", (steps, 2)), arrays(entry, "full_grad", (steps, 2)),
+                                   rtol=1e-4)  # the full batch's gradient is the full-data one
+        return
+    batch = arrays(entry, "batch", (steps, size))
+    assert entry["batch_size"] == size and entry["kinds"]["batch"] == "u1"
+    for t, rows in enumerate(oracle["rows"]):
+        assert sorted(batch[t][batch[t] != 255]) == sorted(rows)  # 255 pads the epoch's last, smaller batch
+    expected = [t for t in range(1, steps) if oracle["epoch"][t] != oracle["epoch"][t - 1]]
+    per_epoch = -(-15 // size)
+    assert arrays(entry, "epochs").tolist() == expected == list(range(per_epoch, steps, per_epoch))
+    angles = [np.arccos(np.clip(g @ f / np.linalg.norm(g) / np.linalg.norm(f), -1, 1))
+              for g, f in zip(oracle["grad"], oracle["full_grad"], strict=True)]
+    assert max(angles) > 0.5  # a mini-batch's gradient is not the full one
 
 
-def index(fig: dict, role: str, run_index: int | None = None) -> int:
-    (i,) = [k for k, t in enumerate(fig["data"]) if t.get("meta", {}).get("role") == role
-            and (run_index is None or t["meta"].get("run") == run_index)]
-    return i
+def test_lbfgs_evaluated_points_equal_a_torch_closures_points(surface):
+    config = {**BASE, "optimizer": "LBFGS", "hparams": {}, "steps": 5}
+    entry = regression_entry(surface, result(config))
+    x, y = (torch.tensor(surface.data[k], dtype=torch.float32).unsqueeze(1) for k in ("x", "y"))
+    model = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(BASE["start"][0])
+        model.bias.fill_(BASE["start"][1])
+    opt = torch.optim.LBFGS(model.parameters())
+    points, steps = [], []
+    for step in range(5):
+        def closure():
+            opt.zero_grad()
+            loss = torch.nn.MSELoss()(model(x), y)
+            loss.backward()
+            points.append([model.weight.item(), model.bias.item()])
+            steps.append(step)  # noqa: B023 (the closure runs within this step)
+            return loss
+        opt.step(closure)
+    evaluated = arrays(entry, "evaluated", (-1, 2))
+    assert len(evaluated) > 5  # more evaluations than steps
+    np.testing.assert_array_equal(evaluated, np.array(points, dtype=np.float32))
+    assert arrays(entry, "evaluated_step").tolist() == steps
 
 
-def at_step(fig: dict, step: int, role: str, run_index: int | None = None) -> dict:
-    """The partial trace that the frame of `step` gives the trace with this role."""
-    frame = next(f for f in fig["frames"] if f["name"] == str(step))
-    return frame["data"][frame["traces"].index(index(fig, role, run_index))]
+def test_the_layer_adds_the_data_to_the_contours_under_a_key_of_its_own(surface):
+    layer, plain = regression_layer(surface), surface_layer(surface)
+    np.testing.assert_array_equal(decode(layer["data_x"]), surface.data["x"].astype(np.float32))
+    np.testing.assert_array_equal(decode(layer["data_y"]), surface.data["y"].astype(np.float32))
+    assert layer["lines"] == plain["lines"] and layer["bounds"] == plain["bounds"]
+    assert layer["key"] != plain["key"] and regression_layer(surface)["key"] == layer["key"]
+    other = get_surface("linear_regression", {"x": [1.0, 2.0, 3.0], "y": [2.0, 4.1, 5.9], "standardize": False})
+    assert regression_layer(other)["key"] != layer["key"]
 
 
-def arrow(fig: dict, step: int, role: str, run_index: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(start, direction) of an arrow in the frame of `step`, None where none is drawn."""
-    part = at_step(fig, step, role, run_index)
-    x, y = values(part["x"]), values(part["y"])
-    if not np.isfinite(x).all() or not np.isfinite(y).all():
-        return None
-    return np.array([x[0], y[0]]), np.array([x[-1] - x[0], y[-1] - y[0]])
-
-
-def angle(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.arccos(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1, 1)))
-
-
-def mse_gradient(surface, wb: np.ndarray) -> np.ndarray:
-    """∇ of mean((w x + b − y)²) in closed form, float64."""
-    x, y = surface.data["x"], surface.data["y"]
-    r = wb[0] * x + wb[1] - y
-    return np.array([2 * np.mean(r * x), 2 * np.mean(r)])
-
-
-def test_figure_is_valid_plotly_with_three_panels(fig_60, runs_60):
-    go.Figure(fig_60)
-    layout = fig_60["layout"]
-    assert layout["xaxis2"]["title"]["text"] == "w" and layout["yaxis2"]["title"]["text"] == "b"
-    assert layout["xaxis"]["title"]["text"] == "x" and layout["yaxis"]["title"]["text"] == "y"
-    assert layout["xaxis3"]["title"]["text"] == "step" and layout["yaxis3"]["type"] == "log"
-    assert all(t.get("type") != "contour" for t in fig_60["data"])  # contour lines are scatter traces
-    paths = [fig_60["data"][index(fig_60, "path", i)] for i in range(3)]
-    for path, r in zip(paths, runs_60, strict=True):
-        np.testing.assert_allclose(values(path["x"]), r.traj.xy[:, 0], rtol=1e-5, atol=1e-7)
-        assert path["xaxis"] == "x2" and path["line"]["color"] == r.color
-    assert "NaN" not in json.dumps(fig_60)
-
-
-def test_legend_has_one_entry_per_run_and_the_two_arrow_styles(fig_60, runs_60):
-    shown = [t for t in fig_60["data"] if t.get("showlegend")]
-    assert [t["name"] for t in shown] == [r.label for r in runs_60] + ["gradient used (−)", "full-batch gradient (−)"]
-    assert [t["line"]["dash"] for t in shown[3:]] == ["solid", "dash"]
-    assert {t["line"]["color"] for t in shown[3:]} == {"#777777"}
-
-
-def test_fitted_line_follows_w_and_b_of_each_step(fig_60, runs_60):
-    for t in range(61):
-        for i, r in enumerate(runs_60):
-            part = at_step(fig_60, t, "fit", i)
-            x, y = np.array(part["x"]), values(part["y"])
-            assert len(x) == 2
-            w, b = r.traj.xy[t]
-            np.testing.assert_allclose(y, w * x + b, rtol=1e-5, atol=1e-6)
-
-
-def test_highlighted_points_are_the_current_mini_batch(fig_60, runs_60, surface):
-    x, y = surface.data["x"], surface.data["y"]
-    with pytest.raises(ValueError):
-        index(fig_60, "batch", FULL)  # full batch: no rings at all
-    for i in (MINI, SINGLE):
-        batches = runs_60[i].traj.batches
-        for t in range(60):
-            part = at_step(fig_60, t, "batch", i)
-            idx = batches[t][batches[t] >= 0]
-            got = np.array(sorted(zip(part["x"], part["y"], strict=True))).reshape(-1, 2)
-            np.testing.assert_allclose(got, np.array(sorted(zip(x[idx], y[idx], strict=True))).reshape(-1, 2))
-        assert at_step(fig_60, 60, "batch", i) == {"x": [], "y": []}  # after the last step: no batch
-    assert any(len(at_step(fig_60, t, "batch", MINI)["x"]) == 3 for t in range(60))  # −1 padding dropped
-
-
-def test_arrows_point_down_the_used_and_the_full_batch_gradient(fig_60, runs_60, surface):
-    full = runs_60[FULL].traj
-    drawn = 0
-    for t in range(60):
-        used, whole = arrow(fig_60, t, "used_grad", FULL), arrow(fig_60, t, "full_grad", FULL)
-        if used is None:
-            continue
-        drawn += 1
-        np.testing.assert_allclose(used[0], full.xy[t], rtol=1e-5, atol=1e-6)
-        assert angle(used[1], -full.grad[t]) < 1e-3
-        assert angle(used[1], whole[1]) < 1e-3
-        assert np.linalg.norm(used[1]) == pytest.approx(np.linalg.norm(whole[1]), rel=1e-3)  # one scale per run
-    assert drawn >= 55
-    single = runs_60[SINGLE].traj
-    angles = []
-    for t in range(60):
-        used, whole = arrow(fig_60, t, "used_grad", SINGLE), arrow(fig_60, t, "full_grad", SINGLE)
-        if whole is not None:
-            assert angle(whole[1], -mse_gradient(surface, single.xy[t].astype(float))) < 1e-3
-        if used is not None and whole is not None:
-            assert angle(used[1], -single.grad[t]) < 1e-3
-            angles.append(angle(used[1], whole[1]))
-    assert len(angles) >= 30 and max(angles) > 0.5  # one sample's gradient is not the full one
-    for i in range(3):
-        for role in ("used_grad", "full_grad"):
-            assert arrow(fig_60, 60, role, i) is None  # no step after the last position
-
-
-def test_arrows_are_line_segments_with_arrow_heads(fig_60):
-    for i in range(3):
-        used, full = (fig_60["data"][index(fig_60, role, i)] for role in ("used_grad", "full_grad"))
-        for trace in (used, full):
-            assert trace["mode"] == "lines+markers" and trace["xaxis"] == "x2"
-            assert trace["marker"]["symbol"] == "arrow" and trace["marker"]["angleref"] == "previous"
-        assert used["line"]["dash"] == "solid" and full["line"]["dash"] == "dash"
-
-
-def test_longest_arrows_stay_within_the_map(fig_60, surface):
+def test_one_arrow_scale_per_run_from_its_gradients(surface):
+    r = result({**BASE, "steps": 60, "batch_size": 1})
+    entry = regression_entry(surface, r)
     (w0, w1), (b0, b1) = surface.bounds
     diagonal = np.hypot(w1 - w0, b1 - b0)
-    for i in range(3):
-        lengths = [np.linalg.norm(a[1]) for t in range(60) for role in ("used_grad", "full_grad")
-                   if (a := arrow(fig_60, t, role, i)) is not None]
-        assert max(lengths) <= 0.4 * diagonal * (1 + 1e-4)  # capped (coordinates keep 6 digits)
-        assert np.median(lengths) > 0.02 * diagonal  # readable, not dots next to one huge first arrow
+    lengths = np.hypot(*np.concatenate([arrays(entry, "grad", (60, 2)), arrays(entry, "full_grad", (60, 2))]).T)
+    arrow, reference = entry["arrow"], payload.ARROW_FRACTION * diagonal
+    assert arrow["scale"] * np.quantile(lengths, payload.ARROW_QUANTILE) == pytest.approx(reference, rel=1e-5)
+    assert arrow["max"] == pytest.approx(payload.ARROW_CAP * reference)
+    assert arrow["min"] == pytest.approx(payload.ARROW_MIN * diagonal)
+    assert arrow_lengths([np.zeros((3, 2)), np.full((3, 2), np.nan)], diagonal) is None  # nothing to draw
 
 
-def test_lbfgs_evaluated_points_are_drawn_faintly(surface, lbfgs):
-    fig = regression_figure(surface, [lbfgs], texts={})
-    go.Figure(fig)
-    evaluated = fig["data"][index(fig, "evaluated", 0)]
-    points = np.array(lbfgs.traj.closure_xy, dtype=float)
-    assert len(points) > 5  # more evaluations than steps
-    np.testing.assert_allclose(values(evaluated["x"]), points[:, 0], rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(values(evaluated["y"]), points[:, 1], rtol=1e-5, atol=1e-7)
-    assert evaluated["marker"]["symbol"] == "circle-open" and evaluated["marker"]["color"] == lbfgs.color
-    assert evaluated["marker"]["opacity"] < 1 and evaluated["marker"]["size"] < 15
-    assert not fig["layout"]["shapes"] and len(fig["layout"]["annotations"]) == 2  # no mini-batches: no epochs
+def test_a_diverged_run_keeps_its_finite_part(surface):
+    r = result({**BASE, "steps": 200, "hparams": {"lr": 0.05}})
+    entry = regression_entry(surface, r)
+    end = r.traj.diverged_at
+    assert end is not None and entry["end"] == end and entry["diverged"] == end
+    full = arrays(entry, "full_grad", (200, 2))
+    assert np.isfinite(full[:end - 1]).all()
+    json.dumps(entry, allow_nan=False)  # every non-finite value is inside the typed arrays
 
 
-def test_epoch_boundaries_of_the_first_mini_batch_run(fig_60, runs_60):
-    epoch = runs_60[MINI].traj.epoch
-    expected = [t for t in range(1, 60) if epoch[t] != epoch[t - 1]]
-    shapes = fig_60["layout"]["shapes"]
-    assert [s["x0"] for s in shapes] == expected == list(range(4, 60, 4))  # 15 points, batches of 4: 4 steps
-    assert all(s["xref"] == "x3" and s["yref"] == "y3 domain" and s["line"]["dash"] == "dot" for s in shapes)
-    notes = [a["text"] for a in fig_60["layout"]["annotations"]]
-    assert TEXTS_EN["epoch_note"] in notes
+def test_payload_grows_linearly_with_the_steps(surface):
+    sizes = [len(json.dumps([regression_entry(surface, result({**BASE, "steps": steps, "batch_size": size}))
+                             for size in BATCHES.values()])) for steps in (300, 600)]
+    assert 1.9 < sizes[1] / sizes[0] < 2.1
+    assert sizes[0] < 50_000  # three runs of 300 steps (the plotly figure with frames was ≈ 500 KB)
 
 
-def test_frames_only_move_small_traces(fig_60, runs_60):
-    animated = set(fig_60["frames"][0]["traces"])
-    static_roles = {"data", "path", "evaluated", "loss", "legend", None}
-    assert all(fig_60["data"][k].get("meta", {}).get("role") not in static_roles for k in animated)
-    assert all(k >= len(fig_60["data"]) - len(animated) for k in animated)  # the last traces
-    for f in fig_60["frames"]:
-        assert len(f["data"]) == len(f["traces"])
-        assert all(len(part["x"]) <= max(4, len(runs_60)) for part in f["data"])
-
-
-def test_payload_and_frame_count_for_three_runs_of_300_steps(surface):
-    runs = sgd_runs(300)
-    fig = regression_figure(surface, runs, texts={}, max_frames=200)
-    assert len(fig["frames"]) <= 200
-    assert figure_bytes(fig) < 500_000
-    capped = regression_figure(surface, runs, texts={}, max_frames=40, cursor=123)
-    assert len(capped["frames"]) <= 41 and "123" in [f["name"] for f in capped["frames"]]
-
-
-@pytest.mark.parametrize("cursor", [0, 17, 60])
-def test_cursor_sets_the_slider_and_the_first_positions(surface, runs_60, cursor):
-    fig = regression_figure(surface, runs_60, texts={}, max_frames=10, cursor=cursor)
-    (slider,) = fig["layout"]["sliders"]
-    assert slider["steps"][slider["active"]]["label"] == str(cursor)
-    marker = fig["data"][index(fig, "cursor_map")]
-    np.testing.assert_allclose(values(marker["x"]), [r.traj.xy[cursor, 0] for r in runs_60], atol=2e-3)
-    fit = fig["data"][index(fig, "fit", FULL)]
-    w, b = runs_60[FULL].traj.xy[cursor]
-    np.testing.assert_allclose(values(fit["y"]), w * np.array(fit["x"]) + b, rtol=1e-5, atol=1e-6)
-    assert fig["data"][index(fig, "cursor_loss")]["x"] == [cursor] * 3
-
-
-def test_every_visible_string_comes_from_texts(surface, runs_60, lbfgs):
-    keys = TEXTS_EN
-    marked = {key: f"«T{i}»" for i, key in enumerate(keys)}
-    fig = regression_figure(surface, [*runs_60, lbfgs], texts=marked)
-    text = json.dumps({**fig, "layout": {k: v for k, v in fig["layout"].items() if k != "template"}},
-                      ensure_ascii=False)
-    for english in ("Play", "Pause", "Speed", "gradient", "epochs", "fitted", "MSE", "LBFGS evaluated"):
-        assert english not in text, english
-    for key in ("x", "y", "w", "b", "step", "loss", "data", "mse", "play", "pause", "speed", "used_grad", "full_grad",
-                "epoch_note", "evaluated", "minimum"):
-        assert marked[key] in text, key
-    partial = regression_figure(surface, runs_60[:1], texts={"play": "▶ 播放"})  # missing keys: English
-    assert partial["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ 播放"
-    assert partial["layout"]["xaxis2"]["title"]["text"] == "w"
-
-
-def test_fonts_uirevision_and_template(fig_60, surface, lbfgs):
-    layout = fig_60["layout"]
-    sizes = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("font", "textfont") and isinstance(v, dict) and "size" in v:
-                    sizes.append(v["size"])
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk({k: v for k, v in layout.items() if k != "template"})
-    walk(fig_60["data"])
-    assert sizes and min(sizes) >= 14 and layout["font"]["size"] >= 14
-    other = regression_figure(surface, [lbfgs], texts={})
-    assert layout["uirevision"] == other["layout"]["uirevision"]
-    assert layout["template"]["layout"]["plot_bgcolor"] == "white"
-
-
-def test_a_diverged_run_is_drawn_without_nan(surface):
-    runs = [result("too fast", PALETTE[0], run({**BASE, "steps": 200, "hparams": {"lr": 0.05}})),
-            result("fine", PALETTE[1], run({**BASE, "steps": 60, "batch_size": 4}))]
-    assert runs[0].traj.diverged_at is not None
-    fig = regression_figure(surface, runs, texts={}, max_frames=400)  # every step a frame
-    go.Figure(fig)
-    text = json.dumps(fig)
-    assert "NaN" not in text and "Infinity" not in text
-    late = runs[0].traj.diverged_at + 1
-    assert at_step(fig, late, "fit", 0)["y"] == [None, None]
-    assert at_step(fig, 100, "batch", 1) == {"x": [], "y": []}  # the shorter run has ended
-    assert fig["layout"]["yaxis3"]["type"] == "log"
+def test_long_runs_ring_the_batches_of_their_first_steps_only(surface, monkeypatch):
+    assert payload.MAX_BATCH_INDICES >= 10_000 * 15  # the course's 15 rows: the page's longest run is all ringed
+    monkeypatch.setattr(payload, "MAX_BATCH_INDICES", 40)
+    entry = regression_entry(surface, result({**BASE, "steps": 30, "batch_size": 4}))
+    assert len(arrays(entry, "batch")) == 40  # 10 steps of 4
 
 
 def test_several_starts_are_refused(surface):
-    traj = run({**BASE, "steps": 5, "start": [[0.0, 0.0], [1.0, 1.0]]})
+    r = RunResult("two", PALETTE[0], {}, run({**BASE, "steps": 5, "start": [[0.0, 0.0], [1.0, 1.0]]}))
     with pytest.raises(ValueError, match="single-start"):
-        regression_figure(surface, [result("two", PALETTE[0], traj)], texts={})
+        regression_entry(surface, r)
+
+
+def test_the_entry_is_the_players_run_entry_with_more_arrays(surface):
+    r = result({**BASE, "steps": 20, "batch_size": 4})
+    entry, plain = regression_entry(surface, r), run_entry_of(r.label, r.color, r.config, r.traj)
+    assert {k: entry[k] for k in plain if k not in ("arrays", "kinds")} == {k: v for k, v in plain.items()
+                                                                              if k not in ("arrays", "kinds")}
+    assert set(entry["arrays"]) == {"xy", "loss", "lr", "grad", "full_grad", "batch", "epochs"}

@@ -14,10 +14,9 @@ from .export_html import animation_html
 from .layers import CLICK_TARGET
 from .projector import projector
 from .race import race_figure
-from .regression import regression_figure
 from .runs import PALETTE, TEXTS_EN, RunResult, RunView
 from .surface3d import surface_3d_figure
 from .swarm import swarm_figure
 
 __all__ = ["CLICK_TARGET", "PALETTE", "TEXTS_EN", "RunResult", "RunView", "animation_html", "contour_lines",
-           "figure_bytes", "projector", "race_figure", "regression_figure", "surface_3d_figure", "swarm_figure"]
+           "figure_bytes", "projector", "race_figure", "surface_3d_figure", "swarm_figure"]
