@@ -6,8 +6,9 @@ Prints `name: value unit` lines: from a learning-rate change (ArrowRight on the 
 in the page) to the changed run drawn, median and max over CHANGES changes, and the bytes the browser received
 over the websocket per change, for 4 runs × 500 steps in the player and, as the baseline in the same run, in
 today's race figure (`st.plotly_chart`, the change counted as drawn when the figure holds the new run); playback
-frames/s (the player's requestAnimationFrame draws) for 4 runs × 1,000 steps, a 64 × 64 swarm and 3D; first load to
-the first drawn chart (median and max of LOADS fresh contexts).
+frames/s (the player's requestAnimationFrame draws) for 4 runs × 1,000 steps and 3D; for a 64 × 64 swarm of 200 and
+1,135 steps the bytes per change, playback frames/s and the time to draw one frame; first load to the first drawn
+chart (median and max of LOADS fresh contexts).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT, CHANGES, LOADS = 8652, 12, 5
+SWARM_CHANGES, SWARM_STEPS = 4, (200, 1135)  # 1,135: the cost budget's most steps for SGD from 64 × 64 starts
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 KEYDOWN_CLOCK = "document.addEventListener('keydown', () => { window.__keydown = Date.now(); }, true)"
 
@@ -79,13 +81,13 @@ def wait_idle(page):
     page.wait_for_timeout(400)
 
 
-def changes(page, drawn_at) -> tuple[list[float], list[int]]:
-    """Press ArrowRight on the learning-rate slider CHANGES times: (ms to drawn, bytes received) per change.
+def changes(page, drawn_at, count: int = CHANGES) -> tuple[list[float], list[int]]:
+    """Press ArrowRight on the learning-rate slider `count` times: (ms to drawn, bytes received) per change.
     `drawn_at(previous)` polls until the changed run is drawn and returns (Date.now() then, new state)."""
     page.evaluate(f"() => {{ {KEYDOWN_CLOCK}; }}")
     page.get_by_role("slider").focus()
     latencies, sizes, state = [], [], drawn_at(None)[1]
-    for _ in range(CHANGES):
+    for _ in range(count):
         wait_idle(page)
         before = page.received
         page.keyboard.press("ArrowRight")
@@ -137,6 +139,25 @@ def fps(page, seconds: float = 4.0) -> float:
     return (end[0] - start[0]) / (end[1] - start[1]) * 1000
 
 
+DRAW_EVERY_FRAME = """() => { const ms = [];  // each frame of the run drawn once, in order (player.js setCursor)
+  for (let k = 0; k <= playerState().last; k++) {
+    const t = performance.now(); setCursor(k); ms.push(performance.now() - t);
+  }
+  return ms; }"""
+
+
+def swarm(page, name: str) -> None:
+    """A 64 × 64 swarm: bytes per learning-rate change, playback frames/s, and the time to draw one frame (the
+    swarm draws only when its cursor moves to another sampled frame: ~6 times a second at 1×)."""
+    latencies, sizes = changes(page, player_drawn_at(page), SWARM_CHANGES)
+    line(f"{name}_bytes_per_change_median", statistics.median(sizes) / 1000, "KB", "(target ≤ 1500)")
+    line(f"{name}_lr_change_to_drawn_median", statistics.median(latencies), "ms")
+    line(f"{name}_playback_fps", fps(page), "frames/s", "(target ≥ 20)")
+    ms = player_frame(page).evaluate(DRAW_EVERY_FRAME)
+    line(f"{name}_draw_ms_median", statistics.median(ms), "ms", f"({1000 / statistics.median(ms):.0f} draws/s)")
+    line(f"{name}_draw_ms_max", max(ms), "ms", f"({len(ms)} frames)")
+
+
 def line(name: str, value: float, unit: str, note: str = "") -> None:
     print(f"{name}: {value:.4g} {unit}{'  ' + note if note else ''}", flush=True)
 
@@ -165,10 +186,13 @@ def main() -> None:
                  "(target ≤ 120)" if name == "player" else "")
             page.context.close()
         for name, query, note in (("playback_4x1000", "/?steps=1000", "(target ≥ 30)"),
-                                  ("playback_swarm_64x64", "/?mode=swarm&steps=200", "(target ≥ 20)"),
                                   ("playback_3d_4x1000", "/?mode=3d&steps=1000", "(no target; software WebGL here)")):
             page = open_page(browser, url + query)
             line(f"{name}_fps", fps(page), "frames/s", note)
+            page.context.close()
+        for steps in SWARM_STEPS:
+            page = open_page(browser, url + f"/?mode=swarm&steps={steps}")
+            swarm(page, f"swarm_64x64x{steps}")
             page.context.close()
         browser.close()
 

@@ -1,8 +1,8 @@
 """A tiny app that shows the player with real engine runs (for tests/test_player.py and bench/player_bench.py).
 
-Query parameters: `steps` (500), `runs` (1-4), `mode` ("map", "3d", "swarm": 64 × 64 starts, or "figure": today's
-race figure through `st.plotly_chart`, the benchmark's baseline), `reduced=1`. The first run's learning rate is a
-select slider; the player's events are printed below it.
+Query parameters: `steps` (500), `runs` (1-4), `mode` ("map", "3d", "swarm": 64 × 64 starts in the swarm panel,
+or "figure": today's race figure through `st.plotly_chart`, the benchmark's baseline), `reduced=1`. The first run's
+learning rate is a select slider; the player's events are printed below it.
 """
 
 import json
@@ -17,9 +17,11 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from optimizers import run
 from surfaces import get_surface
 from ui.player import player
+from ui.swarm import grid_starts
 from viz.player_data import run_entry_of, surface_layer
 from viz.race import race_figure
 from viz.runs import PALETTE, RunView
+from viz.swarm import swarm_entry
 
 SURFACE, START = "rosenbrock", [-1.5, 2.0]
 RUNS = [("SGD", {}), ("Adam", {"lr": 0.05}), ("RMSprop", {"lr": 0.01}), ("SGD", {"lr": 0.003})]  # the last diverges
@@ -29,9 +31,7 @@ LRS = [round(v, 6) for v in np.geomspace(1e-4, 2e-3, 40)]
 @st.cache_resource(max_entries=64)
 def computed(optimizer: str, hparams_json: str, steps: int, swarm: bool):
     """(config, Trajectory) of one run from START, or from a 64 × 64 grid of starts."""
-    (x0, x1), (y0, y1) = get_surface(SURFACE).bounds
-    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 64), np.linspace(y0, y1, 64)), -1).reshape(-1, 2)
-    config = {"surface": SURFACE, "start": grid.tolist() if swarm else START, "steps": steps,
+    config = {"surface": SURFACE, "start": grid_starts(get_surface(SURFACE), 64) if swarm else START, "steps": steps,
               "optimizer": optimizer, "hparams": json.loads(hparams_json)}
     return config, run(config)
 
@@ -56,8 +56,11 @@ runs = [(f"{i + 1}: {opt} lr={hp['lr']}", PALETTE[i], *computed(opt, json.dumps(
 if mode == "figure":
     st.plotly_chart(figure(tuple(r[0] for r in runs), runs), key="race")
     st.stop()
-runs = [run_entry_of(*r) for r in runs]
-panels = {"3d": ("3d", "loss", "lr"), "swarm": ("map",)}.get(mode, ("map", "loss", "lr"))
+if mode == "swarm":
+    runs = [swarm_entry(get_surface(SURFACE), traj, label, color, config) for label, color, config, traj in runs]
+else:
+    runs = [run_entry_of(*r) for r in runs]
+panels = {"3d": ("3d", "loss", "lr"), "swarm": ("swarm",)}.get(mode, ("map", "loss", "lr"))
 event = player(layer(mode == "3d"), runs, key="player", panels=panels, reduced_motion=q.get("reduced") == "1")
 if event:
     st.session_state["events"] = [*st.session_state.get("events", []), event]

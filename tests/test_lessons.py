@@ -25,6 +25,7 @@ from optimizers.metrics import nearest_minimum
 from surfaces import get_surface
 from surfaces.regression import conditioning, least_squares
 from texts import CATALOGUES
+from ui.swarm import grid_starts
 from viz import PALETTE
 
 ROOT = Path(__file__).parents[1]
@@ -40,14 +41,6 @@ PLAYGROUND_RUNS = [{"optimizer": "SGD", "hparams": {"lr": 0.001}}, {"optimizer":
 
 
 # ---- state -> engine configs, as the pages build them ----
-
-def grid_starts(surface, size: int) -> list[list[float]]:
-    """`size` × `size` starts evenly over the surface's bounds, inset half a cell (the swarm)."""
-    (x0, x1), (y0, y1) = surface.bounds
-    xs = x0 + (np.arange(size) + 0.5) * (x1 - x0) / size
-    ys = y0 + (np.arange(size) + 0.5) * (y1 - y0) / size
-    return [[float(x), float(y)] for y in ys for x in xs]
-
 
 def _engine_run(run: dict) -> dict:
     return {k: v for k, v in run.items() if k != "color"}

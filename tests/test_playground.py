@@ -1,4 +1,4 @@
-"""AppTest for the Playground page: defaults, run editing, errors, swarm, languages."""
+"""AppTest for the Playground page: defaults, run editing, errors, languages (the swarm: tests/test_swarm.py)."""
 
 import json
 import uuid
@@ -120,17 +120,6 @@ def test_an_invalid_scheduler_combination_is_reported_per_run():
     assert not at.exception
     assert any("cycle_momentum" in e.value for e in at.error)
     assert len(summary_rows(at)) == 3  # the other runs still race
-
-
-def test_swarm_mode_colours_starts_by_basin():
-    at = playground()
-    at.selectbox(key="pg.surface").set_value("himmelblau").run()
-    at.sidebar.button_group(key="pg.mode").set_value("swarm").run()
-    at.slider(key="pg.grid").set_value(8).run()
-    assert not at.exception
-    shares = at.dataframe[0].value
-    assert len(shares) == 5  # four minima + "none"
-    assert abs(shares.iloc[:, 1].sum() - 1) < 1e-9
 
 
 def test_three_d_view():

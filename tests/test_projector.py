@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import json
 
-import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from optimizers import run, run_many
 from surfaces import get_surface
-from viz import PALETTE, TEXTS_EN, RunView, race_figure, surface_3d_figure, swarm_figure
+from viz import PALETTE, TEXTS_EN, RunView, race_figure, surface_3d_figure
 from viz.projector import projector
 
 K = 1.5
@@ -24,16 +23,6 @@ def race():
     views = [RunView.of(t, c["optimizer"], PALETTE[i]) for i, (t, c) in enumerate(zip(run_many(configs), configs,
                                                                                       strict=True))]
     return race_figure(get_surface("rosenbrock"), views, texts={})
-
-
-@pytest.fixture(scope="module")
-def swarm():
-    surface = get_surface("himmelblau")
-    (x0, x1), (y0, y1) = surface.bounds
-    gx, gy = np.meshgrid(np.linspace(x0, x1, 6), np.linspace(y0, y1, 6))
-    traj = run({"surface": "himmelblau", "start": np.stack([gx.ravel(), gy.ravel()], 1).tolist(), "steps": 30,
-                "optimizer": "Adam", "hparams": {"lr": 0.1}})
-    return swarm_figure(surface, traj.xy, np.zeros(36, int), PALETTE, texts=TEXTS_EN)
 
 
 def axes(layout: dict) -> dict:
@@ -144,17 +133,10 @@ def test_gaps_between_side_by_side_subplots_widen(race):
     assert out["xaxis"]["domain"][0] == 0 and out["xaxis2"]["domain"][1] == 1
 
 
-def test_swarm_tiles_keep_their_size(swarm):
-    out = projector(swarm, K)
-    tiles, dots = out["data"][0], out["data"][-1]
-    assert tiles["marker"]["size"] == swarm["data"][0]["marker"]["size"]  # the basin squares tile the plot box
-    assert dots["marker"]["size"] == swarm["data"][-1]["marker"]["size"] * K
-
-
-def test_results_are_valid_plotly_figures(race, swarm):
+def test_results_are_valid_plotly_figures(race):
     surface = get_surface("rosenbrock")
     traj = run({"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 40, "optimizer": "Adam"})
-    figures = [race, swarm, surface_3d_figure(surface, [RunView.of(traj, "Adam", PALETTE[0])], texts=TEXTS_EN),
+    figures = [race, surface_3d_figure(surface, [RunView.of(traj, "Adam", PALETTE[0])], texts=TEXTS_EN),
                {"data": [{"type": "scatter", "x": [1], "y": [2]}], "layout": {"title": "bare string title"}}]
     for fig in figures:
         out = projector(fig, K)

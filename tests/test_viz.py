@@ -1,4 +1,4 @@
-"""Figure builders: contour polylines, the race animation, the 3D surface and the basin swarm.
+"""Figure builders: contour polylines, the race animation and the 3D surface.
 
 Real trajectories come from the engine; every figure dict must pass plotly's own validation.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from optimizers import run, run_many
+from optimizers import run_many
 from surfaces import get_surface
 from viz import (
     CLICK_TARGET,
@@ -25,7 +25,6 @@ from viz import (
     figure_bytes,
     race_figure,
     surface_3d_figure,
-    swarm_figure,
 )
 
 ROOT = pathlib.Path(__file__).parents[1]
@@ -216,7 +215,7 @@ def test_race_loss_axis_is_log_only_when_every_loss_is_positive(race_1000):
     assert layout["yaxis2"]["type"] == "log" and layout["yaxis4"]["type"] == "log"
 
 
-# --- surface_3d_figure and swarm_figure ---------------------------------------------------------------------
+# --- surface_3d_figure ---------------------------------------------------------------------
 
 def test_surface_3d_figure(race_1000):
     surface = get_surface("rosenbrock")
@@ -231,39 +230,6 @@ def test_surface_3d_figure(race_1000):
     paths = [t for t in fig["data"] if t["type"] == "scatter3d" and t.get("mode") == "lines"]
     assert [p["name"] for p in paths] == [r.label for r in race_1000]
     go.Figure(surface_3d_figure(get_surface("custom", {"formula": "log(x) + y^2"}), [], texts=TEXTS_EN))
-
-
-@pytest.fixture(scope="module")
-def swarm_run():
-    surface = get_surface("himmelblau")
-    (x0, x1), (y0, y1) = surface.bounds
-    gx, gy = np.meshgrid(np.linspace(x0, x1, 32), np.linspace(y0, y1, 32))
-    starts = np.stack([gx.ravel(), gy.ravel()], 1).tolist()
-    traj = run({"surface": "himmelblau", "start": starts, "steps": 200, "optimizer": "Adam", "hparams": {"lr": 0.1}})
-    final = traj.xy[-1]
-    dist = np.linalg.norm(final[:, None, :] - np.array(surface.minima), axis=-1)
-    label = np.where(dist.min(1) < 0.1, dist.argmin(1), -1)
-    return surface, traj.xy, label
-
-
-def test_swarm_figure(swarm_run):
-    surface, xy, label = swarm_run
-    assert xy.shape == (201, 1024, 2) and (label >= 0).sum() > 500
-    fig = swarm_figure(surface, xy, label, PALETTE, texts=TEXTS_EN)
-    go.Figure(fig)
-    assert 2 <= len(fig["frames"]) <= 120
-    assert fig["frames"][0]["name"] == "0" and fig["frames"][-1]["name"] == "200"
-    for frame in fig["frames"]:
-        (points,) = frame["data"]
-        assert len(points["x"]) == len(points["y"]) == 1024
-    (moving,) = {i for f in fig["frames"] for i in f["traces"]}
-    assert fig["data"][moving]["mode"] == "markers"
-    basins = next(t for t in fig["data"] if t.get("marker", {}).get("symbol") == "square")
-    assert basins["marker"]["color"] == [PALETTE[k] if k >= 0 else "#9e9e9e" for k in label]
-    last = fig["frames"][-1]["data"][0]
-    np.testing.assert_allclose(values(last["x"]), xy[-1, :, 0], atol=0.006)
-    assert figure_bytes(fig) < 2_000_000
-    assert "NaN" not in json_text(fig)
 
 
 def test_figure_builders_never_import_streamlit():

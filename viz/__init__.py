@@ -16,7 +16,6 @@ from .projector import projector
 from .race import race_figure
 from .runs import PALETTE, TEXTS_EN, RunResult, RunView
 from .surface3d import surface_3d_figure
-from .swarm import swarm_figure
 
 __all__ = ["CLICK_TARGET", "PALETTE", "TEXTS_EN", "RunResult", "RunView", "animation_html", "contour_lines",
-           "figure_bytes", "projector", "race_figure", "surface_3d_figure", "swarm_figure"]
+           "figure_bytes", "projector", "race_figure", "surface_3d_figure"]

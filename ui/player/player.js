@@ -16,9 +16,12 @@ function draw() {
 }
 
 // ---- readouts, cursor and playback -----------------------------------------------------------------------
+// A run sampled to frames (the swarm) names the true step of each in `frames`: the cursor moves over its frames.
+const trueStep = (k) => { const sampled = S.runs.find((r) => r.frames); return sampled ? sampled.frames[k] : k; };
+
 function showReadouts() {
   const t = S.texts;
-  $("step").textContent = `${t.step} ${S.cursor} / ${S.last}`;
+  $("step").textContent = `${t.step} ${trueStep(S.cursor)} / ${trueStep(S.last)}`;
   $("scrub").value = S.cursor;
   const body = $("readout").tBodies[0];
   const cells = (r) => {
