@@ -66,6 +66,21 @@ function drawArrows(c, g, r) {  // from the cursor's position along −(gradient
   drawnRegression.arrows[r.key] = out;
 }
 
+// Equal units on w and b when their ranges are comparable (the full-batch arrow is then visibly ⟂ to the contours):
+// the plot box shrinks, the ranges stay the surface's bounds (plotly's constrain: "domain"); the room left over goes
+// to the top or the right. True when the margins changed (the chart's `layout` had reset them).
+function fitUnits(c) {
+  if (c.m === c.fitted) return false;
+  const [[x0, x1], [y0, y1]] = S.layer.bounds, ratio = (y1 - y0) / (x1 - x0);
+  const m = {...c.m}, w = c.w - m.l - m.r, h = c.h - m.t - m.b;
+  if (ratio >= 0.4 && ratio <= 2.5) {
+    if (h > w * ratio) m.t += h - w * ratio; else m.r += w - h / ratio;
+  }
+  c.m = c.fitted = m;
+  c.dirty = true;
+  return true;
+}
+
 function mseLegend(c, g) {
   const t = S.texts, items = [[lineSample(USED), t.used_grad], [lineSample(FULL), t.full_grad]];
   if (S.runs.some((r) => r.evaluated)) items.push([ringSample, t.evaluated]);
@@ -76,9 +91,13 @@ function msePanel(clickable) {
   return {
     main: true,
     titles: (t) => [t.x, t.y],
-    ranges: (c) => { c.dirty = true; return PANELS.map.ranges(c); },  // the legend depends on the runs
+    ranges(c) {
+      c.fitted = null; fitUnits(c);  // (and the background's legend depends on the runs)
+      return PANELS.map.ranges(c);
+    },
     background(c, g) { drawContours(c, g); heading(c, g, S.texts.mse); mseLegend(c, g); },
     draw(c, g) {
+      if (fitUnits(c)) requestAnimationFrame(draw);  // resized: drawn again in the new box
       for (const r of S.runs) { if (r.evaluated) drawEvaluated(c, g, r); drawPath(c, g, r); }
       for (const r of S.runs) drawArrows(c, g, r);
     },
