@@ -14,14 +14,15 @@ from pagestate.inside import RUN
 from schema import ConfigError
 from surfaces import get_surface
 from ui.cache import cached_run, engine_task
-from ui.charts import cursor_box, plotly_chart, race_chart, run_results, viz_texts
+from ui.charts import LECTURE_SCALE, _layer, race_chart, run_results, whole_run_shown
 from ui.i18n import t
-from ui.page import setup
+from ui.page import lecture_mode, setup
+from ui.player import player, player_texts
 from ui.run_editor import run_editor
 from ui.share import share_panel
-from ui.surface_picker import start_and_steps, surface_picker
+from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 from viz import PALETTE
-from viz.inside import inside_figure, stacked, state_figure
+from viz.inside import inside_entry, stacked, state_series, update_vectors
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -41,13 +42,13 @@ def _shown(value) -> str:
     return f"{value:.4g}" if isinstance(value, int | float) else str(value)
 
 
-def float_note(traj, now: StepExplained, step: int, coordinate: int) -> str | None:
-    """Where torch's recorded change of θ (float32 or float64 arithmetic) differs from the replay's exact
-    formula at the 4 digits shown: a note saying so, with both numbers; else None."""
-    exact, moved = float(now.quantities["update"][coordinate]), float(traj.update[step][coordinate])
+def float_note(traj, now: StepExplained, i: int, coordinate: int) -> str | None:
+    """Where torch's recorded change of θ at update `i` (0-based) in float32 or float64 arithmetic differs from the
+    replay's exact formula at the 4 digits shown: a note saying so, with both numbers; else None."""
+    exact, moved = float(now.quantities["update"][coordinate]), float(traj.update[i][coordinate])
     if num(exact) == num(moved):
         return None
-    theta = traj.xy[step][coordinate]
+    theta = traj.xy[i][coordinate]
     return t("in.float_note.still" if moved == 0 else "in.float_note", dtype=traj.config["dtype"],
              axis="xy"[coordinate], theta=f"${num(theta)}$", spacing=f"${num(np.spacing(np.abs(theta)))}$",
              moved=f"${num(moved)}$", exact=f"${num(exact)}$")
@@ -59,8 +60,40 @@ def aligned(lines: list[str]) -> str:
                                               for line in lines) + r"\end{aligned}")
 
 
+def follow_player(prefix: str, step_key: str, chart_key: str) -> None:
+    """The player's pause, step or scrub (`apply_player_events`) moves the page's step to its cursor: the numbers
+    and the state_dict below show the update the player shows. The page state's "step" is that update's 0-based
+    index, as links always held it (cursor k = torch's k-th step = index k − 1; the start is −1)."""
+    apply_player_events(prefix, chart_key)
+    cursor = st.session_state.pop(f"{chart_key}.cursor", None)
+    if isinstance(cursor, int):
+        st.session_state[step_key] = cursor - 1
+
+
+def layer_of(surface_choice: dict, surface) -> dict:
+    """The surface's contour layer, from the cache the race charts use."""
+    return _layer(json.dumps([surface_choice["surface"], surface_choice.get("surface_params") or {}], sort_keys=True),
+                  False, surface)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def player_entry(config_json: str, label: str, color: str, explained_ok: bool, _bounds) -> dict:
+    """The run as the player draws it here: its path, the arrows of every step (each kind at one scale for the
+    run, within the surface's `_bounds`), torch's state; with `explained_ok`, the rule's gradient, momentum and
+    effective step size."""
+    config = json.loads(config_json)
+    traj = cached_run(config)
+    spec = OPTIMIZERS[traj.config["optimizer"]]
+    steps = explained(config_json) if explained_ok else None
+    vectors = update_vectors(traj, steps, spec.momentum_quantity)
+    series = state_series(traj, spec.state.charted(), steps)
+    return inside_entry(label, color, config, traj, vectors, series, _bounds)
+
+
 page = PAGE["inside"]
+STEP, CHART = page.key("step"), page.key("chart")
 lang = setup(page.name)
+follow_player(page.prefix, STEP, CHART)
 st.sidebar.subheader(t("pg.surface"))
 surface_choice, surface = surface_picker(page.prefix)
 if surface is None:
@@ -71,8 +104,8 @@ with st.sidebar.expander(t("in.optimizer"), expanded=True):
     run = run_editor(page.key("run"), RUN, where["steps"])
 color = run.pop("color")
 config = {**surface_choice, **where, **run}
-share_panel(page.name, {**surface_choice, **where, "run": {**run, "color": color},
-                        "step": st.session_state.get(page.key("step"), 0),
+index = max(-1, min(int(st.session_state.get(STEP, 0)), where["steps"] - 1))  # the update shown, 0-based
+share_panel(page.name, {**surface_choice, **where, "run": {**run, "color": color}, "step": index,
                         "adamw": st.session_state.get(page.key("adamw"), False)})
 
 st.title(t("in.title"))
@@ -82,40 +115,53 @@ try:
 except ConfigError as err:
     st.error(err.message(lang))
     st.stop()
-last = traj.finite_len - 1
-step = min(cursor_box(traj.steps - 1, page.key("step")), max(last - 1, 0))
+k = min(index + 1, traj.finite_len - 1)  # the player's step k: torch's k-th optimizer.step(), θ_{k−1} → θ_k
+i = k - 1  # its row in the run's arrays
 name = traj.config["optimizer"]
 spec = OPTIMIZERS[name]
+config_json = json.dumps(config, sort_keys=True)
 
-figure_column, rule_column = st.columns(2)  # half the width: the numbers beside the figure fit
-arrows = [(t("in.update"), traj.update[step], color)]  # torch's change of θ at this step
 steps = None
+problem = None
 if spec.replay is not None:
     try:  # the replay and its LaTeX: a failure is a message on the page, never a traceback
-        steps = explained(json.dumps(config, sort_keys=True))
-        now = steps[step]
-        rule = aligned(rule_latex(name, step_hparams(traj.config["hparams"], now, 0)))
-        numbers = [substituted_latex(name, traj.config["hparams"], now, coordinate,
-                                     previous=steps[step - 1] if step else None,
-                                     moved=float(traj.update[step][coordinate]), dtype=traj.config["dtype"])
-                   for coordinate in (0, 1)]
-        notes = [float_note(traj, now, step, coordinate) for coordinate in (0, 1)]
-        cycled = scheduled_hparams(traj, step)
+        steps = explained(config_json)
+        rule = aligned(rule_latex(name, step_hparams(traj.config["hparams"], steps[max(i, 0)], 0)))
+        if k >= 1:
+            now = steps[i]
+            numbers = [substituted_latex(name, traj.config["hparams"], now, coordinate,
+                                         previous=steps[i - 1] if i else None,
+                                         moved=float(traj.update[i][coordinate]), dtype=traj.config["dtype"])
+                       for coordinate in (0, 1)]
+            notes = [float_note(traj, now, i, coordinate) for coordinate in (0, 1)]
+            cycled = scheduled_hparams(traj, i)
     except Exception as err:  # any error of the explanation (torch's run itself is fine): a message
-        steps = None
-        rule_column.warning(t("in.explain_failed", optimizer=name, step=step + 1,
-                              problem=f"{type(err).__name__}: {err}"[:200]))
+        steps, problem = None, f"{type(err).__name__}: {err}"[:200]
+
+texts = {**player_texts(lang), **{f"inside.{key}": t(f"in.{key}") for key in ("path", "neg_grad", "update", "start")},
+         "inside.neg_momentum": t("in.momentum"), "inside.scales": t("in.arrow_scale"),
+         "inside.series.step_size": t("in.step_size")}
+entry = player_entry(config_json, name, color, steps is not None, surface.bounds)
+lecture = lecture_mode()["on"]
+player(layer_of(surface_choice, surface), [entry], key=f"{CHART}.player", cursor=k,
+       show_all=whole_run_shown(CHART), panels=("arrows", *(f"state{j}" for j in range(len(entry["series"])))),
+       texts=texts, height=int(620 * LECTURE_SCALE) if lecture else 620, scale=LECTURE_SCALE if lecture else 1.0)
+if entry["series"] and steps is not None:
+    st.caption(t("in.state.caption"))
+
+rule_column, numbers_column = st.columns(2)
+if problem is not None:
+    rule_column.warning(t("in.explain_failed", optimizer=name, step=k, problem=problem))
+elif spec.replay is None and name != "LBFGS":
+    rule_column.info(t("in.not_explained"))
 if steps is not None:
-    arrows.insert(0, (t("in.neg_grad"), -now.quantities["g"], "#555555"))
-    if spec.momentum_quantity in now.quantities:  # the rule's momentum, where this step used one
-        arrows.insert(1, (t("in.momentum"), -now.quantities[spec.momentum_quantity], "#D55E00"))
-with figure_column:
-    plotly_chart(inside_figure(surface, traj.xy, step, arrows, texts=viz_texts(), color=color), key="in.figure")
-if steps is not None:
-    with rule_column:
-        st.markdown(t("in.rule", optimizer=name))
-        st.latex(rule)
-        st.markdown(t("in.numbers", step=step + 1))
+    rule_column.markdown(t("in.rule", optimizer=name))
+    rule_column.latex(rule)
+if k < 1:  # the start: no update yet, so no numbers (not the first update's as a preview)
+    numbers_column.info(t("in.at_start", x=f"{traj.xy[0][0]:.4g}", y=f"{traj.xy[0][1]:.4g}"))
+elif steps is not None:
+    with numbers_column:
+        st.markdown(t("in.numbers", step=k))
         if cycled:
             st.caption(t("in.hparams_used", scheduler=traj.config["scheduler"] or "", names=", ".join(cycled),
                          values=", ".join(t("in.hparam_used", name=key, used=_shown(used), configured=_shown(was))
@@ -124,32 +170,21 @@ if steps is not None:
             tab.latex(stacked(lines))
             if note:
                 tab.caption(note)
-series = {key: np.asarray(traj.state[key]) for key in spec.state.charted() if key in traj.state}  # torch's state
-if steps is not None:
-    series[t("in.step_size")] = np.array([s.quantities["step_size"] * np.ones(2) for s in steps])
 elif name == "LBFGS":
-    rule_column.info(t("in.lbfgs", evals=int(traj.evals[step])))
-    recorded = spec.state.at(traj.state, step)
+    numbers_column.info(t("in.lbfgs", evals=int(traj.evals[i])))
+    recorded = spec.state.at(traj.state, i)
     d, step_length, h = recorded.d, recorded.t, recorded.H_diag
-    update = traj.update[step]
-    rule_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
-                               rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
-                               rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
-elif spec.replay is None:  # (a rule whose explanation failed has a warning above; its state is still torch's)
-    rule_column.info(t("in.not_explained"))
-    series = None
-if series is not None:
-    st.subheader(t("in.state"))
-    if steps is not None:
-        st.caption(t("in.state.caption"))
-    plotly_chart(state_figure(series, step, texts=viz_texts()), key="in.state")
+    update = traj.update[i]
+    numbers_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
+                                  rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
+                                  rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
 
 st.subheader(t("in.state_dict"))
-saved = saved_state(json.dumps(config, sort_keys=True), step + 1)
+saved = saved_state(config_json, k)
 left, right = st.columns([3, 2])
-with left.expander(t("in.state_dict.show", step=step + 1)):
+with left.expander(t("in.state_dict.show", step=k)):
     st.json(saved, expanded=2)
-right.download_button(t("in.state_dict.save"), json.dumps(saved), f"state_dict_step{step + 1}.json",
+right.download_button(t("in.state_dict.save"), json.dumps(saved), f"state_dict_step{k}.json",
                       "application/json", icon=":material/download:", width="stretch")
 uploaded = right.file_uploader(t("in.state_dict.load"), type=["json"], key="in.upload", max_upload_size=5)
 if uploaded is not None:

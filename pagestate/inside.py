@@ -14,6 +14,8 @@ FIELDS = (
     surface_field("bowl"),
     steps_field(500),
     run_field(RUN),
-    value_field("step", lambda v, state: integer(0, state["steps"] - 1)(v), 0),
+    # the update shown, as links have always held it: its 0-based index (torch's (step + 1)-th optimizer.step(), the
+    # player's step `step + 1`); -1 is the start, before any update
+    value_field("step", lambda v, state: integer(-1, state["steps"] - 1)(v), 0),
     value_field("adamw", boolean, False),
 )

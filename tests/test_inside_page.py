@@ -1,35 +1,144 @@
-"""AppTest for Inside the optimizer: rules with numbers, state, state_dict save/load, Adam+L2 vs AdamW."""
+"""AppTest for Inside the optimizer: the player's arrays (torch's step k), the numbers at the player's step, state,
+state_dict save/load, old links, Adam+L2 vs AdamW."""
 
 import json
+import uuid
 from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 from apptest import APP, open_app
 from streamlit.testing.v1 import AppTest
 from test_explain_latex import _last_value, _number, _rosenbrock_adam_float32
+from test_old_links import OLD_LINKS
 
 from optimizers import run
 from optimizers.explain import explain
 from optimizers.rules.latex import num
 from optimizers.specs import EXPLAINED
+from share import decode as decode_link
 from share import encode, sanitize
+from surfaces import get_surface
+from viz.player_data import decode
 
 
 def inside_page(lang="en") -> AppTest:
     return open_app("pages/inside.py", lang)
 
 
-def test_rule_numbers_state_and_state_dict():
+def player_args(at: AppTest) -> dict:
+    """What the page's player receives (the first component; the Adam+L2 vs AdamW pair is the second)."""
+    return json.loads(at.get("component_instance")[0].proto.json_args)
+
+
+def arrays(entry: dict) -> dict[str, np.ndarray]:
+    """The run entry's typed arrays as the browser decodes them, (steps[+1], 2) each but the loss and lr."""
+    return {name: decode(entry[name], None if name in ("loss", "lr") else (-1, 2)) for name in entry["arrays"]}
+
+
+def player_event(at: AppTest, cursor: int, show_all: bool = True) -> AppTest:
+    """The player paused or stepped at `cursor` (its {"cursor", "show_all"} event), then the rerun."""
+    at.session_state["in.chart.player"] = {"cursor": cursor, "show_all": show_all, "id": uuid.uuid4().hex}
+    return at.run()
+
+
+def _adam_on_the_bowl(steps: int) -> dict[str, np.ndarray]:
+    """The page's first run (Adam lr 0.1, the bowl from (-2.5, 2), float32) written out in torch: per step k, the
+    gradient at θ_{k−1}, exp_avg and exp_avg_sq after step k, and θ_k (row 0: θ_0)."""
+    fn = get_surface("bowl", {"condition": 10.0, "rotation": 0.0}).fn
+    p = torch.tensor([-2.5, 2.0], dtype=torch.float32, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.1)
+    out = {"grad": [], "exp_avg": [], "exp_avg_sq": [], "theta": [p.detach().clone().numpy()]}
+    for _ in range(steps):
+        opt.zero_grad()
+        fn(p).backward()
+        out["grad"].append(p.grad.clone().numpy())
+        opt.step()
+        out["exp_avg"].append(opt.state[p]["exp_avg"].clone().numpy())
+        out["exp_avg_sq"].append(opt.state[p]["exp_avg_sq"].clone().numpy())
+        out["theta"].append(p.detach().clone().numpy())
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def test_the_arrows_and_the_state_at_step_k_are_torchs_kth_step():
     at = inside_page()
     assert not at.exception and not at.error
+    args = player_args(at)
+    assert args["panels"] == ["arrows", "state0", "state1", "state2"] and args["cursor"] == 1
+    (entry,) = args["runs"]
+    got, torch_loop = arrays(entry), _adam_on_the_bowl(500)
+    assert [v["array"] for v in entry["vectors"]] == ["neg_grad", "neg_momentum", "update"]
+    assert [s["name"] for s in entry["series"]] == ["exp_avg", "exp_avg_sq", "step_size"]
+    for k in (1, 2, 10, 500):  # step k: row k - 1
+        np.testing.assert_allclose(got["neg_grad"][k - 1], -torch_loop["grad"][k - 1], rtol=1e-6)
+        np.testing.assert_allclose(got["neg_momentum"][k - 1], -torch_loop["exp_avg"][k - 1], rtol=1e-5, atol=1e-9)
+        np.testing.assert_array_equal(got["update"][k - 1],
+                                      (torch_loop["theta"][k] - torch_loop["theta"][k - 1]).astype(np.float32))
+        np.testing.assert_array_equal(got["xy"][k], torch_loop["theta"][k])
+        np.testing.assert_allclose(got["state_0"][k - 1], torch_loop["exp_avg"][k - 1], rtol=1e-6)
+        np.testing.assert_allclose(got["state_1"][k - 1], torch_loop["exp_avg_sq"][k - 1], rtol=1e-6)
+    np.testing.assert_allclose(got["state_2"][0], [0.1 / 2.5, 0.1 / 20], rtol=1e-5)  # Adam's first step: lr / |g|
+
+
+def test_one_arrow_scale_for_every_step_of_the_run():
+    at = inside_page()
+    (entry,) = player_args(at)["runs"]
+    scales = {v["array"]: v["scale"] for v in entry["vectors"]}
+    assert scales["neg_grad"] == scales["neg_momentum"] > 0 and scales["update"] > 0
+    for cursor in (0, 37, 500):  # the player's step changes: the arrows and their scales do not
+        player_event(at, cursor)
+        assert player_args(at)["runs"][0] == entry
+
+
+def test_the_numbers_and_the_state_dict_follow_the_players_step():
+    traj = run({"surface": "bowl", "optimizer": "Adam", "hparams": {"lr": 0.1}, "steps": 500})
+    at = inside_page()
     formulas = [x.value for x in at.latex]
-    assert any(r"\hat{m}_t" in f for f in formulas)          # the rule
-    assert any("= -2.5" in f for f in formulas)              # step 1's gradient in x on the bowl
-    assert len(at.get("plotly_chart")) == 2
-    at.number_input(key="in.step").set_value(9).run()
+    assert any(r"\hat{m}_t" in f for f in formulas)  # the rule
+    assert any("= -2.5" in f for f in formulas)  # step 1's gradient in x on the bowl, at θ_0
+    assert any("numbers of step 1:" in m.value for m in at.markdown)
+    assert at.expander[0].label == "state_dict() after step 1 (as JSON)"
+    for k in (10, 2, 500):
+        player_event(at, k)
+        assert not at.exception and not at.warning
+        assert player_args(at)["cursor"] == k
+        assert any(f"numbers of step {k}:" in m.value for m in at.markdown)
+        assert at.expander[0].label == f"state_dict() after step {k} (as JSON)"
+        assert json.loads(at.expander[0].json[0].value)["step"] == k
+        for latex, c in zip(_numbers(at), (0, 1), strict=True):
+            assert _delta(latex) == _number(num(traj.update[k - 1][c]))
+
+
+def test_step_0_is_the_start_with_a_message_and_no_numbers():
+    at = player_event(inside_page(), 0)
+    assert not at.exception and player_args(at)["cursor"] == 0
+    assert not _numbers(at) and not any("numbers of step" in m.value for m in at.markdown)
+    assert len(at.info) == 1 and "Step 0 is the start θ₀ = (-2.5, 2)" in at.info[0].value
+    assert at.expander[0].label == "state_dict() after step 0 (as JSON)"
+    link = at.query_params["c"]
+    assert decode_link("inside", link if isinstance(link, str) else link[0])[0]["step"] == -1  # the link keeps it
+    again = linked({"surface": "bowl", "steps": 500, "step": -1})
+    assert player_args(again)["cursor"] == 0 and len(again.info) == 1
+
+
+INSIDE_LINKS = [link for link in OLD_LINKS if link["page"] == "inside"]
+
+
+@pytest.mark.parametrize("link", INSIDE_LINKS, ids=[link["name"] for link in INSIDE_LINKS])
+def test_an_old_link_opens_on_the_update_it_showed(link):
+    """Old links held the 0-based index of the update shown: they open on the player's step index + 1."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({"lang": "en", "c": link["c"]})
+    at = at.switch_page("pages/inside.py").run()
     assert not at.exception
-    assert any("step 10" in e.label for e in at.expander)  # "state_dict() after step 10"
+    index, state = link["state"]["step"], link["state"]
+    assert player_args(at)["cursor"] == index + 1
+    assert at.expander[0].label == f"state_dict() after step {index + 1} (as JSON)"
+    traj = run({k: state[k] for k in ("surface", "surface_params", "start", "steps")}
+               | {k: v for k, v in state["run"].items() if k != "color"})
+    for latex, c in zip(_numbers(at), (0, 1), strict=True):
+        assert _delta(latex) == _number(num(traj.update[index][c]))
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "Momentum", "RMSprop", "Adagrad", "Rprop", "NAdam", "RAdam", "LBFGS"])
@@ -64,8 +173,8 @@ def test_a_bad_state_dict_file_gives_a_message(data):
 def test_adam_l2_vs_adamw():
     at = inside_page()
     at.toggle(key="in.adamw").set_value(True).run()
-    assert not at.exception and len(at.get("plotly_chart")) == 2
-    (pair,) = [json.loads(c.proto.json_args) for c in at.get("component_instance")]
+    assert not at.exception and not at.get("plotly_chart")
+    _, pair = [json.loads(c.proto.json_args) for c in at.get("component_instance")]
     assert [r["label"] for r in pair["runs"]] == ["Adam + L2", "AdamW"]  # the pair in the player
     formulas = [x.value for x in at.latex]
     assert any(r"(1 - \gamma \lambda)" in f or r"1 - \gamma\lambda" in f for f in formulas)
@@ -159,7 +268,8 @@ def test_an_explanation_failure_is_a_message_not_a_traceback(monkeypatch, lang):
     assert not at.exception
     assert len(at.warning) == 1 and "ZeroDivisionError" in at.warning[0].value
     assert ("could not be worked out" if lang == "en" else "无法算出") in at.warning[0].value
-    assert len(at.get("plotly_chart")) == 2  # the path and torch's recorded state are still there
+    (entry,) = player_args(at)["runs"]  # the path, the update arrow and torch's recorded state are still there
+    assert "update" in entry["arrays"] and [s["name"] for s in entry["series"]] == ["exp_avg", "exp_avg_sq"]
 
 
 ROSENBROCK = {"surface": "rosenbrock", "steps": 300, "run": {"optimizer": "Adam", "hparams": {"lr": 0.001}}}
@@ -173,8 +283,8 @@ def test_float32_delta_theta_is_what_torch_did(lang):
     traj = run({"surface": "rosenbrock", "optimizer": "Adam", "hparams": {"lr": 1e-3}, "steps": 300})
     exact = np.array([s.quantities["update"] for s in explain(traj)])
     for step in (0, 1, 150):
-        at = linked({**ROSENBROCK, "step": step}, lang)
-        assert not at.exception and not at.warning
+        at = linked({**ROSENBROCK, "step": step}, lang)  # the link's 0-based update: the player's step + 1
+        assert not at.exception and not at.warning and player_args(at)["cursor"] == step + 1
         numbers = _numbers(at)
         notes = [c.value for c in at.caption if "float32" in c.value]
         for latex, c in zip(numbers, (0, 1), strict=True):

@@ -42,7 +42,8 @@ def shown(page: str, state: dict) -> dict:
         return {"sch.lr": state["lr"], "sch.epochs": state["steps"], "sch.schedulers": list(state["schedulers"]),
                 "sch.surface": state["surface"], "sch.run.optimizer": state["optimizer"], "sch.log": state["log"],
                 "sch.at": ", ".join(map(str, state["table"]))}
-    return {"in.surface": state["surface"], "in.steps": state["steps"], "in.step": state["step"],
+    # its "step" is the player's cursor (step + 1): test_inside_page.py checks it opens on the same update
+    return {"in.surface": state["surface"], "in.steps": state["steps"],
             "in.run.optimizer": state["run"]["optimizer"], "in.adamw": state["adamw"]}
 
 

@@ -1,6 +1,10 @@
-"""One optimizer step up close: the path so far with the gradient, momentum and update arrows, the
-optimizer's state over time for both coordinates, and the rule's lines with numbers wrapped to fit
-the column beside the figure."""
+"""One optimizer step up close, as the player draws it (pure numpy): the arrows of every update torch made
+(−gradient, −momentum, Δθ), each at one scale for the whole run, torch's state entries over the steps, and the rule's
+lines with numbers wrapped to fit the column beside the chart.
+
+Step k (1 ≤ k ≤ steps) is torch's k-th `optimizer.step()`, θ_{k−1} → θ_k: row k − 1 of every array here, as in the
+engine's `Trajectory` (`grad[k − 1]`, `update[k − 1]`, `state[key][k − 1]`); step 0 is the start.
+"""
 
 from __future__ import annotations
 
@@ -8,75 +12,65 @@ import re
 
 import numpy as np
 
-from .contours import map_layer
-from .encode import clean
-from .runs import template, texts_with_defaults
+from .player_data import content_key, run_entry_of, typed
 
-ARROW_SHARE = 0.22  # the longest arrow spans this share of the plot's diagonal
-
-
-def _arrow(origin, vector, color: str, name: str, dash: str = "solid") -> dict:
-    end = origin + vector
-    return {"type": "scatter", "mode": "lines+markers", "name": name, "x": clean([origin[0], end[0]]),
-            "y": clean([origin[1], end[1]]), "line": {"color": color, "width": 4, "dash": dash},
-            "marker": {"symbol": ["circle", "arrow"], "size": [4, 16], "angleref": "previous", "color": color},
-            "hoverinfo": "skip"}
+ARROW_SHARE = 0.22  # the longest arrows of a kind (its 99th percentile in the run) span this share of the diagonal
+ARROW_COLORS = {"neg_grad": "#1f1f1f", "neg_momentum": "#8E24AA", "update": "#E6194B"}  # none of the run colours
 
 
-def inside_figure(surface, xy: np.ndarray, t: int, arrows: list[tuple[str, np.ndarray, str]], *, texts: dict,
-                  color: str, height: int = 620) -> dict:
-    """The contour with the path up to step t (the rest faint) and `arrows` = [(name, vector, colour)]
-    drawn from xy[t], all scaled by one factor so the longest spans ARROW_SHARE of the diagonal."""
-    texts = texts_with_defaults(texts)
-    (x0, x1), (y0, y1) = surface.bounds
-    longest = max((float(np.hypot(*v)) for _, v, _ in arrows if np.isfinite(v).all()), default=0.0)
-    scale = ARROW_SHARE * float(np.hypot(x1 - x0, y1 - y0)) / longest if longest > 0 else 1.0
-    data = [*map_layer(surface, texts),
-            {"type": "scatter", "mode": "lines", "x": clean(xy[t:, 0]), "y": clean(xy[t:, 1]), "hoverinfo": "skip",
-             "line": {"color": color, "width": 1.5, "dash": "dot"}, "opacity": 0.45, "showlegend": False},
-            {"type": "scatter", "mode": "lines+markers", "name": texts["path"], "x": clean(xy[:t + 1, 0]),
-             "y": clean(xy[:t + 1, 1]), "line": {"color": color, "width": 2.5}, "marker": {"size": 5, "color": color}},
-            {"type": "scatter", "mode": "markers", "x": clean(xy[t:t + 1, 0]), "y": clean(xy[t:t + 1, 1]),
-             "marker": {"size": 16, "color": color, "line": {"color": "#ffffff", "width": 2}}, "showlegend": False,
-             "hovertemplate": f"{texts['step']} {t}<br>(%{{x:.5g}}, %{{y:.5g}})<extra></extra>"}]
-    for name, vector, arrow_color in arrows:
-        if np.isfinite(vector).all():
-            data.append(_arrow(xy[t], vector * scale, arrow_color, f"{name} (×{scale:.3g})"))
-    layout = {"template": template(), "height": height, "font": {"size": 15}, "uirevision": "inside",
-              "margin": {"l": 60, "r": 16, "t": 40, "b": 50},
-              "xaxis": {"range": [x0, x1], "title": {"text": texts["x"]}, "showgrid": False, "zeroline": False},
-              "yaxis": {"range": [y0, y1], "title": {"text": texts["y"]}, "showgrid": False, "zeroline": False},
-              "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"}}
-    return {"data": data, "layout": layout}
+def update_vectors(traj, explained: list | None, momentum: str | None) -> dict[str, np.ndarray]:
+    """(steps, 2) arrays, row k − 1 for step k: −g (the rule's gradient, as the numbers use it; torch's recorded
+    one without a replay), −momentum (the rule's `momentum` quantity, NaN where a step used none; only with a
+    replay that has one) and Δθ = θ_k − θ_{k−1}."""
+    vectors = {"neg_grad": -np.asarray(traj.grad, dtype=float)}
+    if explained is not None:
+        vectors["neg_grad"] = -np.array([s.quantities["g"] for s in explained], dtype=float)
+        if momentum is not None and any(momentum in s.quantities for s in explained):
+            nan = np.full(2, np.nan)
+            vectors["neg_momentum"] = -np.array([s.quantities.get(momentum, nan) for s in explained], dtype=float)
+    return {**vectors, "update": np.asarray(traj.update, dtype=float)}
 
 
-def state_figure(series: dict[str, np.ndarray], t: int, *, texts: dict, colors=("#0072B2", "#D55E00"),
-                 height_per_row: int = 150) -> dict:
-    """One row per state entry (arrays (steps, 2)): coordinate x and y over the steps, a line at step t."""
-    texts = texts_with_defaults(texts)
-    rows = list(series)
-    gap = 0.06
-    size = (1 - gap * (len(rows) - 1)) / max(len(rows), 1)
-    data, layout = [], {"template": template(), "height": max(220, height_per_row * len(rows) + 80),
-                        "font": {"size": 14}, "uirevision": "state", "margin": {"l": 64, "r": 16, "t": 40, "b": 50},
-                        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
-                        "shapes": []}
-    for i, key in enumerate(rows):
-        k = "" if i == 0 else str(i + 1)
-        top = 1 - i * (size + gap)
-        layout[f"yaxis{k}"] = {"domain": [max(top - size, 0), top], "anchor": f"x{k}", "exponentformat": "power",
-                               "automargin": True,  # the left margin fits the ticks and titles (a phone: no waste)
-                               "title": {"text": key, "font": {"size": 13}}}
-        layout[f"xaxis{k}"] = {"anchor": f"y{k}", **({"matches": "x"} if i else {}),
-                               **({"title": {"text": texts["step"]}} if i == len(rows) - 1 else
-                                  {"showticklabels": False})}
-        for c, (axis_name, color) in enumerate(zip(("x", "y"), colors, strict=True)):
-            data.append({"type": "scatter", "mode": "lines", "x0": 0, "dx": 1, "y": clean(series[key][:, c]),
-                         "name": texts[axis_name], "legendgroup": axis_name, "showlegend": i == 0,
-                         "line": {"color": color, "width": 2}, "xaxis": f"x{k}", "yaxis": f"y{k}"})
-        layout["shapes"].append({"type": "line", "xref": f"x{k}", "yref": f"y{k} domain", "x0": t, "x1": t,
-                                 "y0": 0, "y1": 1, "line": {"color": "#333333", "width": 1.5, "dash": "dot"}})
-    return {"data": data, "layout": layout}
+def _scale(vectors: list[np.ndarray], diagonal: float) -> float:
+    """A 1-2-5 factor that makes the 99th-percentile length of `vectors` about `ARROW_SHARE` of `diagonal`."""
+    lengths = np.concatenate([np.hypot(v[:, 0], v[:, 1]) for v in vectors])
+    lengths = lengths[np.isfinite(lengths) & (lengths > 0)]
+    if not lengths.size:
+        return 1.0
+    raw = ARROW_SHARE * diagonal / float(np.quantile(lengths, 0.99))
+    magnitude = 10.0 ** np.floor(np.log10(raw))
+    return float(max(m for m in (1, 2, 5, 10) if m * magnitude <= raw * (1 + 1e-9)) * magnitude)
+
+
+def arrow_scales(vectors: dict[str, np.ndarray], bounds) -> dict[str, float]:
+    """Each arrow's factor, the same at every step of the run: one for the gradient and the momentum (gradient
+    units), one for Δθ (a step of θ, often hundreds of times shorter). Longer arrows than the plot are cut at its
+    edge (the browser): the few above the 99th percentile."""
+    (x0, x1), (y0, y1) = bounds
+    diagonal = float(np.hypot(x1 - x0, y1 - y0))
+    moves = _scale([vectors["neg_grad"], *([vectors["neg_momentum"]] if "neg_momentum" in vectors else [])], diagonal)
+    return {name: _scale([vectors["update"]], diagonal) if name == "update" else moves for name in vectors}
+
+
+def state_series(traj, names: list[str], explained: list | None) -> dict[str, np.ndarray]:
+    """torch's recorded state entries `names` (those the run recorded), (steps, 2) each (row k − 1: after step k),
+    and with a replay the rule's effective step size per coordinate as "step_size"."""
+    series = {name: np.asarray(traj.state[name], dtype=float) for name in names if name in traj.state}
+    if explained is not None:
+        series["step_size"] = np.array([s.quantities["step_size"] * np.ones(2) for s in explained], dtype=float)
+    return series
+
+
+def inside_entry(label: str, color: str, config: dict, traj, vectors: dict[str, np.ndarray],
+                 series: dict[str, np.ndarray], bounds) -> dict:
+    """The player's run entry (`run_entry_of`) with the arrows (`vectors`, each with its colour and its one scale
+    for the run, `arrow_scales`) and the state `series` as typed arrays; its key also hashes what it carries."""
+    entry = run_entry_of(label, color, config, traj)
+    scales = arrow_scales(vectors, bounds)
+    return typed({**entry, "key": content_key([entry["key"], scales, list(series)]),
+                  "vectors": [{"array": name, "color": ARROW_COLORS[name], "scale": scales[name]} for name in vectors],
+                  "series": [{"array": f"state_{i}", "name": name} for i, name in enumerate(series)]},
+                 **vectors, **{f"state_{i}": values for i, values in enumerate(series.values())})
 
 
 NUMBERS_WIDTH = 32  # shown characters of a row of numbers, about what fits beside the figure
