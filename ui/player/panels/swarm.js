@@ -56,7 +56,7 @@ function basinMap(c, r) {  // the basin squares with the contour lines over them
 
 function drawStarts(c, g, r, k, revealed) {  // each start's point at frame k with its trail (frames k-trail..k)
   const p = r.positions, n = r.starts, [bx, ax, by, ay] = pixels(c, r);
-  const size = Math.max(2.5, Math.min(6, 0.3 * Math.abs(ax) * SWARM.levels / r.cells)) * S.scale;
+  const size = Math.max(2, Math.min(6, 0.28 * Math.abs(ax) * SWARM.levels / r.cells));  // the grid's cells decide
   const groups = basinGroups(r, revealed);
   const from = Math.max(0, k - SWARM.trail);
   g.lineWidth = Math.max(1, size / 3); g.globalAlpha = 0.6;
@@ -76,8 +76,8 @@ function drawStarts(c, g, r, k, revealed) {  // each start's point at frame k wi
   const here = (i) => { const at = 2 * (k * n + i); return p[at] === SWARM.gone || p[at + 1] === SWARM.gone ? null
     : [bx + ax * p[at] - size / 2, by + ay * p[at + 1] - size / 2]; };
   if (revealed) {  // a dark rim: a point stays visible on its own basin's square
-    g.fillStyle = "#222"; g.beginPath();
-    for (let i = 0; i < n; i++) { const xy = here(i); if (xy) g.rect(xy[0] - 0.75, xy[1] - 0.75, size + 1.5, size + 1.5); }
+    g.fillStyle = "rgba(0,0,0,.55)"; g.beginPath();
+    for (let i = 0; i < n; i++) { const xy = here(i); if (xy) g.rect(xy[0] - 0.6, xy[1] - 0.6, size + 1.2, size + 1.2); }
     g.fill();
   }
   for (const [color, starts] of groups) {
