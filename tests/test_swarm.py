@@ -201,7 +201,7 @@ def test_a_64_by_64_swarm_of_200_steps_sends_at_most_one_and_a_half_megabytes():
     assert len(element.proto.json_args) <= 1_500_000
     entry = swarm_player(at)["runs"][0]
     assert entry["frames"] == list(range(0, 201, 4))  # every 4th step: 51 frames
-    assert any("every 4th step" in c.value for c in at.caption)
+    assert any("one step in every 4 " in c.value for c in at.caption)
 
 
 # ---- in Chromium -------------------------------------------------------------------------------------------
