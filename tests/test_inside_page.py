@@ -20,6 +20,7 @@ from optimizers.specs import EXPLAINED
 from share import decode as decode_link
 from share import encode, sanitize
 from surfaces import get_surface
+from viz.inside import arrow_scales, update_vectors
 from viz.player_data import decode
 
 
@@ -89,6 +90,18 @@ def test_one_arrow_scale_for_every_step_of_the_run():
     for cursor in (0, 37, 500):  # the player's step changes: the arrows and their scales do not
         player_event(at, cursor)
         assert player_args(at)["runs"][0] == entry
+
+
+def test_a_run_blowing_up_keeps_arrows_one_can_see():
+    """SGD lr 0.25 on the bowl (κ = 10): its steps grow ×1.5 each, to 1e5 and beyond; the scales come from the
+    steps that start inside the plot, so its first arrows are a visible share of the plot (not 1e-19 of it)."""
+    traj = run({"surface": "bowl", "optimizer": "SGD", "hparams": {"lr": 0.25}, "steps": 100})
+    (x0, x1), (y0, y1) = bounds = get_surface("bowl").bounds
+    vectors = update_vectors(traj, None, None)
+    scales = arrow_scales(vectors, traj.xy, bounds)
+    assert np.abs(traj.xy[-1]).max() > 1e5 and set(scales) == {"neg_grad", "update"}
+    for name, scale in scales.items():
+        assert 0.05 < np.hypot(*vectors[name][0]) * scale / np.hypot(x1 - x0, y1 - y0) < 0.5
 
 
 def test_the_numbers_and_the_state_dict_follow_the_players_step():

@@ -42,14 +42,17 @@ def _scale(vectors: list[np.ndarray], diagonal: float) -> float:
     return float(max(m for m in (1, 2, 5, 10) if m * magnitude <= raw * (1 + 1e-9)) * magnitude)
 
 
-def arrow_scales(vectors: dict[str, np.ndarray], bounds) -> dict[str, float]:
+def arrow_scales(vectors: dict[str, np.ndarray], xy: np.ndarray, bounds) -> dict[str, float]:
     """Each arrow's factor, the same at every step of the run: one for the gradient and the momentum (gradient
-    units), one for Δθ (a step of θ, often hundreds of times shorter). Longer arrows than the plot are cut at its
-    edge (the browser): the few above the 99th percentile."""
+    units), one for Δθ (a step of θ, often hundreds of times shorter). Only the steps that start inside the plot
+    count (a run blowing up has huge arrows far outside it); longer arrows than the plot are cut at its edge."""
     (x0, x1), (y0, y1) = bounds
+    start = np.asarray(xy, dtype=float)[:-1]
+    inside = (start[:, 0] >= x0) & (start[:, 0] <= x1) & (start[:, 1] >= y0) & (start[:, 1] <= y1)
+    seen = {name: v[inside] for name, v in vectors.items()}
     diagonal = float(np.hypot(x1 - x0, y1 - y0))
-    moves = _scale([vectors["neg_grad"], *([vectors["neg_momentum"]] if "neg_momentum" in vectors else [])], diagonal)
-    return {name: _scale([vectors["update"]], diagonal) if name == "update" else moves for name in vectors}
+    moves = _scale([seen["neg_grad"], *([seen["neg_momentum"]] if "neg_momentum" in seen else [])], diagonal)
+    return {name: _scale([seen["update"]], diagonal) if name == "update" else moves for name in vectors}
 
 
 def state_series(traj, names: list[str], explained: list | None) -> dict[str, np.ndarray]:
@@ -66,7 +69,7 @@ def inside_entry(label: str, color: str, config: dict, traj, vectors: dict[str, 
     """The player's run entry (`run_entry_of`) with the arrows (`vectors`, each with its colour and its one scale
     for the run, `arrow_scales`) and the state `series` as typed arrays; its key also hashes what it carries."""
     entry = run_entry_of(label, color, config, traj)
-    scales = arrow_scales(vectors, bounds)
+    scales = arrow_scales(vectors, traj.xy, bounds)
     return typed({**entry, "key": content_key([entry["key"], scales, list(series)]),
                   "vectors": [{"array": name, "color": ARROW_COLORS[name], "scale": scales[name]} for name in vectors],
                   "series": [{"array": f"state_{i}", "name": name} for i, name in enumerate(series)]},
