@@ -83,8 +83,8 @@ configs = [{"surface": "linear_regression", "surface_params": surface_params, "s
 done = run_results([(t(f"lr.mode.{mode}") + (f" (B={size})" if size else ""), COLORS[mode], config)
                     for mode, size, config in zip(modes, sizes, configs, strict=True)])
 
-fig = regression_chart(surface, done, chart_key=page.key("chart"))
-export_row(fig, done, "regression")
+chart = regression_chart(surface, done, chart_key=page.key("chart"))
+export_row(chart, done, "regression")
 if run["optimizer"] == "LBFGS" and done:
     st.info(t("lr.lbfgs", evals=int(done[0].traj.evals.sum()), steps=int(steps)))
 

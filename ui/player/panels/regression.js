@@ -1,4 +1,4 @@
-// Linear regression's panels (arrays from viz/regression.py): "mse", the MSE over (w, b) — map.js's contours and
+// Linear regression's panels (arrays from viz/regression.py): "mse", the MSE over (w, b) — the map's contours and
 // paths — with the points LBFGS evaluated up to the cursor and, at the cursor, the negative gradients (solid: the
 // one the optimizer used, dashed: the full-batch one; one length scale per run); "mse_fixed", the same where a
 // click sets no start; "data", the data points with each run's line y = w·x + b at the cursor and the mini-batch of
@@ -56,14 +56,15 @@ function drawEvaluated(c, g, r) {  // the points LBFGS's closure evaluated in th
 
 function drawArrows(c, g, r) {  // from the cursor's position along −(gradient) of the step that starts there
   const k = at(r), x = r.xy[2 * k], y = r.xy[2 * k + 1], a = r.arrow, out = {step: k};
+  drawnRegression.arrows[r.key] = out;
+  if (!a || k >= r.steps) return;  // no gradient to draw, or no step from here
   for (const [name, grad, style] of [["used", r.grad, USED], ["full", r.full_grad, FULL]]) {
-    const gx = grad[2 * k], gy = grad[2 * k + 1], length = a ? Math.hypot(gx, gy) * a.scale : NaN;
-    if (!(k < r.steps && length >= a.min)) continue;
+    const gx = grad[2 * k], gy = grad[2 * k + 1], length = Math.hypot(gx, gy) * a.scale;
+    if (!(length >= a.min)) continue;
     const f = a.scale * Math.min(1, a.max / length), tip = [x - f * gx, y - f * gy];
     arrow(g, c.sx(x), c.sy(y), c.sx(tip[0]), c.sy(tip[1]), r.color, style.width, style.dash);
     out[name] = tip;
   }
-  drawnRegression.arrows[r.key] = out;
 }
 
 // Equal units on w and b when their ranges are comparable (the full-batch arrow is then visibly ⟂ to the contours):
