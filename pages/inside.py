@@ -22,7 +22,7 @@ from ui.run_editor import run_editor
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 from viz import PALETTE
-from viz.inside import inside_entry, stacked, state_series, update_vectors
+from viz.inside import STATE_ROWS, inside_entry, stacked, state_series, update_vectors
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -143,9 +143,10 @@ texts = {**player_texts(lang), **{f"inside.{key}": t(f"in.{key}") for key in ("p
          "inside.series.step_size": t("in.step_size")}
 entry = player_entry(config_json, name, color, steps is not None, surface.bounds)
 lecture = lecture_mode()["on"]
-player(layer_of(surface_choice, surface), [entry], key=f"{CHART}.player", cursor=k,
-       show_all=whole_run_shown(CHART), panels=("arrows", *(f"state{j}" for j in range(len(entry["series"])))),
-       texts=texts, height=int(620 * LECTURE_SCALE) if lecture else 620, scale=LECTURE_SCALE if lecture else 1.0)
+panels = ("arrows", *(f"state{row}" for row in range(min(len(entry["series"]), STATE_ROWS))))  # torch's state: rows
+player(layer_of(surface_choice, surface), [entry], key=f"{CHART}.player", cursor=k, show_all=whole_run_shown(CHART),
+       panels=panels, texts=texts, height=int(620 * LECTURE_SCALE) if lecture else 620,
+       scale=LECTURE_SCALE if lecture else 1.0)
 if entry["series"] and steps is not None:
     st.caption(t("in.state.caption"))
 

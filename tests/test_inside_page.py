@@ -16,11 +16,11 @@ from test_old_links import OLD_LINKS
 from optimizers import run
 from optimizers.explain import explain
 from optimizers.rules.latex import num
-from optimizers.specs import EXPLAINED
+from optimizers.specs import EXPLAINED, OPTIMIZERS
 from share import decode as decode_link
 from share import encode, sanitize
 from surfaces import get_surface
-from viz.inside import arrow_scales, update_vectors
+from viz.inside import STATE_ROWS, arrow_scales, update_vectors
 from viz.player_data import decode
 
 
@@ -152,6 +152,11 @@ def test_an_old_link_opens_on_the_update_it_showed(link):
                | {k: v for k, v in state["run"].items() if k != "color"})
     for latex, c in zip(_numbers(at), (0, 1), strict=True):
         assert _delta(latex) == _number(num(traj.update[index][c]))
+
+
+def test_every_optimizers_state_fits_the_players_state_panels():
+    for spec in OPTIMIZERS.values():  # torch's charted entries and, with a replay, the effective step size
+        assert len(spec.state.charted()) + (spec.replay is not None) <= STATE_ROWS, spec.name
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "Momentum", "RMSprop", "Adagrad", "Rprop", "NAdam", "RAdam", "LBFGS"])

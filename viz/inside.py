@@ -15,6 +15,7 @@ import numpy as np
 from .player_data import content_key, run_entry_of, typed
 
 ARROW_SHARE = 0.22  # the longest arrows of a kind (its 99th percentile in the run) span this share of the diagonal
+STATE_ROWS = 4  # the player's state panels "state0" … "state3" (ui/player/panels/inside.js)
 ARROW_COLORS = {"neg_grad": "#1f1f1f", "neg_momentum": "#8E24AA", "update": "#E6194B"}  # none of the run colours
 
 

@@ -106,20 +106,22 @@
         coordinates(r, s.array).forEach((values, j) => {
           g.strokeStyle = COORDINATE_COLORS[j]; g.lineWidth = 2;
           polyline(g, c, (i) => i + 1, (i) => values[i], 0, k - 1);
-          if (now >= 1 && Number.isFinite(values[now - 1])) dot(g, c.sx(now), c.sy(values[now - 1]), COORDINATE_COLORS[j], 4);
+          const value = now >= 1 ? values[now - 1] : NaN;  // where the cursor is
+          if (Number.isFinite(value)) dot(g, c.sx(now), c.sy(value), COORDINATE_COLORS[j], 4);
         });
         cursorLine(g, c);
         if (row === 0) {  // which colour is which coordinate
           g.font = `${12 * S.scale}px system-ui, sans-serif`; g.textAlign = "right"; g.textBaseline = "top";
           ["y", "x"].forEach((name, j) => {
-            g.fillStyle = COORDINATE_COLORS[1 - j]; g.fillText(`— ${S.texts[name]}`, c.w - c.m.r - 4 - j * 40 * S.scale, c.m.t + 2);
+            g.fillStyle = COORDINATE_COLORS[1 - j];
+            g.fillText(`— ${S.texts[name]}`, c.w - c.m.r - 4 - j * 40 * S.scale, c.m.t + 2);
           });
         }
       },
     };
   }
 
-  for (let row = 0; row < 4; row++) PANELS[`state${row}`] = statePanel(row);
+  for (let row = 0; row < 4; row++) PANELS[`state${row}`] = statePanel(row);  // viz/inside.py STATE_ROWS
 
   // For tests: the arrows drawn at the cursor (vector, and its length on screen in pixels) and their scale.
   window.insideState = () => S.arrows || null;
