@@ -104,6 +104,17 @@ def test_a_run_blowing_up_keeps_arrows_one_can_see():
         assert 0.05 < np.hypot(*vectors[name][0]) * scale / np.hypot(x1 - x0, y1 - y0) < 0.5
 
 
+def test_a_run_converging_in_two_steps_keeps_its_first_arrows_in_the_plot():
+    """LBFGS on the bowl: gradients of 20, then of 1e-7; the first arrows still fit the plot's diagonal."""
+    traj = run({"surface": "bowl", "optimizer": "LBFGS", "hparams": {"lr": 1}, "steps": 500})
+    (x0, x1), (y0, y1) = bounds = get_surface("bowl").bounds
+    vectors = update_vectors(traj, None, None)
+    scales = arrow_scales(vectors, traj.xy, bounds)
+    assert np.hypot(*traj.grad[5]) < 1e-4 < 10 < np.hypot(*traj.grad[0])
+    for name, scale in scales.items():
+        assert 0.05 < np.hypot(*vectors[name][0]) * scale / np.hypot(x1 - x0, y1 - y0) <= 1
+
+
 def test_the_numbers_and_the_state_dict_follow_the_players_step():
     traj = run({"surface": "bowl", "optimizer": "Adam", "hparams": {"lr": 0.1}, "steps": 500})
     at = inside_page()

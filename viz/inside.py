@@ -14,7 +14,7 @@ import numpy as np
 
 from .player_data import content_key, run_entry_of, typed
 
-ARROW_SHARE = 0.22  # the longest arrows of a kind (its 99th percentile in the run) span this share of the diagonal
+ARROW_SHARE = 0.22  # the long arrows of a kind (its 99th percentile in the run) span this share of the diagonal
 STATE_ROWS = 4  # the player's state panels "state0" … "state3" (ui/player/panels/inside.js)
 ARROW_COLORS = {"neg_grad": "#1f1f1f", "neg_momentum": "#8E24AA", "update": "#E6194B"}  # none of the run colours
 
@@ -33,12 +33,13 @@ def update_vectors(traj, explained: list | None, momentum: str | None) -> dict[s
 
 
 def _scale(vectors: list[np.ndarray], diagonal: float) -> float:
-    """A 1-2-5 factor that makes the 99th-percentile length of `vectors` about `ARROW_SHARE` of `diagonal`."""
+    """A 1-2-5 factor that makes the 99th-percentile length of `vectors` about `ARROW_SHARE` of `diagonal`, and the
+    longest at most 4 × that (a run that converges in a few steps, as LBFGS on a bowl, has only those few arrows)."""
     lengths = np.concatenate([np.hypot(v[:, 0], v[:, 1]) for v in vectors])
     lengths = lengths[np.isfinite(lengths) & (lengths > 0)]
     if not lengths.size:
         return 1.0
-    raw = ARROW_SHARE * diagonal / float(np.quantile(lengths, 0.99))
+    raw = ARROW_SHARE * diagonal / max(float(np.quantile(lengths, 0.99)), float(lengths.max()) / 4)
     magnitude = 10.0 ** np.floor(np.log10(raw))
     return float(max(m for m in (1, 2, 5, 10) if m * magnitude <= raw * (1 + 1e-9)) * magnitude)
 
