@@ -1,23 +1,30 @@
-"""Player benchmark in Chromium: the test app (tests/player_app.py, real engine runs) end to end.
+"""Player benchmark in Chromium, end to end: what a user waits for.
 
-Run from the repo root:  python bench/player_bench.py  (~2 min; starts its own server on port 8652)
+Run from the repo root:  python bench/player_bench.py  (~4 min; starts its own servers on ports 8652-8654)
 
-Prints `name: value unit` lines: from a learning-rate change (ArrowRight on the slider, timed from the keydown
-in the page) to the changed run drawn, median and max over CHANGES changes, and the bytes the browser received
-over the websocket per change, for 4 runs × 500 steps in the player and, as the baseline in the same run, in
-today's race figure (`st.plotly_chart`, the change counted as drawn when the figure holds the new run); playback
-frames/s (the player's requestAnimationFrame draws) for 4 runs × 1,000 steps and 3D; for a 64 × 64 swarm of 200 and
-1,135 steps the bytes per change, playback frames/s and the time to draw one frame; first load to the first drawn
-chart (median and max of LOADS fresh contexts).
+Prints `name: value unit` lines:
+- the Playground (app.py) with 4 runs × 500 steps: page load to the first drawn chart (median and max of LOADS
+  fresh contexts); from a learning-rate change (ArrowRight on run 1's lr slider, timed from the keydown in the
+  page) to the changed run drawn, median and max over CHANGES changes, and the bytes the browser received over the
+  websocket per change. The same for the baseline in the same run: the last Playground with the plotly race figure
+  (git commit BASELINE, extracted to a temporary folder; the change counts as drawn when the figure holds it);
+- the test app (tests/player_app.py, real engine runs): playback frames/s (the player's requestAnimationFrame
+  draws) for 4 runs × 1,000 steps and 3D; for a 64 × 64 swarm of 200 and 1,135 steps the bytes per change,
+  playback frames/s and the time to draw one frame.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,19 +32,24 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT, CHANGES, LOADS = 8652, 12, 5
+PORT, CHANGES, LOADS = 8652, 12, 5  # PORT: the test app; PORT + 1: the Playground; PORT + 2: the baseline
 SWARM_CHANGES, SWARM_STEPS = 4, (200, 1135)  # 1,135: the cost budget's most steps for SGD from 64 × 64 starts
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 KEYDOWN_CLOCK = "document.addEventListener('keydown', () => { window.__keydown = Date.now(); }, true)"
+BASELINE = "f7b3cfb^"  # the commit before "Race in the player": the Playground's plotly race figure with frames
+RACE = {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 500, "runs": [  # the Playground's 4 runs × 500
+    {"optimizer": "SGD", "hparams": {"lr": 0.001}}, {"optimizer": "Adam", "hparams": {"lr": 0.05}},
+    {"optimizer": "RMSprop", "hparams": {"lr": 0.01}}, {"optimizer": "SGD", "hparams": {"lr": 0.003}}]}
+RACE_QUERY = "/?c=" + urllib.parse.quote(json.dumps(RACE))
 
 
 @contextmanager
-def server():
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "tests/player_app.py", "--server.port",
-                             str(PORT), "--server.headless", "true", "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
+def server(script: str = "tests/player_app.py", port: int = PORT, cwd: Path = ROOT):
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port",
+                             str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            cwd=cwd, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{PORT}"
+    url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
             try:
@@ -81,14 +93,34 @@ def wait_idle(page):
     page.wait_for_timeout(400)
 
 
-def changes(page, drawn_at, count: int = CHANGES) -> tuple[list[float], list[int]]:
+@contextmanager
+def baseline_app():
+    """The Playground as of BASELINE, extracted from git into a temporary folder."""
+    archive = subprocess.run(["git", "archive", BASELINE], cwd=ROOT, capture_output=True, check=True).stdout
+    with tempfile.TemporaryDirectory(prefix="playground-baseline-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        yield Path(folder)
+
+
+def slider_of_run_1(page):
+    """Run 1's lr slider in the Playground's sidebar, its editor opened (the baseline closed it on every change)."""
+    wait_idle(page)
+    slider = page.get_by_role("slider", name="lr").first
+    if not slider.is_visible():
+        page.locator("[data-testid=stExpander] summary").filter(has_text="1 ·").first.click()
+        wait_idle(page)
+    return slider
+
+
+def changes(page, drawn_at, count: int = CHANGES, slider=lambda page: page.get_by_role("slider").first):
     """Press ArrowRight on the learning-rate slider `count` times: (ms to drawn, bytes received) per change.
     `drawn_at(previous)` polls until the changed run is drawn and returns (Date.now() then, new state)."""
     page.evaluate(f"() => {{ {KEYDOWN_CLOCK}; }}")
-    page.get_by_role("slider").focus()
     latencies, sizes, state = [], [], drawn_at(None)[1]
     for _ in range(count):
         wait_idle(page)
+        slider(page).focus()
         before = page.received
         page.keyboard.press("ArrowRight")
         when, state = drawn_at(state)
@@ -111,7 +143,7 @@ def player_drawn_at(page):
 
 
 FIGURE_LABEL = """() => { const gd = document.querySelector('.js-plotly-plot');
-  return gd && gd.data ? gd.data.map((t) => t.name).find((n) => n && n.startsWith('1: ')) : null; }"""
+  return gd && gd.data ? gd.data.map((t) => t.name).find((n) => n && n.startsWith('1 · ')) : null; }"""
 
 
 def figure_drawn_at(page):
@@ -162,38 +194,49 @@ def line(name: str, value: float, unit: str, note: str = "") -> None:
     print(f"{name}: {value:.4g} {unit}{'  ' + note if note else ''}", flush=True)
 
 
+def playground(browser, url: str, name: str, drawn) -> None:
+    """Load to first chart and learning-rate changes of the Playground at `url` (4 runs × 500 steps)."""
+    page = open_page(browser, url + RACE_QUERY)
+    drawn(page)  # warm: the runs are computed and cached
+    page.context.close()
+    loads = []
+    for _ in range(LOADS):
+        t0 = time.time() * 1000
+        page = open_page(browser, url + RACE_QUERY)
+        loads.append(drawn(page)(None)[0] - t0)
+        page.context.close()
+    line(f"{name}_first_load_to_chart_median", statistics.median(loads), "ms",
+         "(target ≤ 3000)" if name == "playground" else "")
+    line(f"{name}_first_load_to_chart_max", max(loads), "ms")
+    page = open_page(browser, url + RACE_QUERY)
+    latencies, sizes = changes(page, drawn(page), slider=slider_of_run_1)
+    target = name == "playground"
+    line(f"{name}_lr_change_to_drawn_median", statistics.median(latencies), "ms",
+         "(target ≤ 400 median, ≤ 800 max)" if target else "")
+    line(f"{name}_lr_change_to_drawn_max", max(latencies), "ms", f"(each: {', '.join(f'{v:.0f}' for v in latencies)})")
+    line(f"{name}_bytes_per_change_median", statistics.median(sizes) / 1000, "KB", "(target ≤ 120)" if target else "")
+    page.context.close()
+
+
 def main() -> None:
     line("load_average_1min", os.getloadavg()[0], "", "(other work on this machine)")
-    with server() as url, sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        player_frame(open_page(browser, url + "/?steps=1000")).page.context.close()  # warm: imports, runs
-        loads = []
-        for _ in range(LOADS):
-            t0 = time.time() * 1000
-            page = open_page(browser, url)
-            loads.append(player_frame(page).evaluate("playerState().firstDraw") - t0)
-            page.context.close()
-        line("first_load_to_chart_median", statistics.median(loads), "ms", "(target ≤ 3000)")
-        line("first_load_to_chart_max", max(loads), "ms")
-        for name, query, drawn in (("player", "", player_drawn_at), ("figure_baseline", "?mode=figure",
-                                                                      figure_drawn_at)):
-            page = open_page(browser, url + query)
-            latencies, sizes = changes(page, drawn(page))
-            note = "(target ≤ 400 median, ≤ 800 max)" if name == "player" else ""
-            line(f"{name}_lr_change_to_drawn_median", statistics.median(latencies), "ms", note)
-            line(f"{name}_lr_change_to_drawn_max", max(latencies), "ms")
-            line(f"{name}_bytes_per_change_median", statistics.median(sizes) / 1000, "KB",
-                 "(target ≤ 120)" if name == "player" else "")
-            page.context.close()
-        for name, query, note in (("playback_4x1000", "/?steps=1000", "(target ≥ 30)"),
-                                  ("playback_3d_4x1000", "/?mode=3d&steps=1000", "(no target; software WebGL here)")):
-            page = open_page(browser, url + query)
-            line(f"{name}_fps", fps(page), "frames/s", note)
-            page.context.close()
-        for steps in SWARM_STEPS:
-            page = open_page(browser, url + f"/?mode=swarm&steps={steps}")
-            swarm(page, f"swarm_64x64x{steps}")
-            page.context.close()
+        with server("app.py", PORT + 1) as url:
+            playground(browser, url, "playground", player_drawn_at)
+        with baseline_app() as folder, server("app.py", PORT + 2, folder) as url:
+            playground(browser, url, "baseline_figure", figure_drawn_at)
+        with server() as url:
+            for name, query, note in (("playback_4x1000", "/?steps=1000", "(target ≥ 30)"),
+                                      ("playback_3d_4x1000", "/?mode=3d&steps=1000",
+                                       "(no target; software WebGL here)")):
+                page = open_page(browser, url + query)
+                line(f"{name}_fps", fps(page), "frames/s", note)
+                page.context.close()
+            for steps in SWARM_STEPS:
+                page = open_page(browser, url + f"/?mode=swarm&steps={steps}")
+                swarm(page, f"swarm_64x64x{steps}")
+                page.context.close()
         browser.close()
 
 

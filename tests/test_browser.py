@@ -47,22 +47,11 @@ def click_map(frame, fx, fy):
     canvas.click(position={"x": 58 + (box["width"] - 68) * fx, "y": 10 + (box["height"] - 50) * fy})
 
 
-# plotly.js quirks we cannot reach from Python: pausing rejects the running animation's promise
-# ("undefined"), and the first click after an animation fails in plotly's selection styling.
-KNOWN_PLOTLY_ERRORS = {"undefined", "Cannot read properties of undefined (reading 'selectAll')"}
-
-
 def go_to(page, url, title):
     """Open the app and follow the sidebar link to the page called `title`."""
     open_app(page, url)
     page.locator("[data-testid=stSidebar]").get_by_text(title, exact=True).click()
     wait_idle(page)
-
-
-def play(plot, wait_ms=1500):
-    """Press ▶ Play on a plotly figure and let the animation run."""
-    plot.locator(".updatemenu-button").filter(has_text="Play").first.click()
-    plot.page.wait_for_timeout(wait_ms)
 
 
 def assert_clean(page, allowed=frozenset()):
@@ -158,26 +147,6 @@ def test_about_page_offline(page, app_url):
     assert_clean(page)
 
 
-FIT_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const fit = gd.data.filter(t => t.meta && t.meta.role === 'fit');
-  const cursor = gd.data.filter(t => t.meta && t.meta.role === 'cursor_map');
-  return {fit: fit.map(t => Array.from(t.y)), cursor: cursor.map(t => [Array.from(t.x), Array.from(t.y)])};
-}"""
-
-
-def test_regression_line_moves_with_the_path(page, app_url):
-    go_to(page, app_url, "Linear regression")
-    page.wait_for_selector(".js-plotly-plot")
-    before = page.evaluate(FIT_JS)
-    assert len(before["fit"]) == 3
-    play(page.locator(".js-plotly-plot").first)
-    during = page.evaluate(FIT_JS)
-    assert during["fit"] != before["fit"]        # the fitted lines moved …
-    assert during["cursor"] != before["cursor"]  # … together with the points on the MSE contour
-    assert_clean(page)
-
-
 def test_schedule_curve_and_trajectory_animate_together(page, app_url):
     go_to(page, app_url, "Learning-rate schedules")
     frame = player(page)  # the race below the learning-rate curves: map, loss and lr on one cursor
@@ -198,15 +167,18 @@ def test_schedule_curve_and_trajectory_animate_together(page, app_url):
     assert_clean(page)
 
 
-def test_inside_the_optimizer_steps_one_update_at_a_time(page, app_url):
-    go_to(page, app_url, "Inside the optimizer")
-    page.wait_for_selector(".js-plotly-plot")
-    path_length = "() => document.querySelector('.js-plotly-plot').data.find(t => t.mode === 'lines+markers').x.length"
-    assert page.evaluate(path_length) == 1
-    for _ in range(3):
-        step_box = page.locator("[data-testid=stNumberInput]").filter(has_text="Step through")
-        step_box.get_by_test_id("stNumberInputStepUp").click()
+def test_a_run_editor_stays_open_while_its_learning_rate_changes(page, app_url):
+    """Its title names the learning rate: an untitled (unkeyed) expander was a new one after every change, closed."""
+    open_app(page, app_url)
+    page.locator("[data-testid=stExpander] summary").filter(has_text="1 ·").click()
+    slider = page.get_by_role("slider", name="lr").first
+    before = slider.get_attribute("aria-valuetext")
+    slider.focus()
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
         wait_idle(page)
-    assert page.evaluate(path_length) == 4  # the path so far grew by one point per step
-    assert page.locator(".katex").count() >= 3
+    assert slider.is_visible() and slider.get_attribute("aria-valuetext") != before
+    assert page.locator("[data-testid=stExpander] summary").filter(has_text="1 ·").inner_text().endswith(
+        slider.get_attribute("aria-valuetext"))
     assert_clean(page)
+

@@ -109,6 +109,16 @@ def test_a_worker_leaves_when_the_server_closes_its_pipe():
     assert worker.wait(timeout=60) == 0
 
 
+def test_a_worker_has_built_an_optimizer_before_it_says_ready():
+    """torch imports its compiler stack (~1.5 s) when it builds its first optimizer: at the worker's start, not in
+    a student's first request (it was the one slow learning-rate change of bench/player_bench.py)."""
+    code = ("import io, pickle, sys; from ui.engine_pool import serve; replies = io.BytesIO(); "
+            "serve(io.BytesIO(), replies); print(pickle.loads(replies.getvalue()), 'torch._dynamo' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["ready", "True"], done.stderr[-2000:]
+
+
 def test_no_workers_runs_in_a_thread_of_the_server():
     config = {"surface": "bowl", "steps": 15, "optimizer": "Adagrad", "hparams": {"lr": 0.5}}
     assert_same(EnginePool(0).submit([key(config)])[0].result(timeout=60), run(config))

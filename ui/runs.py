@@ -62,7 +62,9 @@ def run_list(prefix: str, steps: int, limit: int = MAX_RUNS, container=st.sideba
     ids = _ids(prefix)
     runs = []
     for number, run_id in enumerate(ids[:limit], start=1):
-        with container.expander(f"{number} · {_current_label(prefix, run_id)}", expanded=number == 1 and limit == 1):
+        # keyed: the title names the run's settings, and an edit that changes it leaves the editor open
+        with container.expander(f"{number} · {_current_label(prefix, run_id)}", expanded=number == 1 and limit == 1,
+                                key=f"{prefix}.{run_id}.open"):
             values = run_editor(f"{prefix}.{run_id}", new_run(run_id), steps)
             left, right = st.columns(2)
             left.button(t("run.duplicate"), key=f"duplicate-run{run_id}", on_click=duplicate_run,
