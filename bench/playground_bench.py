@@ -1,4 +1,6 @@
-"""Playground benchmark: how fast the Playground page reruns, and how many bytes its race figure sends.
+"""Playground benchmark: how fast the Playground page reruns on the server, and how many bytes its player gets.
+
+What a user waits for in the browser (key press to the chart redrawn) is bench/player_bench.py.
 
 Run from the repo root:  python bench/playground_bench.py  [--profile]
 
@@ -13,8 +15,7 @@ parses the forward messages into an element tree) but not the websocket or the b
 AppTest's share is printed: each rerun line gives the time of the page's script thread too.
 To check that each rerun recomputes what it should, the bench wraps (in this process only,
 the files are untouched) the engine's batches (`ui.engine_pool.run_batch`, run in this process:
-PLAYGROUND_ENGINE_WORKERS=0), the plotly `race_figure` call behind `ui.charts._figure` (the Playground's race
-is the player now: a rerun builds none) and AppTest's script thread: it counts and times them.
+PLAYGROUND_ENGINE_WORKERS=0) and AppTest's script thread: it counts and times them.
 
 `--profile` also prints a cProfile of the page's script thread for one rerun of each kind.
 """
@@ -36,25 +37,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["PLAYGROUND_ENGINE_WORKERS"] = "0"  # the engine in this process, where the bench can count its runs
 
-import plotly.graph_objects as go
-import plotly.io
-import plotly.tools
 import torch
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 from streamlit.testing.v1 import AppTest
 
-import ui.charts
 import ui.engine_pool
 import ui.i18n
 from optimizers import run
 from pagestate.playground import PLAYGROUND_RUNS as DEFAULT_RUNS
 from surfaces import get_surface
-from ui.charts import _BuiltFigure
 from ui.forms import log_grid
 from ui.i18n import CHOSEN
 from ui.run_editor import optimizer_spec, run_label
-from viz import PALETTE, TEXTS_EN, RunView, figure_bytes, race_figure
-from viz.encode import clean
+from viz import PALETTE
+from viz.player_data import run_entry_of, surface_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP, RERUNS, REPEATS = 3, 15, 7
@@ -63,10 +59,8 @@ SURFACE = "rosenbrock"
 # Above these learning rates the run diverges within a few steps on Rosenbrock from the page's start; the engine
 # then stops it early, which would flatter the one-run-changed figure (the bench checks no sampled run diverged).
 MAX_STABLE_LR = {"SGD": 0.002, "Momentum": 0.002}
-MB = 1e6
 # What --profile shows: the page's own functions and the big library steps under them.
-PROFILE_LINES = (re.escape(str(ROOT)) + r"|plotly_chart\.py|graph_objs/_figure\.py|basedatatypes\.py:\d+\(to_dict\)"
-                 r"|convert_to_base64|io/_json\.py:\d+\(to_json\)|_pickle")
+PROFILE_LINES = re.escape(str(ROOT)) + r"|components/v1|_pickle"
 
 # Quiet Streamlit's bare-mode warnings (AppTest formats widget values in the main thread: "missing ScriptRunContext").
 logging.disable(logging.WARNING)
@@ -89,7 +83,6 @@ class Spy:
 
 
 ENGINE = Spy(ui.engine_pool, "run_batch")  # the engine's batches of cache misses
-BUILD = Spy(ui.charts, "race_figure")  # the figure build of a cache miss in ui.charts._figure
 SCRIPT = Spy(ScriptRunner, "_run_script_thread")  # the page's run in AppTest's script thread (the rest is AppTest's)
 
 
@@ -109,16 +102,16 @@ def repeat_times(fn, repeats: int = REPEATS) -> list[float]:
     return [timed(fn) for _ in range(repeats)]
 
 
-def rerun(at: AppTest, engine_calls: int, builds: int | None) -> tuple[float, float]:
+def rerun(at: AppTest, engine_calls: int) -> tuple[float, float]:
     """Seconds of one `at.run()` and of the page's script thread in it, checking the run was clean and called the
-    engine and built the figure as often as said (`builds=None`: any number of times)."""
-    e0, b0 = len(ENGINE.calls), len(BUILD.calls)
+    engine as often as said."""
+    e0 = len(ENGINE.calls)
     dt = timed(at.run)
     if at.exception:
         raise RuntimeError(at.exception[0].value)
-    got = (sum(len(batch) for _, (batch,), _ in ENGINE.calls[e0:]), len(BUILD.calls) - b0)
-    if got[0] != engine_calls or builds not in (None, got[1]):
-        raise RuntimeError(f"expected {engine_calls} engine call(s) and {builds} figure build(s), got {got}")
+    got = sum(len(batch) for _, (batch,), _ in ENGINE.calls[e0:])
+    if got != engine_calls:
+        raise RuntimeError(f"expected {engine_calls} engine call(s), got {got}")
     return dt, SCRIPT.calls[-1][0]
 
 
@@ -151,13 +144,13 @@ def unseen_lr_changes() -> list[tuple[str, float]]:
 
 def figure_rerun_one_run_changed() -> None:
     at = open_page()
-    rerun(at, 0, 0)
+    rerun(at, 0)
     changes = unseen_lr_changes()
     assert len(changes) >= WARMUP + RERUNS, len(changes)
     samples, script, engine, configs = [], [], [], []
     for k, (key, lr) in enumerate(changes[:WARMUP + RERUNS]):
         at.select_slider(key=key).set_value(lr)
-        dt, dt_script = rerun(at, 1, 0)  # exactly one run recomputed; no plotly figure (the player gets arrays)
+        dt, dt_script = rerun(at, 1)  # exactly one run recomputed
         seconds, (batch,), (traj,) = ENGINE.calls[-1]
         config = json.loads(batch[0])
         if traj.diverged_at is not None:
@@ -203,22 +196,22 @@ def figure_rerun_nothing_changed() -> None:
     at = open_page()
     shown = ShownLanguage()
 
-    def switch(lang: str, builds: int | None = 0) -> tuple[float, float]:
+    def switch(lang: str) -> tuple[float, float]:
         at.session_state[CHOSEN] = lang
-        times = rerun(at, 0, builds)
+        times = rerun(at, 0)
         shown.lang = lang
         return times
 
     # The first visit of each language draws the page in it…
-    switch("zh", builds=None)
-    switch("en", builds=None)
-    rerun(at, 0, 0)
+    switch("zh")
+    switch("en")
+    rerun(at, 0)
     titles = set()
     switched, plain = [], []
     for k in range(WARMUP + RERUNS):
         times_switch = switch("zh" if k % 2 == 0 else "en")  # … later visits rebuild nothing (no engine call either)
         titles.add(at.title[0].value)
-        times_plain = rerun(at, 0, 0)
+        times_plain = rerun(at, 0)
         if k >= WARMUP:
             switched.append(times_switch)
             plain.append(times_plain)
@@ -232,62 +225,24 @@ def figure_rerun_nothing_changed() -> None:
     print(f"rerun_nothing_changed_vs_no_change: {med / base:.2f} x")
 
 
-def race_views(steps: int) -> list[RunView]:
-    """The page's 4 default runs on Rosenbrock from its first start, labelled and coloured as the page does."""
+def player_runs(steps: int) -> list[dict]:
+    """The player's run entries of the page's 4 default runs on Rosenbrock from its first start."""
     start = list(get_surface(SURFACE).starts[0])
-    return [RunView.of(run({"surface": SURFACE, "start": start, "steps": steps, **r}), f"{i} · {run_label(r)}",
-                       PALETTE[i - 1]) for i, r in enumerate(DEFAULT_RUNS, 1)]
+    entries = []
+    for i, r in enumerate(DEFAULT_RUNS, 1):
+        config = {"surface": SURFACE, "start": start, "steps": steps, **r}
+        entries.append(run_entry_of(f"{i} · {run_label(r)}", PALETTE[i - 1], config, run(config)))
+    return entries
 
 
-def texts_en() -> dict:
-    return TEXTS_EN
-
-
-def path_so_far_bytes(fig: dict, views: list[RunView]) -> int:
-    """The naive figure: the same data and layout, but one frame per step holding every run's path from 0 to t."""
-    paths = [(clean(v.xy[:, 0]), clean(v.xy[:, 1])) for v in views]
-    labels = {v.label for v in views}
-    traces = [i for i, trace in enumerate(fig["data"]) if trace.get("name") in labels]
-    last = max(len(v.xy) for v in views) - 1
-    frames = [{"name": str(t), "traces": traces, "data": [{"x": x[:t + 1], "y": y[:t + 1]} for x, y in paths]}
-              for t in range(last + 1)]
-    naive = {"data": fig["data"], "layout": fig["layout"], "frames": frames}
-    return len(json.dumps(naive, separators=(",", ":")).encode())  # compact, as plotly's orjson encoder writes
-
-
-def figure_payload() -> None:
-    texts = texts_en()
+def player_payload() -> None:
+    """Bytes of the player's arguments: the runs (sent on every change of a run) and the surface layer (fetched
+    once per surface, as a file)."""
     for steps in (500, 1000, 2000):
-        views = race_views(steps)
-        fig = race_figure(get_surface(SURFACE), views, texts=texts)
-        size = figure_bytes(fig)
-        target = " (target <= 0.5)" if steps == 1000 else ""
-        print(f"payload_4x{steps}_mb: {size / MB:.3f} MB{target}")
-        if steps == 1000:
-            naive = path_so_far_bytes(fig, views)
-            print(f"payload_path_so_far_frames_mb: {naive / MB:.1f} MB")
-            print(f"payload_vs_path_so_far: {size / naive:.4f} x")
-
-
-def figure_build() -> None:
-    surface, views, texts = get_surface(SURFACE), race_views(500), texts_en()
-    fig = race_figure(surface, views, texts=texts)
-    med, low = median_min(repeat_times(lambda: race_figure(surface, views, texts=texts)))
-    print(f"figure_build_4x500_ms: {med * 1e3:.0f} ms (median of {REPEATS}, min {low * 1e3:.0f})")
-
-    def chart_json() -> str:  # what every rerun does with the cached figure dict, cache hit or not (ui.charts)
-        figure = plotly.tools.return_figure_from_figure_or_data(_BuiltFigure(fig), validate_figure=True)
-        return plotly.io.to_json(figure, validate=False)  # st.plotly_chart's spec
-
-    def naive_chart_json() -> str:  # the same through a plain go.Figure: wrapped, copied by to_dict, serialised
-        return plotly.io.to_json(go.Figure(fig, _validate=False), validate=False)
-
-    med, low = median_min(repeat_times(chart_json))
-    naive, _ = median_min(repeat_times(naive_chart_json))
-    print(f"plotly_chart_spec_4x500_ms: {med * 1e3:.1f} ms (st.plotly_chart's work on the cached figure, as "
-          f"ui.charts hands it over; median of {REPEATS}, min {low * 1e3:.1f})")
-    print(f"plotly_chart_spec_plain_figure_ms: {naive * 1e3:.0f} ms (through a plain go.Figure)")
-    print(f"plotly_chart_spec_vs_plain_figure: {med / naive:.3f} x")
+        size = len(json.dumps(player_runs(steps), separators=(",", ":")).encode())
+        print(f"player_runs_4x{steps}_kb: {size / 1e3:.1f} KB" + (" (target <= 120)" if steps == 500 else ""))
+    layer = surface_layer(get_surface(SURFACE))
+    print(f"player_surface_layer_kb: {len(json.dumps(layer).encode()) / 1e3:.1f} KB (once per surface)")
 
 
 def profile_reruns() -> None:
@@ -308,11 +263,11 @@ def profile_reruns() -> None:
     ScriptRunner._run_script_thread = profiled
     at = open_page()
     unseen = unseen_lr_changes()[-1]  # the last pair: a value figure 1 did not reach
-    for title, change, counts in (("no change", None, (0, 0)), ("one run changed", unseen, (1, 1))):
+    for title, change, engine_calls in (("no change", None, 0), ("one run changed", unseen, 1)):
         if change:
             at.select_slider(key=change[0]).set_value(change[1])
         holder["profile"] = cProfile.Profile()
-        dt, _ = rerun(at, *counts)
+        dt, _ = rerun(at, engine_calls)
         print(f"\n--- profile of one rerun, {title} ({dt * 1e3:.0f} ms with the profiler on) ---")
         pstats.Stats(holder["profile"], stream=sys.stdout).sort_stats("cumulative").print_stats(PROFILE_LINES, 25)
         holder["profile"] = None
@@ -324,8 +279,7 @@ def main() -> None:
     print(f"torch_threads: {torch.get_num_threads()} threads")
     figure_rerun_one_run_changed()
     figure_rerun_nothing_changed()
-    figure_payload()
-    figure_build()
+    player_payload()
     print(f"bench_total_s: {time.perf_counter() - t0:.1f} s")
     if "--profile" in sys.argv[1:]:
         profile_reruns()

@@ -14,9 +14,9 @@ from pagestate.inside import RUN
 from schema import ConfigError
 from surfaces import get_surface
 from ui.cache import cached_run, engine_task
-from ui.charts import LECTURE_SCALE, _layer, race_chart, run_results, whole_run_shown
+from ui.charts import race_chart, run_results, surface_layer_of, whole_run_shown
 from ui.i18n import t
-from ui.page import lecture_mode, setup
+from ui.page import setup
 from ui.player import player, player_texts
 from ui.run_editor import run_editor
 from ui.share import share_panel
@@ -68,12 +68,6 @@ def follow_player(prefix: str, step_key: str, chart_key: str) -> None:
     cursor = st.session_state.pop(f"{chart_key}.cursor", None)
     if isinstance(cursor, int):
         st.session_state[step_key] = cursor - 1
-
-
-def layer_of(surface_choice: dict, surface) -> dict:
-    """The surface's contour layer, from the cache the race charts use."""
-    return _layer(json.dumps([surface_choice["surface"], surface_choice.get("surface_params") or {}], sort_keys=True),
-                  False, surface)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -142,11 +136,9 @@ texts = {**player_texts(lang), **{f"inside.{key}": t(f"in.{key}") for key in ("p
          "inside.neg_momentum": t("in.momentum"), "inside.scales": t("in.arrow_scale"),
          "inside.series.step_size": t("in.step_size")}
 entry = player_entry(config_json, name, color, steps is not None, surface.bounds)
-lecture = lecture_mode()["on"]
 panels = ("arrows", *(f"state{row}" for row in range(min(len(entry["series"]), STATE_ROWS))))  # torch's state: rows
-player(layer_of(surface_choice, surface), [entry], key=f"{CHART}.player", cursor=k, show_all=whole_run_shown(CHART),
-       panels=panels, texts=texts, height=int(620 * LECTURE_SCALE) if lecture else 620,
-       scale=LECTURE_SCALE if lecture else 1.0)
+player(surface_layer_of(surface_choice, surface), [entry], key=f"{CHART}.player", cursor=k,
+       show_all=whole_run_shown(CHART), panels=panels, texts=texts, height=620)
 if entry["series"] and steps is not None:
     st.caption(t("in.state.caption"))
 

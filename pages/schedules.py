@@ -14,6 +14,7 @@ from ui.exports import export_row
 from ui.forms import parse_int_list, seed
 from ui.i18n import t
 from ui.page import setup, visible
+from ui.player import lecture_scale
 from ui.run_editor import run_editor, scheduler_form
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
@@ -97,7 +98,8 @@ for name, params in chosen.items():
 if curves:
     log = st.toggle(t("sch.log"), key=page.key("log"))
     plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps, base_lr, lang)) for n, c, lr, p in curves],
-                                  step_title=t("viz.step"), lr_title=t("viz.lr"), log=log), key="sch.curves")
+                                  step_title=t("viz.step"), lr_title=t("viz.lr"), log=log,
+                                  scale=lecture_scale()), key="sch.curves")
     for column, (name, _, _, _) in zip(st.columns(len(curves)), curves, strict=True):
         column.markdown(f"**{name}**")
         column.latex(formula_latex(name, chosen[name]))

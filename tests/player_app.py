@@ -1,8 +1,7 @@
 """A tiny app that shows the player with real engine runs (for tests/test_player.py and bench/player_bench.py).
 
-Query parameters: `steps` (500), `runs` (1-4), `mode` ("map", "3d", "swarm": 64 × 64 starts in the swarm panel,
-or "figure": today's race figure through `st.plotly_chart`, the benchmark's baseline), `reduced=1`. The first run's
-learning rate is a select slider; the player's events are printed below it.
+Query parameters: `steps` (500), `runs` (1-4), `mode` ("map", "3d", "swarm": 64 × 64 starts in the swarm panel),
+`reduced=1`. The first run's learning rate is a select slider; the player's events are printed below it.
 """
 
 import json
@@ -19,8 +18,7 @@ from surfaces import get_surface
 from ui.player import player
 from ui.swarm import grid_starts
 from viz.player_data import run_entry_of, surface_layer
-from viz.race import race_figure
-from viz.runs import PALETTE, RunView
+from viz.runs import PALETTE
 from viz.swarm import swarm_entry
 
 SURFACE, START = "rosenbrock", [-1.5, 2.0]
@@ -41,21 +39,12 @@ def layer(mesh: bool) -> dict:
     return surface_layer(get_surface(SURFACE), mesh_n=80 if mesh else None)
 
 
-@st.cache_resource(max_entries=16)
-def figure(labels: tuple, _runs: list) -> dict:
-    """Today's race figure of the runs (labelled by their learning rates), cached as the Playground caches it."""
-    return race_figure(get_surface(SURFACE), [RunView.of(traj, *look) for *look, _, traj in _runs], texts={})
-
-
 q = st.query_params
 steps, mode = int(q.get("steps", 500)), q.get("mode", "map")
 lr = st.select_slider("learning rate of run 1", LRS, value=LRS[20])
 chosen = [("SGD", {"lr": lr})] if mode == "swarm" else [(RUNS[0][0], {"lr": lr}), *RUNS[1:]][:int(q.get("runs", 4))]
 runs = [(f"{i + 1}: {opt} lr={hp['lr']}", PALETTE[i], *computed(opt, json.dumps(hp), steps, mode == "swarm"))
         for i, (opt, hp) in enumerate(chosen)]
-if mode == "figure":
-    st.plotly_chart(figure(tuple(r[0] for r in runs), runs), key="race")
-    st.stop()
 if mode == "swarm":
     runs = [swarm_entry(get_surface(SURFACE), traj, label, color, config) for label, color, config, traj in runs]
 else:

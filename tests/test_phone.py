@@ -7,14 +7,14 @@ page's own URL makes Streamlit probe `/<page>/_stcore/...` first, which the cons
 
 import pytest
 from conftest import offline_page
-from test_browser import KNOWN_PLOTLY_ERRORS, player, wait_idle
+from test_browser import player, wait_idle
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PAGES = ["", "lessons", "regression", "schedules", "inside", "about"]  # "" is the Playground (app.py)
 NO_CHART = ("about", "lessons")
-PLAYER = ("", "schedules")  # pages whose race is drawn by the player (the others: plotly figures)
+PLAYER = ("", "schedules", "regression", "inside")  # pages whose animated chart is the player
 TIMEOUT = 90_000  # other tests may share the machine's two cores
 
 
@@ -69,7 +69,7 @@ def open_on_phone(page, url, path="", lang="en"):
 
 
 def assert_clean(page):
-    assert not [e for e in page.errors if e not in KNOWN_PLOTLY_ERRORS], page.errors
+    assert not page.errors, page.errors
     assert not page.outside, page.outside
     assert page.get_by_test_id("stException").count() == 0
 
@@ -147,8 +147,6 @@ def test_every_page_fits_a_phone(phone, app_url, path, lang):
     assert_no_sideways_scrolling(phone)
     charts = phone.evaluate(LAYOUT_JS)
     assert all(not c["problems"] for c in charts), charts
-    if path == "regression":
-        assert any(c["controls"] == 2 for c in charts)  # an animated chart: ▶/❚❚ and the speed menu
     if path in PLAYER:
         assert player(phone).evaluate(PLAYER_LAYOUT_JS) == []
     if path == "about":

@@ -18,23 +18,18 @@ from optimizers.metrics import distance_to_minima, summary
 from schema import ConfigError
 from share import query_flags
 from surfaces import Surface
-from viz import RunResult, projector
+from viz import RunResult
 from viz.player_data import run_entry_of, surface_layer
-from viz.runs import figure_texts
 
 from .cache import cached_run, prefetch
 from .forms import seed
 from .i18n import labels, language, t
-from .page import lecture_mode
 from .player import player, player_texts
 
 
 class _BuiltFigure(go.Figure):
-    """A figure dict that viz built valid, handed to Streamlit as is.
-
-    `st.plotly_chart` validates a dict (≈100 ms for 240 frames) and copies a
-    `go.Figure` through `to_dict` (≈25 ms); this figure's `to_dict` is the dict.
-    """
+    """A figure dict that viz built valid, handed to Streamlit as is (`st.plotly_chart` would validate a dict and
+    copy a `go.Figure` through `to_dict`; this figure's `to_dict` is the dict)."""
 
     def __init__(self, fig: dict):  # no go.Figure.__init__: nothing to validate or copy
         self._built = fig
@@ -47,16 +42,10 @@ PNG = {"format": "png", "filename": "optimizer-playground", "scale": 2}  # the c
 
 
 def plotly_chart(fig: dict, **kwargs):
-    """`st.plotly_chart` for a figure dict built by viz, our theme kept (larger for a projector in lecture
-    mode); the chart's camera button saves it as a PNG."""
-    if lecture_mode()["on"]:
-        fig = projector(fig)
+    """`st.plotly_chart` for a static figure dict built by viz (drawn at `ui.player.lecture_scale()`), our theme
+    kept; the chart's camera button saves it as a PNG."""
     return st.plotly_chart(_BuiltFigure(fig), theme=None,
                            config={"displaylogo": False, "toImageButtonOptions": PNG}, **kwargs)
-
-
-def viz_texts() -> dict:
-    return figure_texts(language())
 
 
 def run_results(runs: list[tuple[str, str, dict]]) -> list[RunResult]:
@@ -87,16 +76,19 @@ def chart_state(chart_key: str) -> dict:
             "cursor": st.session_state.get(f"{chart_key}.cursor", 0)}
 
 
-LECTURE_SCALE = 1.5  # lecture mode: the player's texts, margins and height × this (as `projector` does a figure)
 MESH_N = 80  # the 3D view's grid
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _layer(key: str, mesh: bool, _surface: Surface) -> dict:
-    """The surface layer the player draws under the runs (contour lines, minima, and the 3D mesh when asked);
-    cached on `key` (the surface and its parameters as JSON)."""
-    del key
+    del key  # the cache key: the surface and its parameters as JSON
     return surface_layer(_surface, mesh_n=MESH_N if mesh else None)
+
+
+def surface_layer_of(config: dict, surface: Surface, mesh: bool = False) -> dict:
+    """The layer the player draws under the runs (contour lines, minima, and the 3D mesh when asked) of the
+    surface a run `config` names, cached on that surface and its parameters."""
+    return _layer(json.dumps([config["surface"], config.get("surface_params") or {}], sort_keys=True), mesh, surface)
 
 
 def chart_cursor(chart_key: str, steps: int) -> int:
@@ -122,18 +114,14 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
         st.info(t("pg.no_runs"))
         return None
     steps = max(r.config["steps"] for r in done)
-    config = done[0].config
-    layer = _layer(json.dumps([config["surface"], config.get("surface_params") or {}], sort_keys=True),
-                   view == "3d", surface)
+    layer = surface_layer_of(done[0].config, surface, mesh=view == "3d")
     runs = [run_entry_of(r.label, r.color, r.config, r.traj) for r in done]
     panels = ("3d" if view == "3d" else "map", "loss", "lr")
     texts = player_texts(language())
     if view != "3d" and clickable:
         st.caption(t("pg.click_hint"))
-    lecture = lecture_mode()["on"]
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
-           show_all=whole_run_shown(chart_key), panels=panels, texts=texts,
-           height=int(520 * LECTURE_SCALE) if lecture else 520, scale=LECTURE_SCALE if lecture else 1.0)
+           show_all=whole_run_shown(chart_key), panels=panels, texts=texts)
     return {"layer": layer, "runs": runs, "panels": panels, "texts": texts}
 
 
@@ -142,14 +130,6 @@ def _view_switch(chart_key: str, column) -> str:
     key = f"{chart_key}.view"
     return column.segmented_control(t("pg.view"), ["contour", "3d"], **seed(key, default="contour"), key=key,
                                     format_func=labels("pg.view", ["contour", "3d"])) or "contour"
-
-
-def cursor_box(steps: int, key: str, container=st) -> int:
-    """A step box whose − / + (or ↓ ↑) move the animation's cursor one step at a time."""
-    if st.session_state.get(key, 0) > steps:  # fewer steps than before: back to the start
-        st.session_state[key] = 0
-    return int(container.number_input(t("pg.cursor"), min_value=0, max_value=steps, **seed(key, value=0), step=1,
-                                      key=key, help=t("pg.cursor.help")))
 
 
 def _at_cursor(traj, cursor: int | None, minima, min_value) -> dict:

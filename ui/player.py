@@ -23,6 +23,7 @@ import plotly
 import streamlit as st
 import streamlit.components.v1 as components
 
+from share import query_flags
 from texts import CATALOGUES, DEFAULT, text
 from viz.runs import figure_texts
 
@@ -33,6 +34,7 @@ SCRIPTS = ["core.js", *sorted(p.relative_to(SOURCE).as_posix() for p in (SOURCE 
            "player.js"]  # in this order: the panels register themselves in core's PANELS, player.js starts
 MARKER = "<!-- scripts: ui/player.py SCRIPTS -->"
 REDUCE_MOTION = "reduce_motion"  # the session's "Reduce motion" setting (ui.page's switch)
+LECTURE_SCALE = 1.5  # lecture mode (`?lecture=1`): texts, margins and heights × this, for a projector
 MAX_LAYERS = 256  # surface layers kept on disk (~20-300 KB each); the oldest go first
 
 
@@ -41,6 +43,11 @@ def player_texts(lang: str = DEFAULT) -> dict[str, str]:
     return {**figure_texts(lang),
             **{key.removeprefix("player."): text(key, lang) for key in CATALOGUES[DEFAULT]
                if key.startswith("player.")}}
+
+
+def lecture_scale() -> float:
+    """How much larger charts are drawn: LECTURE_SCALE in lecture mode, else 1."""
+    return LECTURE_SCALE if query_flags(st.query_params)["lecture"] else 1.0
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -96,7 +103,7 @@ def _args(surface: dict, runs: list[dict], cursor: int, show_all: bool, panels, 
 
 def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, show_all: bool = False,
            panels: tuple[str, ...] = ("map", "loss", "lr"), height: int = 520, texts: dict | None = None,
-           reduced_motion: bool | None = None, scale: float = 1.0) -> dict | None:
+           reduced_motion: bool | None = None, scale: float | None = None) -> dict | None:
     """Show `runs` (`viz.player_data.run_entry`) over `surface_layer` (`viz.player_data.surface_layer`).
 
     `panels` are drawn side by side on one time cursor: "map" (contour lines and paths) or "3d" (needs a layer
@@ -110,8 +117,9 @@ def player(surface_layer: dict, runs: list[dict], *, key: str, cursor: int = 0, 
     """
     if reduced_motion is None:
         reduced_motion = bool(st.session_state.get(REDUCE_MOTION, False))
-    value = _component(**_args(_publish(surface_layer), runs, cursor, show_all, panels, height, texts, reduced_motion,
-                               scale), key=key, default=None)
+    scale = lecture_scale() if scale is None else scale
+    value = _component(**_args(_publish(surface_layer), runs, cursor, show_all, panels, int(height * scale), texts,
+                               reduced_motion, scale), key=key, default=None)
     seen = f"{key}__event"
     if not value or st.session_state.get(seen) == value["id"]:
         return None

@@ -11,9 +11,8 @@ from surfaces import Surface
 from viz import RunResult
 from viz.regression import regression_entry, regression_layer
 
-from .charts import LECTURE_SCALE, chart_cursor, whole_run_shown
+from .charts import chart_cursor, whole_run_shown
 from .i18n import language, t
-from .page import lecture_mode
 from .player import player, player_texts
 
 HEIGHT = 560
@@ -59,7 +58,6 @@ def regression_chart(surface: Surface, done: list[RunResult], chart_key: str, cl
     texts = _texts()
     if clickable:
         st.caption(t("lr.click_hint"))
-    scale = LECTURE_SCALE if lecture_mode()["on"] else 1.0
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
-           show_all=whole_run_shown(chart_key), panels=panels, texts=texts, height=int(HEIGHT * scale), scale=scale)
+           show_all=whole_run_shown(chart_key), panels=panels, texts=texts, height=HEIGHT)
     return {"layer": layer, "runs": runs, "panels": panels, "texts": texts}

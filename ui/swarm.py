@@ -16,10 +16,9 @@ from viz.player_data import decode
 from viz.swarm import NO_MINIMUM, swarm_entry
 
 from .cache import cached_run
-from .charts import LECTURE_SCALE, _layer, chart_cursor, whole_run_shown
+from .charts import chart_cursor, surface_layer_of, whole_run_shown
 from .forms import seed
 from .i18n import language, t
-from .page import lecture_mode
 from .player import player, player_texts
 from .surface_picker import apply_player_events
 
@@ -64,13 +63,10 @@ def swarm_section(surface: Surface, first: RunResult) -> None:
     every = entry["frames"][1] - entry["frames"][0] if len(entry["frames"]) > 1 else 1
     if every > 1:
         st.caption(t("pg.swarm.sampled", every=every))
-    lecture = lecture_mode()["on"]
-    layer = _layer(json.dumps([first.config["surface"], first.config.get("surface_params") or {}], sort_keys=True),
-                   False, surface)
+    layer = surface_layer_of(first.config, surface)
     last = entry["steps"]  # the last frame: the cursor moves over the sampled frames
     player(layer, [entry], key=f"{CHART}.player", cursor=chart_cursor(CHART, last), show_all=whole_run_shown(CHART),
-           panels=("swarm",), texts=texts, height=int(HEIGHT * LECTURE_SCALE) if lecture else HEIGHT,
-           scale=LECTURE_SCALE if lecture else 1.0)
+           panels=("swarm",), texts=texts, height=HEIGHT)
     if stopped:
         st.info(t("pg.swarm.stopped", n=stopped))
     if not whole_run_shown(CHART) and chart_cursor(CHART, last) < last:

@@ -1,21 +1,17 @@
-"""Figure builders: pure functions from surfaces and trajectories to plotly figure dicts (no Streamlit).
+"""Pure builders (numpy, no Streamlit) of what the charts draw: the player's payloads (surface layers and runs as
+typed arrays: `player_data`, and per page `regression`, `inside`, `swarm`), contour lines, and the schedules
+page's static learning-rate figure.
 
 >>> from optimizers import run
 >>> from surfaces import get_surface
+>>> from viz.player_data import decode, run_entry_of
 >>> traj = run({"surface": "rosenbrock", "steps": 200, "optimizer": "Adam", "hparams": {"lr": 0.01}})
->>> fig = race_figure(get_surface("rosenbrock"), [RunView.of(traj, "Adam", PALETTE[0])], texts={})
->>> fig["data"][0]["name"], len(fig["frames"]) <= 240
-('click target', True)
+>>> entry = run_entry_of("Adam", PALETTE[0], traj.config, traj)
+>>> entry["steps"], decode(entry["xy"], (201, 2))[0].tolist()
+(200, [-1.5, 2.0])
 """
 
 from .contours import contour_lines
-from .encode import figure_bytes
-from .export_html import animation_html
-from .layers import CLICK_TARGET
-from .projector import projector
-from .race import race_figure
-from .runs import PALETTE, TEXTS_EN, RunResult, RunView
-from .surface3d import surface_3d_figure
+from .runs import PALETTE, RunResult, figure_texts
 
-__all__ = ["CLICK_TARGET", "PALETTE", "TEXTS_EN", "RunResult", "RunView", "animation_html", "contour_lines",
-           "figure_bytes", "projector", "race_figure", "surface_3d_figure"]
+__all__ = ["PALETTE", "RunResult", "contour_lines", "figure_texts"]

@@ -1,15 +1,9 @@
-"""Contour lines as plain polylines (contourpy), and the static map layer built from them.
-
-Plotly's own contour trace disappears while an animation plays with ``redraw: false``
-(plotly.js #4491), so the map draws contours as scatter line traces instead.
-"""
+"""Contour lines as plain polylines (contourpy): the player draws them once under the runs (viz.player_data)."""
 
 from __future__ import annotations
 
 import numpy as np
 from contourpy import LineType, contour_generator
-
-from .encode import clean
 
 LOW_QUANTILE, LOG_HIGH_QUANTILE, LINEAR_HIGH_QUANTILE = 0.002, 0.99, 0.95
 LEVEL_COLORS = ("#4f6384", "#dde3eb")  # light sequential scale: low levels darker, high levels fade out
@@ -87,27 +81,3 @@ def contour_lines(surface, levels: int = 25, n: int = 160) -> list[tuple[float, 
             xs, ys = simplify(points[0][:, 0], points[0][:, 1], (x1 - x0, y1 - y0))
             out.append((float(value), np.clip(xs, x0, x1), np.clip(ys, y0, y1)))  # interpolation can overshoot 1 ulp
     return out
-
-
-def _mix(a: str, b: str, t: float) -> str:
-    ca, cb = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in (a, b))
-    return "#" + "".join(f"{round(v):02x}" for v in ca + (cb - ca) * t)
-
-
-def map_layer(surface, texts: dict, *, xaxis: str = "x", yaxis: str = "y", levels: int = 25, n: int = 160) -> list:
-    """The static map under the runs: contour line traces (light, thin) and the minima as stars."""
-    (x0, x1), (y0, y1) = surface.bounds
-    lines = contour_lines(surface, levels, n)
-    traces = [{"type": "scatter", "mode": "lines", "x": clean(xs, 4, span=x1 - x0), "y": clean(ys, 4, span=y1 - y0),
-               "line": {"color": _mix(*LEVEL_COLORS, i / max(len(lines) - 1, 1)), "width": 1},
-               "hoverinfo": "skip", "showlegend": False, "xaxis": xaxis, "yaxis": yaxis}
-              for i, (_, xs, ys) in enumerate(lines)]
-    if surface.minima:
-        mx, my = np.array(surface.minima, dtype=float).T
-        traces.append({"type": "scatter", "mode": "markers", "x": clean(mx), "y": clean(my),
-                       "name": texts["minimum"], "showlegend": False, "xaxis": xaxis, "yaxis": yaxis,
-                       "marker": {"symbol": "star", "size": 18, "color": "#FFD700", "line": {"color": "#333333",
-                                                                                            "width": 1.5}},
-                       "hovertemplate": f"{texts['minimum']}<br>({texts['x']}, {texts['y']}) = (%{{x:.4g}}, "
-                                        "%{y:.4g})<extra></extra>"})
-    return traces

@@ -1,16 +1,11 @@
-"""Turn numpy arrays into small JSON-ready lists, and measure a figure's payload.
-
-Figures are plain dicts (no graph-object validation while building). Every data
-array goes through `clean`: rounded, with NaN/inf as ``None`` so plotly breaks
-lines there and the JSON stays valid.
-"""
+"""Turn numpy arrays into small JSON-ready lists for a plotly figure dict (the schedules page's learning-rate
+curves): rounded, with NaN/inf as ``None`` so plotly breaks lines there and the JSON stays valid."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from plotly.io.json import to_json_plotly
 
 
 def round_sig(a, sig: int = 6) -> np.ndarray:
@@ -43,8 +38,3 @@ def clean(a, sig: int = 6, span: float | None = None) -> list:
     if finite.all():
         return r.tolist()
     return np.where(finite, r, None).tolist()
-
-
-def figure_bytes(fig: dict) -> int:
-    """Size in bytes of the figure's JSON as plotly (and so Streamlit) encodes it."""
-    return len(to_json_plotly(fig).encode())

@@ -15,7 +15,9 @@ import json
 import numpy as np
 
 from .contours import LEVEL_COLORS, contour_lines
-from .surface3d import LIFT, Z_QUANTILE
+
+Z_QUANTILE = 0.95  # the 3D mesh is clipped at this quantile of the grid so a few huge values do not flatten the rest
+LIFT = 0.005  # 3D paths float this fraction of the z range above the surface so it does not hide them
 
 KINDS = {"f4": "<f4", "u2": "<u2", "u1": "u1"}  # what an array travels as: Float32Array, Uint16Array, Uint8Array
 
