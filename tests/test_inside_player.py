@@ -67,7 +67,8 @@ def test_plus_arrow_scrub_and_pause_keep_the_player_and_the_numbers_on_one_step(
 def test_step_0_shows_the_start_and_no_arrows(page, app_url):
     go_to(page, app_url, text("nav.inside", "en"))
     frame = player(page)
-    frame.focus("#play")
+    frame.focus("canvas")  # the map takes the keyboard's focus (Tab reaches it), though a click there sets nothing
+    assert frame.evaluate("document.activeElement.tagName") == "CANVAS"
     page.keyboard.press("Home")
     page.get_by_text("Step 0 is the start θ₀").first.wait_for(timeout=30_000)
     wait_idle(page)

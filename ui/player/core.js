@@ -116,7 +116,8 @@ class Chart {
     this.w = Math.max(width, 50); this.h = Math.max(height, 50); this.dpr = dpr;
     for (const c of [this.canvas, this.bg]) { c.width = Math.round(this.w * dpr); c.height = Math.round(this.h * dpr); }
     const k = S.scale;  // lecture mode: larger fonts and margins
-    this.m = {l: 58 * k, r: 10, t: (this.panel.main ? 10 : 24) * k, b: 40 * k};
+    // a side panel's last x tick is centred on its right edge (the page's edge): room for half of it
+    this.m = {l: 58 * k, r: this.panel.main ? 10 : 16 * k, t: (this.panel.main ? 10 : 24) * k, b: 40 * k};
     this.dirty = true;
   }
 
@@ -271,8 +272,9 @@ function drawContours(c, g) {  // the layer's contour lines and minima
 function drawPath(c, g, r) {  // the path up to the cursor: start ring, lr drops, ×, where it is now
   const k = shown(r), xy = r.xy, now = at(r);
   if (k < 0) return;
-  g.strokeStyle = r.color; g.lineWidth = 2.5; g.lineJoin = "round";
+  g.strokeStyle = r.color; g.lineWidth = 2.5; g.lineJoin = "round"; g.setLineDash(r.dash || []);
   polyline(g, c, (i) => xy[2 * i], (i) => xy[2 * i + 1], 0, k);
+  g.setLineDash([]);
   S.drawn[r.key] = k + 1;
   g.lineWidth = 3; g.beginPath(); g.arc(c.sx(xy[0]), c.sy(xy[1]), 8, 0, 2 * Math.PI); g.stroke();
   const marks = r.drops.filter((i) => i <= k);

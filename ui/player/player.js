@@ -158,8 +158,8 @@ async function buildPanels(kinds, height) {
       continue;
     }
     const c = new Chart(kind, box);
+    if (panel.main) c.canvas.tabIndex = 0;  // the keys (Space, ←/→, Home/End) work with the chart focused
     if (panel.click) {
-      c.canvas.tabIndex = 0;
       c.canvas.classList.add("clickable");
       c.canvas.addEventListener("click", (e) => {
         const rect = c.canvas.getBoundingClientRect(), point = c.inverse(e.clientX - rect.left, e.clientY - rect.top);
