@@ -95,3 +95,32 @@ def page(browser, app_url):
     page = offline_page(browser)
     yield page
     page.context.close()
+
+
+@pytest.fixture(scope="session")
+def player_url():
+    """`streamlit run tests/player_app.py` (the player with real engine runs) on a free port, for the session."""
+    with streamlit_server("tests/player_app.py") as url:
+        yield url
+
+
+@pytest.fixture
+def open_player(browser, player_url):
+    """open_player(query, **context) -> (page, frame): the player test app loaded offline and the player drawn."""
+    pages = []
+
+    def opener(query="", **context):
+        page = offline_page(browser, **context)
+        pages.append(page)
+        page.goto(f"{player_url}/?{query}")
+        frame = None
+        while frame is None:
+            page.wait_for_timeout(100)
+            frame = next((f for f in page.frames if "/component/" in f.url), None)
+        frame.wait_for_function("() => window.playerState && window.playerState().lastDraw", timeout=90_000)
+        return page, frame
+
+    yield opener
+    for page in pages:
+        page.context.close()
+

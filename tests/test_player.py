@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT, offline_page, streamlit_server
+from conftest import ROOT
 
 from optimizers import run
 from surfaces import get_surface
@@ -85,34 +85,6 @@ def test_apptest_sees_the_arrays_the_component_receives():
 
 
 # ---- in Chromium -------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def player_url():
-    """`streamlit run tests/player_app.py` on a free port, for this test module."""
-    with streamlit_server("tests/player_app.py") as url:
-        yield url
-
-
-@pytest.fixture
-def open_player(browser, player_url):
-    """open_player(query, **context) -> (page, frame): the test app loaded and the player drawn."""
-    pages = []
-
-    def opener(query="", **context):
-        page = offline_page(browser, **context)
-        pages.append(page)
-        page.goto(f"{player_url}/?{query}")
-        frame = None
-        while frame is None:
-            page.wait_for_timeout(100)
-            frame = next((f for f in page.frames if "/component/" in f.url), None)
-        frame.wait_for_function("() => window.playerState && window.playerState().lastDraw", timeout=60_000)
-        return page, frame
-
-    yield opener
-    for page in pages:
-        page.context.close()
-
 
 def state(frame) -> dict:
     return frame.evaluate("playerState()")

@@ -10,7 +10,6 @@ import uuid
 import numpy as np
 import pytest
 from apptest import APP, open_app
-from conftest import offline_page, streamlit_server
 from streamlit.testing.v1 import AppTest
 
 from optimizers import run
@@ -218,26 +217,9 @@ TILE_GREY = """() => {  // the share of the canvas in the grey basin squares' co
 }"""
 
 
-@pytest.fixture(scope="module")
-def swarm_app():
-    with streamlit_server("tests/player_app.py") as url:
-        yield url
-
-
-def open_swarm(browser, url: str, query: str = ""):
-    page = offline_page(browser)
-    page.goto(f"{url}/?mode=swarm&steps=200{query}")
-    frame = None
-    while frame is None:
-        page.wait_for_timeout(100)
-        frame = next((f for f in page.frames if "/component/" in f.url), None)
-    frame.wait_for_function("() => window.playerState && window.playerState().lastDraw", timeout=90_000)
-    return page, frame
-
-
 @pytest.mark.browser
-def test_the_swarm_plays_with_the_true_step_shown(browser, swarm_app):
-    page, frame = open_swarm(browser, swarm_app)
+def test_the_swarm_plays_with_the_true_step_shown(open_player):
+    page, frame = open_player("mode=swarm&steps=200")
     state = frame.evaluate("playerState()")
     assert state["last"] == len(FRAMES) - 1 and state["step"] == "step 0 / 200"
     hidden = frame.evaluate(TILE_GREY)
@@ -254,15 +236,13 @@ def test_the_swarm_plays_with_the_true_step_shown(browser, swarm_app):
     assert frame.evaluate("playerState().step") == "step 200 / 200"
     assert frame.evaluate(TILE_GREY) > hidden + 0.2  # the basin map shows at the end (most starts: none)
     assert not page.errors and not page.outside
-    page.context.close()
 
 
 @pytest.mark.browser
-def test_reduced_motion_shows_the_final_frame(browser, swarm_app):
-    page, frame = open_swarm(browser, swarm_app, "&reduced=1")
+def test_reduced_motion_shows_the_final_frame(open_player):
+    page, frame = open_player("mode=swarm&steps=200&reduced=1")
     state = frame.evaluate("playerState()")
     assert state["reduced"] and state["cursor"] == state["last"] == len(FRAMES) - 1
     assert state["step"] == "step 200 / 200" and frame.locator("#play").is_disabled()
     assert frame.evaluate(TILE_GREY) > 0.2
     assert not page.errors and not page.outside
-    page.context.close()
