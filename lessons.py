@@ -32,7 +32,7 @@ import pagestate
 import texts
 from viz import PALETTE
 
-BLUE, VERMILION, GREEN, PINK, ORANGE, SKY = PALETTE[:6]
+BLUE, VERMILION, GREEN, PINK, BROWN, VIOLET = PALETTE[:6]
 
 PAGES = tuple(page.name for page in pagestate.PAGES if page.fields)  # the pages a lesson can open: those with a state
 FIELDS = ("title", "question", "explanation")
@@ -64,7 +64,7 @@ _LESSONS = (
         "lr-too-large", "playground",
         {"mode": "race", "surface": "bowl", "surface_params": {"condition": 10.0, "rotation": 0.0},
          "start": [-2.5, 2.0], "steps": 500,
-         "runs": [_run("SGD", GREEN, lr=0.05), _run("SGD", ORANGE, lr=0.19), _run("SGD", VERMILION, lr=0.21)]},
+         "runs": [_run("SGD", GREEN, lr=0.05), _run("SGD", BROWN, lr=0.19), _run("SGD", VERMILION, lr=0.21)]},
     ),
     Lesson(
         "saddle-escape", "playground",
@@ -89,13 +89,13 @@ _LESSONS = (
         "zigzag-valley", "playground",
         {"mode": "race", "surface": "bowl", "surface_params": {"condition": 100.0, "rotation": 0.0},
          "start": [-2.5, 2.0], "steps": 200,
-         "runs": [_run("SGD", BLUE, lr=0.019), _run("Adagrad", ORANGE, lr=0.5), _run("RMSprop", GREEN, lr=0.05),
+         "runs": [_run("SGD", BLUE, lr=0.019), _run("Adagrad", BROWN, lr=0.5), _run("RMSprop", GREEN, lr=0.05),
                   _run("Adam", VERMILION, lr=0.1)]},
     ),
     Lesson(
         "adagrad-stalls", "inside",
         {"surface": "rosenbrock", "surface_params": {}, "start": [-1.5, 2.0], "steps": 500,
-         "run": _run("Adagrad", ORANGE, lr=0.1), "step": 499},
+         "run": _run("Adagrad", BROWN, lr=0.1), "step": 499},
     ),
     Lesson(
         "adam-first-step", "inside",
@@ -139,7 +139,7 @@ _LESSONS = (
     Lesson(
         "lbfgs-few-steps", "playground",
         {"mode": "race", "surface": "rosenbrock", "surface_params": {}, "start": [-1.5, 2.0], "steps": 100,
-         "runs": [_run("LBFGS", BLUE, line_search_fn="strong_wolfe"), _run("LBFGS", ORANGE),
+         "runs": [_run("LBFGS", BLUE, line_search_fn="strong_wolfe"), _run("LBFGS", BROWN),
                   _run("Adam", VERMILION, lr=0.05)]},
     ),
     Lesson(
