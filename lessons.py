@@ -95,12 +95,12 @@ _LESSONS = (
     Lesson(
         "adagrad-stalls", "inside",
         {"surface": "rosenbrock", "surface_params": {}, "start": [-1.5, 2.0], "steps": 500,
-         "run": _run("Adagrad", BROWN, lr=0.1), "step": 499},
+         "run": _run("Adagrad", BROWN, lr=0.1), "step": -1},
     ),
     Lesson(
         "adam-first-step", "inside",
         {"surface": "bowl", "surface_params": {"condition": 1000.0, "rotation": 0.0}, "start": [-2.5, 2.0],
-         "steps": 100, "run": _run("Adam", VERMILION, lr=0.1), "step": 0},
+         "steps": 100, "run": _run("Adam", VERMILION, lr=0.1), "step": -1},
     ),
     Lesson(
         "adam-l2-vs-adamw", "playground",

@@ -223,8 +223,8 @@ def test_state_format(lesson_id):
         assert 1 <= len(s["schedulers"]) <= 4
         assert s.get("lr", 0.1) in BASE_LRS, "the base LR must be on the page's 1-2-5 grid"
         assert "lr" not in s.get("hparams", {}), "the page sets lr from the base LR"
-    if lesson.page == "inside":
-        assert 0 <= s.get("step", 0) < s.get("steps", 500)
+    if lesson.page == "inside":  # its question is asked before the first update: the page opens at the start
+        assert s.get("step", 0) == -1, "an Inside lesson opens at the start, before the step its question asks about"
     for config in engine_configs(lesson):
         assert config["steps"] <= 1000, "lessons must open fast"
 
@@ -402,7 +402,6 @@ def _(lesson, runs):
     rmsprop, adam = run_many([variant(lesson.id, optimizer=name) for name in ("RMSprop", "Adam")])
     assert distance(rmsprop.xy[-1], (1, 1)) < d_adagrad
     assert distance(adam.xy[-1], (1, 1)) < 0.25
-    assert lesson.state["step"] == traj.steps - 1
 
 
 @claim("adam-first-step")
@@ -410,7 +409,6 @@ def _(lesson, runs):
     (traj,) = runs
     lr = traj.config["hparams"]["lr"]
     beta1, beta2 = traj.config["hparams"]["betas"]
-    assert lesson.state["step"] == 0
     g = traj.grad[0]
     assert np.array_equal(g, [-2.5, 2000.0]) and g[1] / -g[0] == 800
     assert "(−2.5, 2000)" in lesson.text("question", "en") and "800" in lesson.text("question", "zh")
