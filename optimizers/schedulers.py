@@ -206,7 +206,7 @@ SCHEDULERS: dict[str, SchedulerSpec] = {s.name: s for s in (
     SchedulerSpec("OneCycleLR", (
         Param("max_lr", "float", None, "scheduler.OneCycleLR.max_lr", low=0.0, high=1000.0,
               open_low=True, slider=(1e-5, 10.0), log=True, required=True,
-              suggest=lambda c: min(max(c["lr"] * 10, 1e-6), MAX_LR)),  # a valid peak even for lr 0 or 1000
+              suggest=lambda c: min(max(c["lr"], 1e-6), MAX_LR)),  # the optimizer's lr is the peak (valid for lr 0)
         Param("total_steps", "int", None, "scheduler.total_steps", low=1, high=100_000, slider=(1, 10_000),
               optional=True),
         Param("pct_start", "float", 0.3, "scheduler.pct_start", low=0.0, high=1.0, open_low=True, open_high=True,

@@ -19,7 +19,7 @@ from ui.run_editor import run_editor, scheduler_form
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 from viz import PALETTE
-from viz.schedules import lr_curves_figure
+from viz.schedules import lr_curves_figure, schedule_warning, stable_lr
 
 
 def table_steps(steps: int) -> tuple[list[int], ConfigError | None]:
@@ -119,6 +119,10 @@ if curves:
 
 st.subheader(t("sch.effect"))
 st.caption(t("sch.effect.caption"))
+limit = stable_lr(surface_choice, optimizer) if plain else None
+for result in runs:
+    if warning := schedule_warning(result.traj, limit):
+        st.warning(t(warning[0], name=result.label, **warning[1]), icon=":material/warning:")
 if runs:
     race = race_chart(surface, runs, chart_key=page.key("chart"))
     export_row(race, runs, "schedules")

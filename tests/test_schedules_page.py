@@ -61,3 +61,36 @@ def test_every_kind_of_scheduler_draws(name):
 def test_chinese():
     at = schedules_page("zh")
     assert not at.exception and at.title[0].value == "学习率调度器"
+
+
+def test_one_cycle_peaks_at_the_base_lr_and_a_peak_past_the_stable_limit_is_said():
+    """OneCycleLR's max_lr starts at the page's base lr (it was 10 ×: 1.0 on the bowl, whose plain gradient descent
+    is stable below 2/λ_max = 0.2, and the path blew up without a word); a peak past 2/λ_max is said, by step."""
+    at = schedules_page()
+    at.multiselect(key="sch.schedulers").set_value(["OneCycleLR"]).run()
+    assert at.select_slider(key="sch.schedulers.OneCycleLR.max_lr").value == 0.1
+    assert not at.exception and not at.warning
+    (race,) = at.get("component_instance")
+    runs = json.loads(race.proto.json_args)["runs"]
+    assert np.nanmax(decode(runs[1]["lr"])) == pytest.approx(0.1, rel=1e-6)
+    at.select_slider(key="sch.schedulers.OneCycleLR.max_lr").set_value(1.0).run()
+    p = torch.zeros(1, requires_grad=True)  # the step at which torch's OneCycleLR first exceeds 2/λ_max = 2/10
+    opt = torch.optim.SGD([p], lr=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=100)
+    lrs = []
+    for _ in range(100):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    first = next(s for s, lr in enumerate(lrs) if lr > 0.2)
+    (warning,) = [w.value for w in at.warning if w.value.startswith("**OneCycleLR**")]
+    assert f"at step {first + 1} the learning rate reaches {lrs[first]:.4g}, above $2/\\lambda_\\max$ = 0.2" in warning
+    at.select_slider(key="sch.schedulers.OneCycleLR.max_lr").set_value(0.2).run()
+    assert not [w for w in at.warning if w.value.startswith("**OneCycleLR**")]
+
+
+def test_a_diverged_run_is_said_where_the_curvature_is_unknown():
+    at = schedules_page()
+    at.selectbox(key="sch.surface").set_value("rosenbrock").run()
+    at.select_slider(key="sch.lr").set_value(0.5).run()
+    assert any(w.value.startswith("**StepLR**: the run diverged at step") for w in at.warning)

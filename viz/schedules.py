@@ -35,3 +35,26 @@ def lr_curves_figure(curves: list[tuple[str, str, np.ndarray, list[tuple[int, st
               "yaxis": {"title": {"text": lr_title}, "type": "log" if log else "linear", "exponentformat": "power"},
               "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"}}
     return {"data": data, "layout": layout}
+
+
+def stable_lr(surface_choice: dict, optimizer: dict) -> float | None:
+    """Plain gradient descent's largest stable learning rate, 2/λ_max, where the surface's curvature is known (the
+    quadratic bowl ½(u² + κv²): λ_max = max(1, κ)) and the optimizer is SGD without momentum; else None."""
+    hparams = optimizer.get("hparams", {})
+    if surface_choice.get("surface") != "bowl" or optimizer.get("optimizer") != "SGD" or hparams.get("momentum"):
+        return None
+    return 2.0 / max(1.0, float(surface_choice.get("surface_params", {}).get("condition", 10.0)))
+
+
+def schedule_warning(traj, limit: float | None) -> tuple[str, dict] | None:
+    """Why a run's path shows an unstable learning rate rather than a schedule's effect, as a catalogue key with its
+    fields: its learning rate passed the stable `limit` (the first such step, its lr, the limit), or else the run
+    diverged (the step, and the largest lr before it); None when neither."""
+    lr = np.asarray(traj.lr, dtype=float)
+    above = np.flatnonzero(lr > limit) if limit is not None else []
+    if len(above):
+        step = int(above[0])
+        return "sch.unstable", {"step": step + 1, "lr": f"{lr[step]:.4g}", "limit": f"{limit:.4g}"}
+    if isinstance(traj.diverged_at, int):
+        return "sch.diverged", {"step": traj.diverged_at, "peak": f"{np.nanmax(lr[:max(traj.diverged_at, 1)]):.4g}"}
+    return None
