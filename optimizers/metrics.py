@@ -26,8 +26,9 @@ def nearest_minimum(xy: np.ndarray, minima, tolerance: float) -> np.ndarray:
 
 def summary(traj: Trajectory, minima, min_value: float | None, tolerance: float = 1e-3) -> dict:
     """Final loss and position, distance to the nearest minimum, the first step whose loss is
-    within `tolerance` of the known minimum value, function evaluations, where it diverged or the cost budget
-    stopped it (`Trajectory.stopped_at`)."""
+    within `tolerance` of the known minimum value, function evaluations (up to the step that diverged: the engine
+    may step on a little before it notices), where it diverged or the cost budget stopped it
+    (`Trajectory.stopped_at`)."""
     finite = np.flatnonzero(np.isfinite(traj.loss))
     last = int(finite[-1]) if len(finite) else 0
     reached = None
@@ -37,5 +38,14 @@ def summary(traj: Trajectory, minima, min_value: float | None, tolerance: float 
     distance = distance_to_minima(traj.xy[last], minima)
     return {"final_loss": float(traj.loss[last]), "final_x": float(traj.xy[last][0]),
             "final_y": float(traj.xy[last][1]), "distance": None if distance is None else float(distance),
-            "reached_at": reached, "evaluations": int(np.sum(traj.evals)), "diverged_at": traj.diverged_at,
+            "reached_at": reached, "evaluations": evaluations(traj), "diverged_at": traj.diverged_at,
             "stopped_at": traj.stopped_at}
+
+
+def evaluations(traj: Trajectory, steps: int | None = None) -> int:
+    """Function evaluations of the first `steps` steps (None: all), none counted after the step that diverged
+    (`diverged_at`: the step that produced the first non-finite position or loss counts; one start)."""
+    end = traj.steps if steps is None else steps
+    if isinstance(traj.diverged_at, int):
+        end = min(end, traj.diverged_at)
+    return int(np.sum(traj.evals[:end]))
