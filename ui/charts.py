@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from optimizers.metrics import distance_to_minima, summary
+from optimizers.metrics import distance_to_minima, evaluations, summary
 from schema import ConfigError
 from share import query_flags
 from surfaces import Surface
@@ -24,7 +24,7 @@ from viz.player_data import run_entry_of, surface_layer
 from .cache import cached_run, prefetch
 from .forms import seed
 from .i18n import labels, language, t
-from .player import player, player_texts
+from .player import lecture_scale, player, player_texts
 
 
 class _BuiltFigure(go.Figure):
@@ -119,10 +119,33 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
     panels = ("3d" if view == "3d" else "map", "loss", "lr")
     texts = player_texts(language())
     if view != "3d" and clickable:
-        st.caption(t("pg.click_hint"))
+        student_tip(chart_key, t("pg.click_hint"))
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
            show_all=whole_run_shown(chart_key), panels=panels, texts=texts)
+    divergence_note(done)
     return {"layer": layer, "runs": runs, "panels": panels, "texts": texts}
+
+
+def student_tip(chart_key: str, text: str) -> None:
+    """A tip on using a chart (a click sets the start): for a student at a screen, hidden in lecture mode."""
+    st.container(key="tip-" + chart_key.replace(".", "-")).caption(text)
+
+
+def divergence_note(done: list[RunResult]) -> None:
+    """Under a chart: why a run's path stops at a × (it diverged), when one did."""
+    if any(isinstance(r.traj.diverged_at, int) for r in done):
+        st.warning(t("pg.diverged_note"), icon=":material/warning:")
+
+
+def short_number(value: float | None, digits: int = 4) -> str:
+    """A number in at most `digits` significant digits that fits a narrow cell: scientific from 1e5 and below
+    1e-3 (5.527e10, not 55270000000), "—" when there is none or it is not finite."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    if value != 0 and not 1e-3 <= abs(value) < 1e5:
+        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return f"{value:.{digits}g}"
 
 
 def _view_switch(chart_key: str, column) -> str:
@@ -144,14 +167,15 @@ def _at_cursor(traj, cursor: int | None, minima, min_value) -> dict:
     passed = lambda step: step if step is not None and step <= cursor else None  # noqa: E731
     return {**s, "final_loss": float(traj.loss[at]), "final_x": float(traj.xy[at][0]),
             "final_y": float(traj.xy[at][1]), "distance": None if distance is None else float(distance),
-            "reached_at": passed(s["reached_at"]), "evaluations": int(np.sum(traj.evals[:cursor])),
+            "reached_at": passed(s["reached_at"]), "evaluations": evaluations(traj, cursor),
             "diverged_at": passed(s["diverged_at"]),
             "stopped_at": None if s["stopped_at"] is None or s["stopped_at"] - 1 > cursor else s["stopped_at"]}
 
 
 def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None = None) -> None:
     """One row per run: loss and position, distance to the nearest minimum, steps to reach the minimum's value
-    (within 1e-3), function evaluations, divergence (and, for a run the cost budget stopped, where and why).
+    (within 1e-3), function evaluations, divergence (and, for a run the cost budget stopped, where and why); the
+    numbers as `short_number` writes them.
 
     With a race's `chart_key`, the values are at the player's cursor until the run has been played to the end or
     the whole run is shown; then (and without a key) the final values."""
@@ -165,18 +189,19 @@ def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None
         s = _at_cursor(r.traj, cursor, surface.minima, surface.min_value)
         shown.append(s)
         rows.append({
-            t("col.run"): r.label, t("col.final_loss"): s["final_loss"],
-            t("col.final_xy"): f"({s['final_x']:.4g}, {s['final_y']:.4g})", t("col.distance"): s["distance"],
-            t("col.reached"): s["reached_at"], t("col.evals"): s["evaluations"],
+            t("col.run"): r.label, t("col.final_loss"): short_number(s["final_loss"]),
+            t("col.final_xy"): f"({short_number(s['final_x'])}, {short_number(s['final_y'])})",
+            t("col.distance"): short_number(s["distance"], 3),
+            t("col.reached"): "—" if s["reached_at"] is None else str(s["reached_at"]),
+            t("col.evals"): s["evaluations"],
             t("col.diverged"): "—" if s["diverged_at"] is None else t("pg.diverged_at", step=s["diverged_at"]),
             **({t("col.stopped"): "—" if s["stopped_at"] is None else t("pg.stopped_at", step=s["stopped_at"] - 1)}
                if any(r.traj.stopped_at is not None for r in done) else {}),
         })
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_config={t("col.final_loss"): st.column_config.NumberColumn(format="%.4g"),
-                                t("col.distance"): st.column_config.NumberColumn(format="%.3g")})
-    if any(s["diverged_at"] is not None for s in shown):
-        st.warning(t("pg.diverged_note"))
+    if lecture_scale() > 1:  # an HTML table: its text scales with lecture mode's larger fonts (a grid's does not)
+        st.table(rows, hide_index=True)
+    else:
+        st.dataframe(rows, hide_index=True, width="stretch")
     for r, s in zip(done, shown, strict=True):
         if s["stopped_at"] is not None:
             st.warning(t("pg.stopped_note", run=r.label, step=r.traj.stopped_at - 1,

@@ -11,7 +11,7 @@ from surfaces import Surface
 from viz import RunResult
 from viz.regression import regression_entry, regression_layer
 
-from .charts import chart_cursor, whole_run_shown
+from .charts import chart_cursor, divergence_note, student_tip, whole_run_shown
 from .i18n import language, t
 from .player import player, player_texts
 
@@ -57,7 +57,8 @@ def regression_chart(surface: Surface, done: list[RunResult], chart_key: str, cl
     panels = ("mse" if clickable else "mse_fixed", "data", "loss_epochs")
     texts = _texts()
     if clickable:
-        st.caption(t("lr.click_hint"))
+        student_tip(chart_key, t("lr.click_hint"))
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
            show_all=whole_run_shown(chart_key), panels=panels, texts=texts, height=HEIGHT)
+    divergence_note(done)
     return {"layer": layer, "runs": runs, "panels": panels, "texts": texts}
