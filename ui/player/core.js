@@ -11,7 +11,7 @@ const S = {
   texts: {}, panelKinds: "", layer: null, layers: new Map(), runs: [], decoded: new Map(),
   last: 0, cursor: 0, pos: 0, playing: false, speed: 1, showAll: false, reduced: false, argsCursor: null,
   argsShowAll: null, charts: [], view3d: null, drawn: {}, backgrounds: {}, frames: 0, rendered: 0, firstDraw: null,
-  lastDraw: null, sent: null, scale: 1, marks: {},
+  lastDraw: null, sent: null, scale: 1, marks: {}, ticks: {}, crosses: {}, styles: {},
 };
 
 // A panel kind: {main: bool (the large panel on the left; else a side panel on the right), titles(texts) ->
@@ -37,10 +37,22 @@ const decoded = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => 
 
 const MAX_LR_MARKS = 30;  // a drop at every step (ExponentialLR) would only clutter the path
 
+// Each run is told apart by more than its colour: by its position in the list, a dash pattern for its path and
+// curves and a marker shape where it is at the cursor (the map, the 3D view, the curves and the readout agree).
+// Each style: [canvas dash in px, plotly's 3D dash]; each marker is one plotly.js 3D symbol, drawn alike in 2D.
+const DASHES = [[[], "solid"], [[9, 5], "dash"], [[2, 4], "dot"], [[9, 4, 2, 4], "dashdot"], [[16, 6], "longdash"],
+  [[16, 4, 2, 4], "longdashdot"]];
+const MARKERS = ["circle", "square", "diamond", "cross", "circle-open", "square-open"];
+
 function decodeRun(r) {
   const run = decoded(r), lr = run.lr, drops = [];
   for (let i = 1; i < Math.min(lr.length, r.end); i++) if (lr[i] < lr[i - 1]) drops.push(i);  // the lr drops here
-  return {...run, drops: drops.length <= MAX_LR_MARKS ? drops : []};
+  return {...run, drops: drops.length <= MAX_LR_MARKS ? drops : [], ownDash: r.dash};
+}
+
+function styleRun(r, index) {  // the run's dash and marker by its position in the list (an entry may bring a dash)
+  const [dash, dash3d] = DASHES[index % DASHES.length];
+  Object.assign(r, {dash: r.ownDash || dash, dash3d, marker: MARKERS[index % MARKERS.length], sample: null});
 }
 
 async function loadLayer(ref) {
@@ -75,11 +87,18 @@ function linearTicks(lo, hi, count) {
   return out;
 }
 
-function logTicks(lo, hi) {  // lo, hi are log10 values
-  const out = [];
-  const every = Math.max(1, Math.ceil((hi - lo) / 6));
-  for (let e = Math.ceil(lo); e <= hi; e += every) out.push(e);
-  return out;
+// Ticks of a log axis (lo, hi are log10 values) as log10 values, at most `count` of them: every decade, or every
+// few decades when they are crowded; 2 and 5 within each decade when there is room (a span of a decade or two).
+function logTicks(lo, hi, count) {
+  const decades = [];
+  const every = Math.max(1, Math.ceil((hi - lo) / Math.max(count - 1, 1)));
+  for (let e = Math.ceil(lo); e <= hi + 1e-9; e += every) decades.push(e);
+  const within = [];
+  for (let e = Math.floor(lo); e <= hi; e++) for (const m of [1, 2, 5]) {
+    const u = e + Math.log10(m);
+    if (u >= lo - 1e-9 && u <= hi + 1e-9) within.push(u);
+  }
+  return decades.length < 3 && within.length <= count ? within : decades;
 }
 
 function extent(arrays, log, cap = Infinity) {  // values above `cap` (a run blowing up) leave the top open
@@ -92,10 +111,10 @@ function extent(arrays, log, cap = Infinity) {  // values above `cap` (a run blo
   return [lo - pad, hi + pad];
 }
 
-const wantsLog = (arrays) => {
+const wantsLog = (arrays, ratio = 50) => {  // positive values spanning more than `ratio`×
   let lo = Infinity, hi = 0;
   for (const a of arrays) for (const v of a) if (Number.isFinite(v)) { if (v <= 0) return false; lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  return lo < Infinity && hi / lo > 50;
+  return lo < Infinity && hi / lo > ratio;
 };
 
 // ---- a 2D chart: a canvas, its background (axes and what the panel draws once) and its scales -------------
@@ -151,18 +170,23 @@ class Chart {
     const {l, r, t, b} = this.m, right = this.w - r, bottom = this.h - b;
     g.strokeStyle = "#eceef1"; g.fillStyle = "#555"; g.lineWidth = 1;
     g.textAlign = "center"; g.textBaseline = "top";
-    for (const v of linearTicks(this.x[0], this.x[1], Math.max(2, Math.floor((right - l) / 80)))) {
-      const px = this.sx(v);
+    const ticks = {x: [], y: [], font: 12 * S.scale};  // what is drawn where (playerState): labels never overlap
+    for (const v of linearTicks(this.x[0], this.x[1], Math.max(2, Math.floor((right - l) / (80 * S.scale))))) {
+      const px = this.sx(v), label = tickLabel(v);
       g.beginPath(); g.moveTo(px, t); g.lineTo(px, bottom); g.stroke();
-      g.fillText(tickLabel(v), px, bottom + 4);
+      g.fillText(label, px, bottom + 4);
+      ticks.x.push({label, at: px, width: g.measureText(label).width});
     }
     g.textAlign = "right"; g.textBaseline = "middle";
-    const yt = this.log ? logTicks(...this.y) : linearTicks(this.y[0], this.y[1], Math.max(2, Math.floor((bottom - t) / 45)));
+    const rows = Math.max(2, Math.floor((bottom - t) / (24 * S.scale)));  // a label and a gap: labels never overlap
+    const yt = this.log ? logTicks(...this.y, rows) : linearTicks(this.y[0], this.y[1], Math.max(2, Math.floor((bottom - t) / (45 * S.scale))));
     for (const u of yt) {
-      const py = this.sy(this.log ? 10 ** u : u);
+      const py = this.sy(this.log ? 10 ** u : u), label = tickLabel(this.log ? 10 ** u : u);
       g.beginPath(); g.moveTo(l, py); g.lineTo(right, py); g.stroke();
-      g.fillText(this.log ? tickLabel(10 ** u) : tickLabel(u), l - 5, py);
+      g.fillText(label, l - 5, py);
+      ticks.y.push({label, at: py});
     }
+    S.ticks[this.kind] = ticks;
     g.strokeStyle = "#9aa0a8"; g.strokeRect(l, t, right - l, bottom - t);
     S.backgrounds[this.kind] = (S.backgrounds[this.kind] || 0) + 1;
     const titles = this.panel.titles(S.texts);
@@ -236,6 +260,31 @@ function dot(g, x, y, color, radius = 6) {  // a filled marker with a white rim:
   g.fillStyle = color; g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#fff"; g.stroke();
 }
 
+// A run's marker (MARKERS) of `size` px half-width at (x, y): filled with a white rim, or an open ring/box.
+function marker(g, shape, x, y, color, size = 6) {
+  const open = shape.endsWith("-open"), kind = shape.replace("-open", ""), s = kind === "circle" ? size : size * 0.9;
+  g.beginPath();
+  if (kind === "circle") g.arc(x, y, s, 0, 2 * Math.PI);
+  else if (kind === "square") g.rect(x - s, y - s, 2 * s, 2 * s);
+  else if (kind === "diamond") { const d = s * 1.3; g.moveTo(x, y - d); g.lineTo(x + d, y); g.lineTo(x, y + d); g.lineTo(x - d, y); g.closePath(); }
+  else {  // a plus
+    const a = s * 1.2, b = s * 0.45;
+    for (const [px, py] of [[-b, -a], [b, -a], [b, -b], [a, -b], [a, b], [b, b], [b, a], [-b, a], [-b, b], [-a, b], [-a, -b], [-b, -b]]) g.lineTo(x + px, y + py);
+    g.closePath();
+  }
+  if (open) { g.lineWidth = 5; g.strokeStyle = "#fff"; g.stroke(); g.lineWidth = 2.5; g.strokeStyle = color; g.stroke(); return; }
+  g.fillStyle = color; g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#fff"; g.stroke();
+}
+
+// Where the segment from (x0, y0), inside the box, to (x1, y1) leaves the box [left, top, right, bottom].
+function exitPoint([left, top, right, bottom], x0, y0, x1, y1) {
+  let t = 1;
+  const dx = x1 - x0, dy = y1 - y0;
+  if (dx > 0) t = Math.min(t, (right - x0) / dx); else if (dx < 0) t = Math.min(t, (left - x0) / dx);
+  if (dy > 0) t = Math.min(t, (bottom - y0) / dy); else if (dy < 0) t = Math.min(t, (top - y0) / dy);
+  return [x0 + t * dx, y0 + t * dy];
+}
+
 function arrow(g, x0, y0, x1, y1, color, width = 3, dash = []) {  // a line from (x0, y0) with a head at (x1, y1)
   const len = Math.hypot(x1 - x0, y1 - y0);
   if (!(len > 0.5)) return;
@@ -247,6 +296,10 @@ function arrow(g, x0, y0, x1, y1, color, width = 3, dash = []) {  // a line from
   g.lineTo(x1 - ux * head - uy * head * 0.45, y1 - uy * head + ux * head * 0.45);
   g.lineTo(x1 - ux * head + uy * head * 0.45, y1 - uy * head - ux * head * 0.45);
   g.closePath(); g.fill();
+}
+
+function drewStyle(kind, r, g, shape = null) {  // what a panel drew a run with (playerState)
+  (S.styles[kind] = S.styles[kind] || {})[r.key] = {dash: g.getLineDash(), marker: shape};
 }
 
 function cursorLine(g, c) {  // the dashed vertical line at the cursor on a curve over the steps
@@ -269,10 +322,24 @@ function drawContours(c, g) {  // the layer's contour lines and minima
   for (const [x, y] of S.layer.minima) star(g, c.sx(x), c.sy(y));
 }
 
+// Where a run diverged or stopped (position k, its last finite one), in the plot box's pixels: there, or where its
+// path last leaves the box when it is beyond it (a run blowing up lands far outside the surface's bounds).
+function crossPoint(c, xy, k) {
+  const box = [c.m.l, c.m.t, c.w - c.m.r, c.h - c.m.b], px = (i) => [c.sx(xy[2 * i]), c.sy(xy[2 * i + 1])];
+  const inside = ([x, y]) => x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3];
+  if (inside(px(k))) return px(k);
+  let i = k - 1;
+  while (i >= 0 && !inside(px(i))) i--;
+  const [x, y] = i >= 0 ? exitPoint(box, ...px(i), ...px(i + 1)) : px(k);  // never inside: the nearest edge
+  const pad = 8;  // the whole × within the box
+  return [Math.max(box[0] + pad, Math.min(box[2] - pad, x)), Math.max(box[1] + pad, Math.min(box[3] - pad, y))];
+}
+
 function drawPath(c, g, r) {  // the path up to the cursor: start ring, lr drops, ×, where it is now
   const k = shown(r), xy = r.xy, now = at(r);
   if (k < 0) return;
   g.strokeStyle = r.color; g.lineWidth = 2.5; g.lineJoin = "round"; g.setLineDash(r.dash || []);
+  drewStyle(c.kind, r, g, r.marker);
   polyline(g, c, (i) => xy[2 * i], (i) => xy[2 * i + 1], 0, k);
   g.setLineDash([]);
   S.drawn[r.key] = k + 1;
@@ -281,8 +348,9 @@ function drawPath(c, g, r) {  // the path up to the cursor: start ring, lr drops
   for (const i of marks) diamond(g, c.sx(xy[2 * i]), c.sy(xy[2 * i + 1]), r.color);
   S.marks[r.key] = marks;
   if (r.end <= r.steps && k === r.end - 1) {
-    const clamp = (v, lo, hi) => Math.max(lo + 8, Math.min(hi - 8, v));
-    cross(g, clamp(c.sx(xy[2 * k]), c.m.l, c.w - c.m.r), clamp(c.sy(xy[2 * k + 1]), c.m.t, c.h - c.m.b), r.color);
-  }
-  dot(g, c.sx(xy[2 * now]), c.sy(xy[2 * now + 1]), r.color);
+    const [x, y] = crossPoint(c, xy, k);
+    cross(g, x, y, r.color);
+    S.crosses[r.key] = [x, y];
+  } else delete S.crosses[r.key];
+  marker(g, r.marker, c.sx(xy[2 * now]), c.sy(xy[2 * now + 1]), r.color);
 }

@@ -35,10 +35,22 @@ function showReadouts() {
   }
   S.runs.forEach((r, i) => {
     const row = body.rows[i], values = cells(r);
-    row.cells[0].innerHTML = `<span class="swatch" style="background:${r.color}"></span>`;
-    row.cells[0].append(values[0]);
+    const sample = r.sample || (r.sample = swatch(r)), cell = row.cells[0];
+    if (cell.firstChild !== sample || cell.lastChild.textContent !== values[0]) cell.replaceChildren(sample, values[0]);
     for (let j = 1; j < 5; j++) row.cells[j].textContent = values[j];
   });
+}
+
+// A run's sample in the readout: its dash pattern and its marker, as the charts draw them.
+function swatch(r) {
+  const k = 1.2 * S.scale, w = 34 * k, h = 14 * k, c = document.createElement("canvas");
+  c.className = "swatch"; c.width = w * 2; c.height = h * 2; c.style.width = `${w}px`; c.style.height = `${h}px`;
+  c.dataset.dash = r.dash.join(","); c.dataset.marker = r.marker;
+  const g = c.getContext("2d");
+  g.scale(2, 2); g.strokeStyle = r.color; g.lineWidth = 2.5; g.setLineDash(r.dash);
+  g.beginPath(); g.moveTo(1, h / 2); g.lineTo(w - 1, h / 2); g.stroke(); g.setLineDash([]);
+  marker(g, r.marker, w / 2, h / 2, r.color, 4.5 * k);
+  return c;
 }
 
 function setCursor(k) {
@@ -145,7 +157,8 @@ async function buildPanels(kinds, height) {
   S.charts = []; S.view3d = null;
   const side = kinds.filter((k) => !PANELS[k].main);
   panels.classList.toggle("single", side.length === kinds.length || side.length === 0);
-  panels.style.setProperty("--h", `${height}px`);
+  S.height = height;
+  fitScreen();
   document.documentElement.style.setProperty("--scale", S.scale);
   panels.style.setProperty("--side", Math.max(side.length, 1));
   for (const kind of kinds) {
@@ -169,6 +182,29 @@ async function buildPanels(kinds, height) {
     S.charts.push(c);
   }
   for (const c of S.charts) c.layout();
+}
+
+// Lecture mode on a projector: the ▶ bar and the whole chart on one screen as the page opens. The panels are no
+// taller than the room between the player's top on the page and the screen's bottom (the page's window: our frame
+// is on the app's own origin), but not below MIN_SCREEN of the screen; elsewhere (or a standalone page) as asked.
+const MIN_SCREEN = 0.5;
+function pageTop() {  // the player's top on the app's page (scrolled or not); null: not in the app's page
+  try {
+    const host = window.parent, frame = window.frameElement;
+    if (!frame || host === window) return null;
+    const scroller = host.document.querySelector("[data-testid=stMain]");
+    return frame.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0) + host.scrollY;
+  } catch (err) { return null; }  // another origin
+}
+
+function fitScreen() {
+  let height = S.height;
+  const top = S.scale > 1 ? pageTop() : null;
+  if (top !== null) {
+    const screen = window.parent.innerHeight, room = screen - top - $("panels").getBoundingClientRect().top - 8;
+    height = Math.round(Math.min(height, Math.max(room, screen * MIN_SCREEN)));
+  }
+  $("panels").style.setProperty("--h", `${height}px`);
 }
 
 function setRanges() {
@@ -204,6 +240,7 @@ async function render(args) {
     const next = new Map(args.runs.map((r) => [r.key, S.decoded.get(r.key) || decodeRun(r)]));
     S.decoded = next;
     S.runs = [...next.values()];
+    S.runs.forEach(styleRun);
     S.drawn = {};
     S.last = Math.max(0, ...S.runs.map((r) => r.steps));
     $("scrub").max = S.last;
@@ -214,6 +251,7 @@ async function render(args) {
     await buildPanels(args.panels, args.height);
   } else if (S.view3d && (runsChanged || layerChanged)) await PANELS["3d"].build(S.view3d);  // plotly keeps what is unchanged
   if (rebuild || runsChanged || layerChanged) setRanges();
+  if (S.scale > 1) fitScreen();  // what is above the player may have changed
   S.reduced = args.reduced_motion || reducedQuery.matches;
   $("play").disabled = S.reduced;
   $("reduced").hidden = !S.reduced;
@@ -236,12 +274,27 @@ if (window.PLAYER_ARGS) enqueue(window.PLAYER_ARGS);  // a standalone page (ui.p
 new ResizeObserver(() => send("streamlit:setFrameHeight", {height: Math.ceil(document.body.scrollHeight)}))
   .observe(document.body);
 new ResizeObserver(() => { for (const c of S.charts) c.layout(); if (S.layer) draw(); }).observe($("panels"));
+// Lecture mode: what is above the player settles after it is drawn (and the window may change): fitted again when
+// the player's top on the page moves.
+let placedAt = null;
+setInterval(() => {
+  const top = S.scale > 1 && S.height ? pageTop() : null, place = top === null ? null : `${top}|${window.parent.innerHeight}`;
+  if (place !== placedAt) { placedAt = place; fitScreen(); }
+}, 500);
 send("streamlit:componentReady", {apiVersion: 1});
 
 // For tests and benchmarks: what is drawn now.
 window.playerState = () => ({
   cursor: S.cursor, last: S.last, playing: S.playing, showAll: S.showAll, reduced: S.reduced, drawn: {...S.drawn},
   marks: S.runs.map((r) => S.marks[r.key] || []),
+  styles: Object.fromEntries(Object.entries(S.styles).map(([kind, byKey]) => [kind, S.runs.map((r) => byKey[r.key] || null)])),
+  swatches: [...$("readout").tBodies[0].rows].map((row) => {
+    const c = row.querySelector("canvas.swatch");
+    return c && {dash: c.dataset.dash, marker: c.dataset.marker};
+  }),
+  crosses: S.runs.map((r) => S.crosses[r.key] || null), ticks: S.ticks,
+  boxes: Object.fromEntries(S.charts.map((c) => [c.kind, {l: c.m.l, t: c.m.t, r: c.w - c.m.r, b: c.h - c.m.b}])),
+  axes: Object.fromEntries(S.charts.map((c) => [c.kind, {x: c.x, y: c.y, log: c.log}])),
   frames: S.frames, firstDraw: S.firstDraw, lastDraw: S.lastDraw,
   readout: [...$("readout").tBodies[0].rows].map((row) => [...row.cells].map((cell) => cell.textContent)),
   step: $("step").textContent, scrub: +$("scrub").value,

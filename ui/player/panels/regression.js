@@ -7,7 +7,7 @@
 
 const GREY = "#777";
 const USED = {dash: [], width: 3}, FULL = {dash: [7, 5], width: 2};  // the two arrows' styles
-const MIN_EPOCH_GAP = 3;  // px: epoch lines closer than this would only grey the panel
+const MIN_EPOCH_GAP = 6;  // px: epoch lines closer than this would only grey the panel (a phone: 50 epochs)
 const drawnRegression = {lines: {}, rings: {}, arrows: {}, evaluated: {}, loss: {}};  // for tests
 
 // ---- legends and headings (the background: redrawn with the ranges, and when the runs change) --------------

@@ -1,5 +1,5 @@
 // The 3D view: the surface's mesh (plotly.js from the installed plotly package, loaded on first use) with each
-// run's path lifted just above it, up to the cursor. The wheel scrolls the page (zoom needs a modifier key or
+// run's path lifted just above it, up to the cursor, in its dash pattern and with its marker. The wheel scrolls the page (zoom needs a modifier key or
 // the tool bar), and on a touch screen a swipe scrolls unless a rotate/zoom/pan tool is chosen.
 "use strict";
 
@@ -23,10 +23,10 @@ async function build3d(box) {
     r.z = r.loss.map((v) => Math.min(v, mesh.top) + mesh.lift);
     r.x = r.xy.filter((_, i) => i % 2 === 0);
     r.y = r.xy.filter((_, i) => i % 2 === 1);
-    data.push({type: "scatter3d", mode: "lines", name: r.label, x: [], y: [], z: [], line: {color: r.color, width: 6},
-      hoverinfo: "name"});
+    data.push({type: "scatter3d", mode: "lines", name: r.label, x: [], y: [], z: [],
+      line: {color: r.color, width: 6, dash: r.dash3d}, hoverinfo: "name"});
     data.push({type: "scatter3d", mode: "markers", showlegend: false, x: [], y: [], z: [], hoverinfo: "skip",
-      marker: {color: r.color, size: 5, line: {color: "#fff", width: 1}}});
+      marker: {color: r.color, size: 6, symbol: r.marker, line: {color: "#fff", width: 1}}});
   }
   const t = S.texts, zmin = extent([mesh.z], false)[0];  // the box is the surface's: a run far outside is clipped
   const layout = {margin: {l: 0, r: 0, t: 10, b: 0}, uirevision: "player3d", showlegend: false,
@@ -38,6 +38,8 @@ async function build3d(box) {
   // plotly.js 3's tool bar offers to upload the chart ("Share chart..."): no outside hosts
   await window.Plotly.react(box, data, layout, {scrollZoom: true, displaylogo: false, responsive: true,
     modeBarButtonsToRemove: ["sendChartToCloud"]});
+  S.styles["3d"] = Object.fromEntries(S.runs.filter((q) => q.starts === 1).map((r, i) =>
+    [r.key, {dash: box.data[1 + 2 * i].line.dash, marker: box.data[2 + 2 * i].marker.symbol}]));
   if (S.view3d !== box) {
     box.on("plotly_click", (e) => e.points[0] && emit({click: [e.points[0].x, e.points[0].y]}));
     // The wheel scrolls the page; it zooms only with a modifier key (plotly's own option cannot say so).
