@@ -5,7 +5,7 @@ import streamlit as st
 from lessons import LESSONS
 from pagestate import PAGE
 from ui.i18n import t
-from ui.page import setup
+from ui.page import lecture_params, setup
 
 lang = setup("lessons")
 st.title(t("ls.title"))
@@ -20,4 +20,4 @@ for number, lesson in enumerate(lessons, start=1):
         st.caption(t("ls.on", page=t(f"nav.{lesson.page}")))
         st.markdown(f"**{t('ls.predict')}** · {lesson.text('question', lang)}")
         st.page_link(PAGE[lesson.page].path, label=t("ls.open"), icon=":material/play_circle:",
-                     query_params={"lang": lang, "lesson": lesson.id})
+                     query_params={"lang": lang, "lesson": lesson.id, **lecture_params()})

@@ -32,12 +32,34 @@ def lecture_mode() -> dict:
     return {"on": flags["lecture"], "hide": flags["hide"] if flags["lecture"] else []}
 
 
+def lecture_params() -> dict[str, str]:
+    """The query parameters that keep lecture mode (and what it hides) on a link to another page: {} outside it."""
+    mode = lecture_mode()
+    return {"lecture": "1", **({"hide": ",".join(mode["hide"])} if mode["hide"] else {})} if mode["on"] else {}
+
+
 def visible(section: str) -> bool:
     """Whether a lecture link leaves `section` ("code", "table", "controls") on the page."""
     return section not in lecture_mode()["hide"]
 
 
+KEPT_LECTURE = "lecture.kept"  # the session's lecture mode (what it hides), kept until "Leave lecture mode"
+
+
+def _keep_lecture() -> None:
+    """Lecture mode stays on through the session's navigation, also by a link that does not carry it (a lesson's
+    "all lessons"): the URL gets it back until the lecturer leaves it."""
+    flags = query_flags(st.query_params)
+    if flags["lecture"]:
+        st.session_state[KEPT_LECTURE] = flags["hide"]
+    elif KEPT_LECTURE in st.session_state:
+        st.query_params["lecture"] = "1"
+        if st.session_state[KEPT_LECTURE]:
+            st.query_params["hide"] = ",".join(st.session_state[KEPT_LECTURE])
+
+
 def _leave_lecture() -> None:
+    st.session_state.pop(KEPT_LECTURE, None)
     for key in ("lecture", "hide"):
         st.query_params.pop(key, None)
 
@@ -54,12 +76,13 @@ def _motion_switch(page: str) -> None:
 def setup(page: str) -> str:
     """Configure the page, draw the sidebar's navigation and language switch, and put a shared state into
     the page's widgets; returns the language."""
+    _keep_lecture()
     st.set_page_config(page_title=t("app.title"), page_icon=str(HERE / "icon.png"), layout="wide",
                        initial_sidebar_state="collapsed" if lecture_mode()["on"] else "auto")
     st.html(STYLE)
     ENGINE.warm_up()  # the engine's workers start (once) while the first page builds its widgets
-    for each in PAGES:
-        st.sidebar.page_link(each.path, label=t(each.title), icon=each.icon)
+    for each in PAGES:  # lecture mode stays on through the navigation until it is left
+        st.sidebar.page_link(each.path, label=t(each.title), icon=each.icon, query_params=lecture_params() or None)
     st.sidebar.divider()
     lang = language_picker(page)
     _motion_switch(page)
