@@ -306,3 +306,23 @@ def test_the_reduce_motion_setting_reaches_every_player_of_the_session():
     at.switch_page("pages/schedules.py").run()
     assert not at.exception and at.toggle(key="reduce_motion.schedules").value
     assert json.loads(at.get("component_instance")[0].proto.json_args)["reduced_motion"] is True
+
+
+def test_another_version_of_the_player_is_served_from_its_own_folder(tmp_path, monkeypatch):
+    """Two checkouts on one machine (a clean clone's test run beside a development server) once shared one served
+    folder, and each server overwrote the other's player.js (a page got the other version's code)."""
+    import shutil
+
+    import ui.player
+
+    copy = tmp_path / "player"
+    shutil.copytree(ui.player.SOURCE, copy)
+    (copy / "player.js").write_text((copy / "player.js").read_text() + "\n// another version\n")
+    monkeypatch.setattr(ui.player, "SOURCE", copy)
+    other = ui.player._serve()
+    try:
+        assert other != ui.player.SERVED
+        assert (other / "player.js").read_text().endswith("// another version\n")
+        assert not (ui.player.SERVED / "player.js").read_text().endswith("// another version\n")
+    finally:
+        shutil.rmtree(other)

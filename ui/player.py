@@ -13,6 +13,7 @@ A page asks for panels by kind; a panel reads the layer's and the runs' arrays (
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -29,7 +30,6 @@ from viz.runs import figure_texts
 
 SOURCE = Path(__file__).with_name("player")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-SERVED = Path(tempfile.gettempdir()) / f"playground-player-{os.getuid()}"
 SCRIPTS = ["core.js", *sorted(p.relative_to(SOURCE).as_posix() for p in (SOURCE / "panels").glob("*.js")),
            "player.js"]  # in this order: the panels register themselves in core's PANELS, player.js starts
 MARKER = "<!-- scripts: ui/player.py SCRIPTS -->"
@@ -64,21 +64,28 @@ def _index() -> str:
 
 
 def _serve() -> Path:
-    """The served folder, with our files and plotly.js up to date."""
-    (SERVED / "layers").mkdir(parents=True, exist_ok=True)
+    """The served folder of this version of the player: our files and plotly.js, in a folder named by their
+    content, so that servers of other versions on the same machine (a test run from a clean clone beside a
+    development server, replicas during an update) never serve each other's files."""
     files = {name: (SOURCE / name).read_bytes() for name in [*SCRIPTS, "player.css"]}
-    for name, data in {**files, "index.html": _index().encode()}.items():
-        target = SERVED / name
+    files["index.html"] = _index().encode()
+    version = hashlib.sha1(repr(sorted(files.items())).encode() + str(PLOTLY_JS.stat().st_size).encode())
+    served = Path(tempfile.gettempdir()) / f"playground-player-{os.getuid()}-{version.hexdigest()[:12]}"
+    (served / "layers").mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        target = served / name
         target.parent.mkdir(exist_ok=True)
         if not target.exists() or target.read_bytes() != data:
             _write(target, data)
-    target = SERVED / "plotly.min.js"
-    if not target.exists() or target.stat().st_size != PLOTLY_JS.stat().st_size:
-        _write(target, PLOTLY_JS.read_bytes())
-    return SERVED
+    if not (served / "plotly.min.js").exists():
+        _write(served / "plotly.min.js", PLOTLY_JS.read_bytes())
+    return served
 
 
-_component = components.declare_component("player", path=str(_serve()))
+SERVED = _serve()
+
+
+_component = components.declare_component("player", path=str(SERVED))
 
 
 def _publish(layer: dict) -> dict:
