@@ -78,7 +78,8 @@ def test_lecture_mode_hides_the_sidebar_enlarges_and_still_plays(page, app_url):
     assert page.get_by_text("import torch").count() == 0  # hide=code
     frame = player(page)
     assert frame.evaluate("getComputedStyle(document.body).fontSize") == "21px"  # the player's texts × 1.5
-    assert frame.frame_element().bounding_box()["height"] > 780  # and its charts 1.5 × as high
+    panels = frame.locator("#panels").bounding_box()  # its charts as high as the screen leaves under its top
+    assert panels["height"] >= 0.5 * page.viewport_size["height"]  # (tests/test_lecture.py: one 1080p screen)
     s = play_player(frame)
     assert s["cursor"] > 0 and set(s["drawn"].values()) == {s["cursor"] + 1}  # a lesson: the future hidden
     page.get_by_text("Leave lecture mode").click()
