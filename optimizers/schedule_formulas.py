@@ -282,7 +282,7 @@ def _sequential_latex(p, t):
     if not children or not milestones or len(milestones) != len(children) - 1:
         return _in(r"\eta^{(k)}_{@ - m_{k-1}} \quad \text{for } m_{k-1} \le @ < m_k,\ m_0 = 0 "
                    r"\quad (\eta^{(k)}\text{: the } k\text{-th scheduler, from } \eta_0)", t)
-    bounds, rows = [0, *milestones], []
+    bounds, rows, definitions = [0, *milestones], [], []
     for k, child in enumerate(children):
         shifted = t if k == 0 else f"({t} - {bounds[k]})"
         if k == 0:
@@ -291,8 +291,10 @@ def _sequential_latex(p, t):
             cond = rf"{t} \ge {bounds[k]}"
         else:
             cond = rf"{bounds[k]} \le {t} < {bounds[k + 1]}"
-        rows.append(_entry(child.get("name")).latex(child.get("params") or {}, shifted) + " & " + cond)
-    return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+        formula, *defined = _entry(child.get("name")).latex(child.get("params") or {}, shifted).split(r",\quad ", 1)
+        rows.append(formula + " & " + cond)
+        definitions += [d for d in defined if d not in definitions]  # a child's symbols, defined after the cases
+    return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}" + "".join(r",\quad " + d for d in definitions)
 
 
 # ---- the registry ---------------------------------------------------------------------------------------
@@ -318,8 +320,8 @@ _SCHEDULES: dict[str, Schedule] = {
                          r"\ (i\text{: restarts so far})", t),
         _warm_restarts_curve, lambda p, steps: [(int(r), _mark("restart")) for r in _restarts(p, steps)[1:]]),
     "LinearLR": Schedule(
-        lambda p, t: _in(r"\eta_0 \left(\text{start\_factor} + (\text{end\_factor} - \text{start\_factor})"
-                         r" \frac{\min(@, \text{total\_iters})}{\text{total\_iters}}\right)", t),
+        lambda p, t: _in(r"\eta_0 \left(s + (e - s) \frac{\min(@, T)}{T}\right),\quad s = \text{start\_factor},"
+                         r"\ e = \text{end\_factor},\ T = \text{total\_iters}", t),
         _linear_curve, _end_marker),
     "ConstantLR": Schedule(
         lambda p, t: _in(r"\eta_0 \cdot \begin{cases} \text{factor} & @ < \text{total\_iters} \\ "
@@ -335,8 +337,9 @@ _SCHEDULES: dict[str, Schedule] = {
         lambda p, steps: [(step, _mark("max")) for step in range(p["step_size_up"], steps, _cycle_length(p))]),
     "ReduceLROnPlateau": Schedule(
         lambda p, t: _in(r"\begin{cases} \max(\eta_{@-1} \cdot \text{factor},\ \text{min\_lr}) & "
-                         r"\text{more than patience steps without improvement} \\ "
-                         r"\eta_{@-1} & \text{otherwise} \end{cases}", t),
+                         r"n_{@} > \text{patience} \\ "
+                         r"\eta_{@-1} & \text{otherwise} \end{cases},\quad "
+                         r"n_{@} = \text{steps without improvement (num\_bad\_epochs)}", t),
         None, lambda p, steps: []),
     "SequentialLR": Schedule(
         _sequential_latex, _sequential_curve, lambda p, steps: [(m, _mark("switch")) for m in p["milestones"]]),

@@ -22,7 +22,8 @@ from ui.run_editor import run_editor
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 from viz import PALETTE
-from viz.inside import STATE_ROWS, inside_entry, stacked, state_series, update_vectors
+from viz.inside import STATE_ROWS, inside_entry, state_series, update_vectors
+from viz.latex_fit import fitted
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -120,7 +121,7 @@ problem = None
 if spec.replay is not None:
     try:  # the replay and its LaTeX: a failure is a message on the page, never a traceback
         steps = explained(config_json)
-        rule = aligned(rule_latex(name, step_hparams(traj.config["hparams"], steps[max(i, 0)], 0)))
+        rule = fitted(rule_latex(name, step_hparams(traj.config["hparams"], steps[max(i, 0)], 0)))
         if k >= 1:
             now = steps[i]
             numbers = [substituted_latex(name, traj.config["hparams"], now, coordinate,
@@ -160,7 +161,7 @@ elif steps is not None:
                          values=", ".join(t("in.hparam_used", name=key, used=_shown(used), configured=_shown(was))
                                           for key, (used, was) in cycled.items())))
         for tab, lines, note in zip(st.tabs(["x", "y"]), numbers, notes, strict=True):
-            tab.latex(stacked(lines))
+            tab.latex(fitted(lines))
             if note:
                 tab.caption(note)
 elif name == "LBFGS":
@@ -168,9 +169,9 @@ elif name == "LBFGS":
     recorded = spec.state.at(traj.state, i)
     d, step_length, h = recorded.d, recorded.t, recorded.H_diag
     update = traj.update[i]
-    numbers_column.latex(aligned([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})",
-                                  rf"t_{{last}} = {step_length[0]:.4g},\quad H_{{diag}} = {h[0]:.4g}",
-                                  rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
+    numbers_column.latex(fitted([rf"d_{{last}} = ({d[0]:.4g},\ {d[1]:.4g})", rf"t_{{last}} = {step_length[0]:.4g}",
+                                 rf"H_{{diag}} = {h[0]:.4g}",
+                                 rf"\theta_t - \theta_{{t-1}} = ({update[0]:.4g},\ {update[1]:.4g})"]))
 
 st.subheader(t("in.state_dict"))
 saved = saved_state(config_json, k)

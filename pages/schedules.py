@@ -19,6 +19,7 @@ from ui.run_editor import run_editor, scheduler_form
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 from viz import PALETTE
+from viz.latex_fit import definitions, fitted
 from viz.schedules import lr_curves_figure, schedule_warning, stable_lr
 
 
@@ -100,9 +101,10 @@ if curves:
     plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps, base_lr, lang)) for n, c, lr, p in curves],
                                   step_title=t("viz.step"), lr_title=t("viz.lr"), log=log,
                                   scale=lecture_scale()), key="sch.curves")
-    for column, (name, _, _, _) in zip(st.columns(len(curves)), curves, strict=True):
-        column.markdown(f"**{name}**")
-        column.latex(formula_latex(name, chosen[name]))
+    columns = st.columns(min(2, len(curves)))  # two formulas a row at most: each fits a phone's width (FIT_EM)
+    for i, (name, _, _, _) in enumerate(curves):
+        columns[i % len(columns)].markdown(f"**{name}**")
+        columns[i % len(columns)].latex(fitted(definitions(formula_latex(name, chosen[name]))))
 
     st.subheader(t("sch.table"))
     key = page.key("at")

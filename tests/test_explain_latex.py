@@ -14,7 +14,7 @@ from optimizers.explain_latex import rule_latex, step_hparams, substituted_latex
 from optimizers.rules.latex import moved_by, num
 from optimizers.specs import EXPLAINED, OPTIMIZERS
 from surfaces import get_surface
-from viz.inside import stacked
+from viz.latex_fit import FIT_EM, fitted, width_em
 
 CASES = {**REPLAY_CASES, **{  # the replay's cases, plus flags that only change the LaTeX
     "SGD": ("SGD", {"lr": 0.01}),
@@ -287,32 +287,40 @@ def test_moved_by():
 
 
 
+def _rows_of(latex: str) -> list[str]:
+    """An aligned block's rows, each without the sizing a too-wide row got."""
+    rows = latex.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}").split(r"\\")
+    return [re.sub(r"\{\\(small|footnotesize|scriptsize) (.*)\}$", r"\2", row) for row in rows]
+
+
 @pytest.mark.parametrize("name", CASES)
-def test_stacked_rows_keep_every_number(name, explained):
-    """The page wraps long lines to fit beside the figure: the same numbers, each row about `width` wide,
-    each result on a row of its own ('&= result'), every row aligned."""
+def test_fitted_rows_keep_every_number_within_a_phone_column(name, explained):
+    """The page wraps long lines to fit a phone's column (`FIT_EM`): the same numbers, each result on a row of its
+    own ('&= result'), every row aligned and, by KaTeX's widths, within the column (a row that cannot break is set
+    smaller)."""
     optimizer = CASES[name][0]
     hparams, steps = explained[name]
     for step in steps[1:]:
         lines = substituted_latex(optimizer, hparams, step, 0, previous=steps[step.t - 1])
-        latex = stacked(lines, width=32)
-        rows = latex.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}").split(r"\\")
+        latex = fitted(lines)
+        rows = _rows_of(latex)
         assert all(row.count("&") == 1 for row in rows), rows
         assert "".join(rows).replace("&", "").replace(r"\quad ", "").replace(" ", "") == \
             "".join(lines).replace(" ", "")
         assert _last_value(" " + rows[-1].replace("&=", "=")) == _last_value(lines[-1])
-        for row in rows:  # a \frac shows its numerator over its denominator: half its characters' width
-            shown = len(re.sub(r"\\[a-zA-Z]+|[{}^_\s&]", "", row))
-            assert shown <= (48 if r"\frac" in row else 38), row
+        left = max(width_em(row.split("&")[0] + " =") for row in rows)  # the column left of '&', with its '='
+        for raw in latex.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}").split(r"\\"):
+            right = raw.split("&")[1].strip().removeprefix("=").removeprefix(r"\leftarrow")
+            assert left + width_em(right) <= FIT_EM, raw
 
 
 def test_a_long_line_wraps_between_terms_then_factors():
     line = (r"\hat{m}_t = 0.451 \cdot (-1.437) / (1 - 1.42\times10^{-5}) + 0.549 \cdot (-1.589) / "
             r"(1 - 3.149\times10^{-5}) = -1.521")
-    assert stacked([line]).split(r"\\") == [
+    assert fitted([line]).split(r"\\") == [
         r"\begin{aligned}\hat{m}_t &= 0.451 \cdot (-1.437) / (1 - 1.42\times10^{-5})",
-        r"&\quad + 0.549 \cdot (-1.589) / (1 - 3.149\times10^{-5})", r"&= -1.521\end{aligned}"]
+        r" &\quad + 0.549 \cdot (-1.589)", r" &\quad / (1 - 3.149\times10^{-5})", r" &= -1.521\end{aligned}"]
     short = r"g_t = \nabla_{\theta} f(\theta_{t-1}) = -2.5"
-    assert stacked([short]) == r"\begin{aligned}g_t &= \nabla_{\theta} f(\theta_{t-1}) = -2.5\end{aligned}"
-    assert stacked([r"g_t \leftarrow g_t + 0.1 \cdot \theta_{t-1} = -1.191"]) == \
+    assert fitted([short]) == r"\begin{aligned}g_t &= \nabla_{\theta} f(\theta_{t-1}) = -2.5\end{aligned}"
+    assert fitted([r"g_t \leftarrow g_t + 0.1 \cdot \theta_{t-1} = -1.191"]) == \
         r"\begin{aligned}g_t &\leftarrow g_t + 0.1 \cdot \theta_{t-1} = -1.191\end{aligned}"

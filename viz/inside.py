@@ -1,14 +1,12 @@
 """One optimizer step up close, as the player draws it (pure numpy): the arrows of every update torch made
-(−gradient, −momentum, Δθ), each at one scale for the whole run, torch's state entries over the steps, and the rule's
-lines with numbers wrapped to fit the column beside the chart.
+(−gradient, −momentum, Δθ), each at one scale for the whole run, and torch's state entries over the steps (the rule's
+lines are fitted to their column by `viz.latex_fit`).
 
 Step k (1 ≤ k ≤ steps) is torch's k-th `optimizer.step()`, θ_{k−1} → θ_k: row k − 1 of every array here, as in the
 engine's `Trajectory` (`grad[k − 1]`, `update[k − 1]`, `state[key][k − 1]`); step 0 is the start.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 
@@ -76,52 +74,3 @@ def inside_entry(label: str, color: str, config: dict, traj, vectors: dict[str, 
                   "vectors": [{"array": name, "color": ARROW_COLORS[name], "scale": scales[name]} for name in vectors],
                   "series": [{"array": f"state_{i}", "name": name} for i, name in enumerate(series)]},
                  **vectors, **{f"state_{i}": values for i, values in enumerate(series.values())})
-
-
-NUMBERS_WIDTH = 32  # shown characters of a row of numbers, about what fits beside the figure
-
-
-def _visible(latex: str) -> int:
-    """About how many characters a piece of LaTeX shows (commands, braces, script marks and spaces left out)."""
-    return len(re.sub(r"\\[a-zA-Z]+|[{}^_\s]", "", latex))
-
-
-def _pieces(text: str, cuts: tuple[str, ...]) -> list[str]:
-    """`text` cut before each of `cuts` (' + ', ' - ', ...) outside brackets."""
-    pieces, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        depth += (ch in "({[") - (ch in ")}]")
-        if depth == 0 and text[i:i + 3] in cuts and i > start:
-            pieces.append(text[start:i])
-            start = i + 1
-    return [*pieces, text[start:]]
-
-
-def _wrapped(text: str, width: int, cuts: tuple[tuple[str, ...], ...] = ((" + ", " - "), (" / ",))) -> list[str]:
-    """`text` as rows of at most about `width` shown characters: wrapped between terms, and a term that is
-    still too long between the factors of a quotient."""
-    rows = [""]
-    for piece in _pieces(text, cuts[0]):
-        if rows[-1] and _visible(f"{rows[-1]} {piece}") > width:
-            rows.append("")
-        rows[-1] = f"{rows[-1]} {piece}" if rows[-1] else piece
-    if len(cuts) == 1:
-        return rows
-    return [part for row in rows for part in (_wrapped(row, width, cuts[1:]) if _visible(row) > width else [row])]
-
-
-def stacked(lines: list[str], width: int = NUMBERS_WIDTH) -> str:
-    """Lines `lhs = … = result` (or `lhs ← … = result`) aligned at their '=' or '←', each wider than `width`
-    shown characters wrapped so the numbers fit the column beside the figure: every '= …' on a row of its
-    own, and an expression still too long continued on the next rows."""
-    rows = []
-    for line in lines:
-        at, op = min((line.find(op), op) for op in (" = ", r" \leftarrow ") if op in line)
-        lhs, rest = line[:at], line[at + len(op):]
-        if _visible(line) <= width:
-            rows.append(f"{lhs} &{op.strip()} {rest}")
-            continue
-        for i, part in enumerate(rest.split(" = ")):
-            first, *more = _wrapped(part, width - _visible(lhs))
-            rows += [f"{lhs} &{op.strip()} {first}" if i == 0 else f"&= {first}", *(rf"&\quad {row}" for row in more)]
-    return r"\begin{aligned}" + r"\\".join(rows) + r"\end{aligned}"
