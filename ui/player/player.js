@@ -142,8 +142,9 @@ async function savePng() {
   g.font = `${font}px system-ui, sans-serif`; g.textBaseline = "middle";
   S.runs.forEach((r, i) => {
     const y = area.height + 8 + row * (i + 0.5);
-    g.fillStyle = r.color; g.beginPath(); g.arc(10, y, font / 3, 0, 2 * Math.PI); g.fill();
-    g.fillStyle = "#262730"; g.fillText(r.label, 22, y);
+    const sample = r.sample || (r.sample = swatch(r)), w = sample.width / 2, h = sample.height / 2;
+    g.drawImage(sample, 4, y - h / 2, w, h);
+    g.fillStyle = "#262730"; g.fillText(r.label, w + 12, y);
   });
   const a = document.createElement("a");
   a.download = "optimizer-playground.png"; a.href = out.toDataURL("image/png");
