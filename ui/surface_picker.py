@@ -9,9 +9,21 @@ import streamlit as st
 from optimizers import MAX_STEPS
 from schema import ConfigError
 from surfaces import SURFACES, Surface, get_surface
+from viz.latex_fit import fitted
 
 from .forms import schema_form, schema_widgets, seed
 from .i18n import language, t
+
+SIDEBAR_EM = 13.5  # the sidebar's column (240 px) in em of its formulas' font (KaTeX 1.21 × 0.9 × 16 px = 17.4 px)
+
+
+def sidebar_latex(latex: str) -> str:
+    """A surface's formula broken into rows that fit the sidebar (`viz.latex_fit`); one already set in rows
+    (an aligned block) is joined into one line first, to be broken where this column needs it."""
+    if r"\begin{aligned}" in latex:
+        body = latex.replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "").replace("{}", "")
+        latex = " ".join(body.replace("&", " ").replace(r"\\", " ").split())
+    return fitted([latex], SIDEBAR_EM)
 
 
 def _reset_start(prefix: str) -> None:
@@ -39,7 +51,7 @@ def surface_picker(prefix: str, container=st.sidebar) -> tuple[dict, Surface | N
     except ConfigError as err:
         container.error(err.message(lang))
         return choice, None
-    container.latex(surface.latex)
+    container.latex(sidebar_latex(surface.latex))
     return choice, surface
 
 
