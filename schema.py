@@ -69,7 +69,8 @@ class Param:
     missing (`context` holds the run's `steps` and `lr`).
     `none_items` holds the positions of a pair that may be None (Adafactor's eps₁).
     `check` is an extra rule returning what is wrong (a `Message`) or None.  Floats
-    are finite and either 0 or at least `TINY` in size.
+    are finite and either 0 or at least `TINY` in size.  `symbol` is its short name in run
+    labels, as torch's documentation writes it (μ for momentum); the keyword when empty.
     """
 
     key: str
@@ -88,9 +89,15 @@ class Param:
     required: bool = False
     suggest: Callable[[dict], Any] | None = None
     check: Callable[[Any], Message | None] | None = field(default=None, compare=False)
+    symbol: str = ""
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
+
+    @property
+    def short(self) -> str:
+        """Its name in a run's label: the symbol, else the keyword."""
+        return self.symbol or self.key
 
     def help_text(self, lang: str = "en") -> str:
         return text(self.help, lang)

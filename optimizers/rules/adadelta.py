@@ -63,5 +63,5 @@ def latex(hp: dict, v: Values) -> list[Line]:
 
 SPEC = OptimizerSpec("Adadelta", (
     lr(1.0),
-    Param("rho", "float", 0.9, "hp.rho", low=0.0, high=1.0, slider=(0.0, 0.999)),
+    Param("rho", "float", 0.9, "hp.rho", low=0.0, high=1.0, slider=(0.0, 0.999), symbol="ρ"),
     eps(1e-6), weight_decay(), MAXIMIZE), AdadeltaState, replay, latex)

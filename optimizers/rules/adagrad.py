@@ -56,8 +56,8 @@ def latex(hp: dict, v: Values) -> list[Line]:
 
 SPEC = OptimizerSpec("Adagrad", (
     lr(0.01),
-    Param("lr_decay", "float", 0, "hp.lr_decay", low=0.0, high=10.0, slider=(0.0, 0.1)),
+    Param("lr_decay", "float", 0, "hp.lr_decay", low=0.0, high=10.0, slider=(0.0, 0.1), symbol="η"),
     weight_decay(),
     Param("initial_accumulator_value", "float", 0, "hp.initial_accumulator_value", low=0.0, high=1000.0,
-          slider=(0.0, 1.0)),
+          slider=(0.0, 1.0), symbol="τ"),
     eps(1e-10), MAXIMIZE), AdagradState, replay, latex)

@@ -98,11 +98,13 @@ def lr(default: float) -> Param:
 
 
 def eps(default: float) -> Param:
-    return Param("eps", "float", default, "hp.eps", low=0.0, high=1.0, open_low=True, slider=(1e-10, 1e-1), log=True)
+    return Param("eps", "float", default, "hp.eps", low=0.0, high=1.0, open_low=True, slider=(1e-10, 1e-1), log=True,
+                 symbol="ε")
 
 
 def weight_decay(default: float = 0) -> Param:
-    return Param("weight_decay", "float", default, "hp.weight_decay", low=0.0, high=100.0, slider=(0.0, 1.0))
+    return Param("weight_decay", "float", default, "hp.weight_decay", low=0.0, high=100.0, slider=(0.0, 1.0),
+                 symbol="λ")
 
 
 def decoupled(default: bool = False) -> Param:
@@ -110,11 +112,12 @@ def decoupled(default: bool = False) -> Param:
 
 
 def betas(default=(0.9, 0.999)) -> Param:
-    return Param("betas", "pair", default, "hp.betas", low=0.0, high=1.0, open_high=True, slider=(0.0, 0.9999))
+    return Param("betas", "pair", default, "hp.betas", low=0.0, high=1.0, open_high=True, slider=(0.0, 0.9999),
+                 symbol="β")
 
 
 def momentum(default: float = 0) -> Param:
-    return Param("momentum", "float", default, "hp.momentum", low=0.0, high=1.0, slider=(0.0, 0.999))
+    return Param("momentum", "float", default, "hp.momentum", low=0.0, high=1.0, slider=(0.0, 0.999), symbol="μ")
 
 
 MAXIMIZE = Param("maximize", "bool", False, "hp.maximize")

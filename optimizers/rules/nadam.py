@@ -80,5 +80,5 @@ def latex(hp: dict, v: Values) -> list[Line]:
 
 SPEC = OptimizerSpec("NAdam", (
     lr(0.002), betas(), eps(1e-8), weight_decay(),
-    Param("momentum_decay", "float", 0.004, "hp.momentum_decay", low=0.0, high=1.0, slider=(0.0, 0.1)),
+    Param("momentum_decay", "float", 0.004, "hp.momentum_decay", low=0.0, high=1.0, slider=(0.0, 0.1), symbol="ψ"),
     decoupled(), MAXIMIZE), NAdamState, replay, latex, momentum_quantity="m")

@@ -83,7 +83,7 @@ def latex(hp: dict, v: Values) -> list[Line]:
 
 SPEC = OptimizerSpec("RMSprop", (
     lr(0.01),
-    Param("alpha", "float", 0.99, "hp.RMSprop.alpha", low=0.0, high=1.0, slider=(0.0, 0.999)),
+    Param("alpha", "float", 0.99, "hp.RMSprop.alpha", low=0.0, high=1.0, slider=(0.0, 0.999), symbol="α"),
     eps(1e-8), weight_decay(), momentum(),
     Param("centered", "bool", False, "hp.centered"),
     MAXIMIZE), RMSpropState, replay, latex, momentum_quantity="momentum_buffer")

@@ -75,7 +75,7 @@ def _step_sizes_rule(v):
 SPEC = OptimizerSpec("Rprop", (
     lr(0.01),
     Param("etas", "pair", (0.5, 1.2), "hp.etas", low=0.0, high=10.0, open_low=True, slider=(0.1, 2.0),
-          check=_etas_rule),
+          check=_etas_rule, symbol="η"),
     Param("step_sizes", "pair", (1e-6, 50), "hp.step_sizes", low=0.0, high=1e6, open_low=True,
-          slider=(1e-8, 100.0), log=True, check=_step_sizes_rule),
+          slider=(1e-8, 100.0), log=True, check=_step_sizes_rule, symbol="Γ"),
     MAXIMIZE), RpropState, replay, latex)

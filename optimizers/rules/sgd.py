@@ -72,7 +72,7 @@ def _nesterov_rule(hp, context):
 
 SPEC = OptimizerSpec("SGD", (
     lr(0.001), momentum(),
-    Param("dampening", "float", 0, "hp.dampening", low=0.0, high=1.0, slider=(0.0, 1.0)),
+    Param("dampening", "float", 0, "hp.dampening", low=0.0, high=1.0, slider=(0.0, 1.0), symbol="τ"),
     weight_decay(),
     Param("nesterov", "bool", False, "hp.nesterov"),
     MAXIMIZE), SGDState, replay, latex, momentum_quantity="momentum_buffer", rules=(_nesterov_rule,))
