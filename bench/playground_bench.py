@@ -231,7 +231,7 @@ def player_runs(steps: int) -> list[dict]:
     entries = []
     for i, r in enumerate(DEFAULT_RUNS, 1):
         config = {"surface": SURFACE, "start": start, "steps": steps, **r}
-        entries.append(run_entry_of(f"{i} · {run_label(r)}", PALETTE[i - 1], config, run(config)))
+        entries.append(run_entry_of(f"{i} · {run_label(r, steps)}", PALETTE[i - 1], config, run(config)))
     return entries
 
 

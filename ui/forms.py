@@ -1,14 +1,18 @@
 """Widgets generated from a parameter schema: one `Param` in, one Streamlit widget out.
 
 Log-scale floats (learning rates) get a slider over a 1–2–5 grid, bounded floats
-a linear slider, everything else the input that fits its type.  Each widget's
-key is ``f"{prefix}.{param.key}"`` so pages can preset or copy values through
-`st.session_state`.  Help texts come from the schema in the page's language.
+a linear slider, each with a box beside it to type the value exactly (off the
+slider's grid too; checked as the engine checks it); everything else the input
+that fits its type.  Each widget's key is ``f"{prefix}.{param.key}"`` (a float's
+box: ``….typed``) so pages can preset or copy values through `st.session_state`.
+Help texts come from the schema in the page's language.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import unicodedata
 
 import streamlit as st
 
@@ -23,26 +27,81 @@ def seed(key: str, **initial) -> dict:
     return {} if key in st.session_state else initial
 
 
-def _fmt(v) -> str:
+def fmt(v) -> str:
+    """A value as widgets show it: short (0.001, 1e-08), and exact where %g would round it."""
     if v is None:
         return "None"
-    return f"{v:g}" if isinstance(v, int | float) else str(v)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    short = f"{v:g}"
+    return short if float(short) == v else repr(float(v))
 
 
-def _float(p: Param, key: str, label: str, value: float | None, container) -> float:
+def typed_key(key: str) -> str:
+    """The key of the box where a float parameter's value (widget `key`) is typed."""
+    return f"{key}.typed"
+
+
+def parse_typed(p: Param, text: str, owner: str) -> float:
+    """The number typed for `p` (full-width digits too), checked as the engine checks it; else a ConfigError."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    try:
+        value = float(text)
+    except ValueError:
+        value = text  # refused by `validate`, with the text in the message
+    return p.validate(value, owner)
+
+
+def _take_typed(p: Param, key: str, owner: str) -> None:
+    """The box's callback: a valid value moves the slider; a bad one stays in the box, explained, the run unchanged."""
+    with contextlib.suppress(ConfigError):
+        st.session_state[key] = parse_typed(p, st.session_state[typed_key(key)], owner)
+
+
+def _show_slid(key: str) -> None:
+    """The slider's callback: its new value into the box."""
+    st.session_state[typed_key(key)] = fmt(st.session_state[key])
+
+
+def _typed_box(p: Param, key: str, label: str, value: float, owner: str, container) -> str | None:
+    """The box beside a float's slider, showing its value or the text being typed; returns why that text cannot
+    be used (None: it can)."""
+    box = typed_key(key)
+    problem = None
+    if box in st.session_state:
+        try:
+            if parse_typed(p, st.session_state[box], owner) != value:  # the value came from a link, copy or reset
+                del st.session_state[box]
+        except ConfigError as err:
+            problem = err.message(language())
+    st.session_state.setdefault(box, fmt(value))
+    container.text_input(t("form.typed", name=label), key=box, on_change=_take_typed, args=(p, key, owner),
+                         label_visibility="collapsed", max_chars=30)
+    return problem
+
+
+def _float(p: Param, key: str, label: str, value: float | None, container, owner: str = "") -> float:
+    """A slider and a box to type the value exactly; returns the value (the slider's, which the box sets)."""
     lo, hi = p.slider or (p.low, p.high)
     value = p.default if value is None else value
-    value = st.session_state.get(key, value)  # a value set by a link may lie outside the usual range
+    value = st.session_state.get(key, value)  # a value typed or set by a link may lie off the grid or the range
+    if key in st.session_state:  # so that a slider whose range follows its value (a new widget) keeps it
+        st.session_state[key] = value
+    slider, box = container.columns([3, 2], vertical_alignment="bottom")
     if p.log and lo is not None and lo > 0:
-        options = log_grid(lo, hi, extra=(value,) if value and value > 0 else ())
-        return container.select_slider(label, options, **seed(key, value=value if value in options else options[0]),
-                                       format_func=_fmt, key=key, help=p.help_text(language()))
-    lo = lo if lo is not None else min(0.0, value)
-    hi = hi if hi is not None else max(1.0, value)
-    lo, hi = min(lo, value), max(hi, value)
-    step = _nice_step((hi - lo) / 200)
-    return container.slider(label, float(lo), float(hi), **seed(key, value=float(value)), step=step, format="%g",
-                            key=key, help=p.help_text(language()))
+        options = log_grid(lo, hi, extra=(value,))
+        value = slider.select_slider(label, options, **seed(key, value=value), format_func=fmt, key=key,
+                                     on_change=_show_slid, args=(key,), help=p.help_text(language()))
+    else:
+        lo = lo if lo is not None else min(0.0, value)
+        hi = hi if hi is not None else max(1.0, value)
+        lo, hi = min(lo, value), max(hi, value)
+        step = _nice_step((hi - lo) / 200)
+        value = slider.slider(label, float(lo), float(hi), **seed(key, value=float(value)), step=step, format="%g",
+                              key=key, on_change=_show_slid, args=(key,), help=p.help_text(language()))
+    if (problem := _typed_box(p, key, label, value, owner, box)) is not None:
+        container.error(t("form.typed.kept", problem=problem, name=label, value=fmt(value)), icon=":material/error:")
+    return value
 
 
 def _nice_step(raw: float) -> float:
@@ -68,6 +127,7 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
     """
     key = f"{prefix}.{p.key}"
     label = p.key
+    owner = prefix.rsplit(".", 1)[-1]  # the optimizer or scheduler, as error messages name it (SGD.lr)
     help_text = p.help_text(language())
     if value is None and key not in st.session_state:
         value = p.fallback(context or DEFAULT_CONTEXT)
@@ -76,7 +136,7 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
     if p.kind == "choice":
         options = ([None] if p.optional else []) + list(p.choices)
         index = options.index(value) if value in options else 0
-        return container.selectbox(label, options, **seed(key, index=index), format_func=_fmt, key=key,
+        return container.selectbox(label, options, **seed(key, index=index), format_func=fmt, key=key,
                                    help=help_text)
     if p.kind == "int":
         return container.number_input(label, min_value=int(p.low) if p.low is not None else None,
@@ -84,16 +144,14 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
                                       **seed(key, value=value if value is not None or p.optional else p.default),
                                       step=1, key=key, help=help_text, placeholder=t("form.empty"))
     if p.kind == "float" and not p.optional:
-        return _float(p, key, label, value, container)
+        return _float(p, key, label, value, container, owner)
     if p.kind == "float":
         return container.number_input(label, min_value=p.low, max_value=p.high, **seed(key, value=value),
                                       format="%g", key=key, help=help_text, placeholder=t("form.empty"))
-    if p.kind == "pair":
-        left, right = container.columns(2)
-        first = value[0] if value is not None else None
-        second = value[1] if value is not None else None
-        return [_pair_item(p, f"{key}.0", f"{label}[0]", first, left),
-                _pair_item(p, f"{key}.1", f"{label}[1]", second, right)]
+    if p.kind == "pair":  # side by side when they are boxes; a slider and its box per row otherwise
+        places = container.columns(2) if p.none_items else (container, container)
+        return [_pair_item(p, f"{key}.{i}", f"{label}[{i}]", None if value is None else value[i], place, owner)
+                for i, place in enumerate(places)]
     if p.kind == "int_list":
         text = container.text_input(label, **seed(key, value=", ".join(map(str, value or []))), key=key,
                                     help=help_text)
@@ -107,12 +165,13 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
     raise ValueError(f"no widget for a {p.kind!r} parameter")  # float_list: data uploads, not a widget
 
 
-def _pair_item(p: Param, key: str, label: str, value, container):
+def _pair_item(p: Param, key: str, label: str, value, container, owner: str):
     if p.none_items:
         return container.number_input(label, min_value=p.low, max_value=p.high, **seed(key, value=value),
                                       format="%g", key=key, help=p.help_text(language()), placeholder="None")
-    item = Param(p.key, "float", value, p.help, low=p.low, high=p.high, slider=p.slider, log=p.log)
-    return _float(item, key, label, value, container)
+    item = Param(p.key, "float", value, p.help, low=p.low, high=p.high, open_low=p.open_low, open_high=p.open_high,
+                 slider=p.slider, log=p.log)
+    return _float(item, key, label, value, container, owner)
 
 
 def parse_int_list(text: str, label: str) -> list[int]:
@@ -129,6 +188,24 @@ def schema_form(schema: tuple[Param, ...], prefix: str, values: dict | None = No
     values = values or {}
     return {p.key: param_widget(p, prefix, values.get(p.key), container, context) for p in schema
             if p.kind != "float_list"}
+
+
+def last_values(schema: tuple[Param, ...], prefix: str, values: dict) -> dict:
+    """What `schema_form` under `prefix` will return, from its widgets' values (`values` for those not drawn yet):
+    for a title drawn before the widgets."""
+    state = st.session_state
+    out = {}
+    for p in schema:
+        key, value = f"{prefix}.{p.key}", values.get(p.key, p.default)
+        if p.kind == "pair":
+            value = [state.get(f"{key}.{i}", None if value is None else value[i]) for i in (0, 1)]
+        elif p.kind == "int_list" and key in state:
+            with contextlib.suppress(ConfigError):  # the form shows why; the label keeps the given values
+                value = parse_int_list(state[key], p.key)
+        elif p.kind != "float_list":
+            value = state.get(key, value)
+        out[p.key] = value
+    return out
 
 
 def schema_widgets(schema: tuple[Param, ...], prefix: str, values: dict) -> dict:

@@ -13,9 +13,10 @@ import streamlit as st
 from optimizers import OPTIMIZERS, SCHEDULERS
 from optimizers.config import resolve_optimizer
 from optimizers.rules.base import OptimizerSpec
-from pagestate.runs import LATER, OPTIMIZER_CHOICES, WARMUPS, warmup_defaults
+from pagestate.runs import LATER, OPTIMIZER_CHOICES, WARMUPS, short_run, warmup_defaults
+from schema import Param, defaults
 
-from .forms import schema_form, schema_widgets, seed
+from .forms import fmt, last_values, schema_form, schema_widgets, seed
 from .i18n import labels, language, t
 
 CLIP_MODES = ("none", "norm", "value")
@@ -27,10 +28,69 @@ def optimizer_spec(choice: str) -> tuple[OptimizerSpec, dict]:
     return OPTIMIZERS[name], preset
 
 
-def run_label(run: dict) -> str:
-    """A short legend label: 'Adam lr=0.01 · StepLR'."""
-    label = f"{run['optimizer']} lr={run['hparams'].get('lr', optimizer_spec(run['optimizer'])[0].params[0].default):g}"
-    return label + (f" · {run['scheduler']}" if run.get("scheduler") else "")
+def _setting(p: Param, value) -> str:
+    """One setting in a label: 'μ=0.9', 'β=(0.5, 0.999)', 'nesterov', 'strong_wolfe'."""
+    if p.kind == "bool":
+        return p.short if value else f"{p.short}=False"
+    if p.kind == "choice" and value is not None:
+        return str(value)
+    if p.kind == "pair":
+        return f"{p.short}=({', '.join(map(fmt, value))})"
+    return f"{p.short}={fmt(value)}"
+
+
+def _scheduler_label(run: dict, changed: dict) -> str:
+    """'StepLR', 'StepLR(gamma=0.5)' (its settings that differ from the editor's first values),
+    'SequentialLR(LinearLR→StepLR)'."""
+    name = run["scheduler"]
+    if name == "SequentialLR":
+        return f"{name}({'→'.join(part['name'] for part in run['scheduler_params']['schedulers'])})"
+    settings = [_setting(p, changed[p.key]) for p in SCHEDULERS[name].params if p.key in changed]
+    return name + (f"({', '.join(settings)})" if settings else "")
+
+
+def run_label(run: dict, steps: int) -> str:
+    """A short legend label naming the run's lr and every setting that differs from torch's default (a preset's
+    own values go with its name), briefly its scheduler and clipping: 'SGD lr=0.05 μ=0.9 · StepLR · ‖g‖≤10'."""
+    spec, _ = optimizer_spec(run["optimizer"])
+    lr = run["hparams"].get("lr", spec.params[0].default)
+    reference = {"optimizer": run["optimizer"], "hparams": {"lr": lr}}
+    changed = short_run({k: v for k, v in run.items() if k != "color"}, reference, steps)
+    hparams = changed.get("hparams", {})
+    parts = [run["optimizer"], f"lr={fmt(lr)}",
+             *(_setting(p, hparams[p.key]) for p in spec.params if p.key != "lr" and p.key in hparams)]
+    extras = [_scheduler_label(run, changed.get("scheduler_params", {}))] if run.get("scheduler") else []
+    if run.get("clip_grad_norm") is not None:
+        extras.append(f"‖g‖≤{fmt(run['clip_grad_norm'])}")
+    if run.get("clip_grad_value") is not None:
+        extras.append(f"|gᵢ|≤{fmt(run['clip_grad_value'])}")
+    return " · ".join([" ".join(parts), *extras])
+
+
+def last_run(prefix: str, initial: dict, steps: int) -> dict:
+    """The run `run_editor(prefix, initial, steps)` will return, from its widgets' values before they are drawn
+    (an expander's title names the run it holds)."""
+    state = st.session_state
+    choice = state.get(f"{prefix}.optimizer", initial.get("optimizer", "Adam"))
+    spec, preset = optimizer_spec(choice)
+    given = initial.get("hparams", {}) if choice == initial.get("optimizer") else {}
+    hparams = last_values(spec.params, f"{prefix}.hp.{choice}", {**defaults(spec.params), **preset, **given})
+    scheduler = state.get(f"{prefix}.scheduler", initial.get("scheduler"))
+    scheduler_params = {}
+    if scheduler == "SequentialLR":
+        scheduler_params = {"schedulers": [{"name": state.get(f"{prefix}.sched.warmup", WARMUPS[0])},
+                                           {"name": state.get(f"{prefix}.sched.then", "CosineAnnealingLR")}]}
+    elif scheduler is not None:
+        schema = SCHEDULERS[scheduler].params
+        context = {"steps": steps, "lr": hparams["lr"]}
+        scheduler_params = last_values(schema, f"{prefix}.sched.{scheduler}",
+                                       {**{p.key: p.fallback(context) for p in schema},
+                                        **initial.get("scheduler_params", {})})
+    clip = state.get(f"{prefix}.clip", initial.get("clip", "none"))
+    clip_value = state.get(f"{prefix}.clip_value", initial.get("clip_value", 1.0))
+    return {"optimizer": choice, "hparams": hparams, "scheduler": scheduler, "scheduler_params": scheduler_params,
+            "clip_grad_norm": clip_value if clip == "norm" else None,
+            "clip_grad_value": clip_value if clip == "value" else None}
 
 
 def scheduler_form(name: str, prefix: str, context: dict, initial: dict | None = None, container=st) -> dict:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from optimizers.config import resolve_optimizer
 from pagestate.playground import MAX_RUNS, PLAYGROUND_RUNS, new_run
 from viz import PALETTE
 
 from .i18n import t
-from .run_editor import copy_run_widgets, forget_run_widgets, optimizer_spec, run_editor, run_label
+from .run_editor import copy_run_widgets, forget_run_widgets, last_run, optimizer_spec, run_editor, run_label
 
 
 def _ids(prefix: str) -> list[int]:
@@ -45,16 +46,23 @@ def remove_run(prefix: str, run_id: int) -> None:
     forget_run_widgets(f"{prefix}.{run_id}")
 
 
-def _current_label(prefix: str, run_id: int) -> str:
-    """The expander's title from the widgets' last values (the widgets are drawn inside it)."""
-    initial = new_run(run_id)
-    choice = st.session_state.get(f"{prefix}.{run_id}.optimizer", initial["optimizer"])
-    spec, preset = optimizer_spec(choice)
-    lr = st.session_state.get(f"{prefix}.{run_id}.hp.{choice}.lr",
-                              initial["hparams"].get("lr") if choice == initial["optimizer"] else None)
-    run = {"optimizer": choice, "hparams": {"lr": lr if lr is not None else spec.params[0].default},
-           "scheduler": st.session_state.get(f"{prefix}.{run_id}.scheduler")}
-    return run_label(run)
+def _same_path(run: dict) -> dict:
+    """What decides a run's path: its torch class with every keyword (a preset resolved), scheduler, clipping."""
+    name, hparams = resolve_optimizer(run["optimizer"], run["hparams"])
+    complete = {k: list(v) if isinstance(v, tuple) else v for k, v in optimizer_spec(name)[0].complete(hparams).items()}
+    return {**{k: v for k, v in run.items() if k != "color"}, "optimizer": name, "hparams": complete}
+
+
+def identical_runs(configs: list[dict]) -> list[list[int]]:
+    """Groups (0-based positions, two or more) of runs whose settings are the same: their paths coincide."""
+    groups: list[list[int]] = []
+    for i, config in enumerate(configs):
+        group = next((g for g in groups if _same_path(configs[g[0]]) == _same_path(config)), None)
+        if group is None:
+            groups.append([i])
+        else:
+            group.append(i)
+    return [g for g in groups if len(g) > 1]
 
 
 def run_list(prefix: str, steps: int, limit: int = MAX_RUNS, container=st.sidebar) -> list[dict]:
@@ -63,7 +71,8 @@ def run_list(prefix: str, steps: int, limit: int = MAX_RUNS, container=st.sideba
     runs = []
     for number, run_id in enumerate(ids[:limit], start=1):
         # keyed: the title names the run's settings, and an edit that changes it leaves the editor open
-        with container.expander(f"{number} · {_current_label(prefix, run_id)}", expanded=number == 1 and limit == 1,
+        title = run_label(last_run(f"{prefix}.{run_id}", new_run(run_id), steps), steps)
+        with container.expander(f"{number} · {title}", expanded=number == 1 and limit == 1,
                                 key=f"{prefix}.{run_id}.open"):
             values = run_editor(f"{prefix}.{run_id}", new_run(run_id), steps)
             left, right = st.columns(2)
@@ -73,5 +82,9 @@ def run_list(prefix: str, steps: int, limit: int = MAX_RUNS, container=st.sideba
             right.button(t("run.remove"), key=f"remove-run{run_id}", on_click=remove_run, args=(prefix, run_id),
                          disabled=len(ids) <= 1 or limit == 1, icon=":material/delete:", width="stretch")
         color = values.pop("color")
-        runs.append({"id": run_id, "label": f"{number} · {run_label(values)}", "color": color, "config": values})
+        runs.append({"id": run_id, "label": f"{number} · {run_label(values, steps)}", "color": color, "config": values})
+    for group in identical_runs([run["config"] for run in runs]):
+        *first, last = (str(i + 1) for i in group)
+        numbers = t("run.identical.sep").join(first) + t("run.identical.last") + last
+        container.info(t("run.identical", runs=numbers), icon=":material/layers:")
     return runs

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 import streamlit as st
 
-from lessons import LESSONS
+from lessons import LESSONS, Lesson
 from pagestate import PAGE, Page
 from share import HIDEABLE, decode, default_state, encode, query_flags, sanitize
 
@@ -25,6 +25,14 @@ from .surface_picker import surface_widgets
 FILE_KIND = "optimizer-playground"
 MAX_FILE_MB = 2
 SHARE_SLOT = "share.slot"  # the sidebar place `setup` keeps for the share panel, under the language switch
+LESSON_SLOT = "share.lesson_slot"  # the lesson banner's place for what the student changed (filled by share_panel)
+# Fields that change how a scene is shown, not the experiment a lesson's text describes
+SHOWN_ONLY = frozenset({"cursor", "view", "step", "table", "log", "color"})
+RUN_PARTS = {"optimizer": "optimizer", "scheduler": "scheduler", "scheduler_params": "scheduler",
+             "clip_grad_norm": "clip", "clip_grad_value": "clip"}  # a run's keys, as the change note names them
+NAMED = frozenset({"mode", "surface", "start", "steps", "runs", "grid", "data", "standardize", "modes", "batch_size",
+                   "seed", "lr_multipliers", "adamw"})  # fields the note names in words (change.<field>)
+FOLLOWS = {"hparams": "optimizer", "scheduler_params": "scheduler", "surface_params": "surface", "start": "surface"}
 
 
 def _data_text(data: dict) -> str:
@@ -123,19 +131,83 @@ def show_problems() -> None:
         st.warning(t("share.problems", fields=", ".join(map(_field_name, problems))), icon=":material/link_off:")
 
 
-def lesson_banner(page: str) -> None:
-    """The lesson of the URL, if it is this page's: its question now, its explanation on demand."""
+def _lesson(page: str) -> Lesson | None:
+    """The lesson of the URL, if it is this page's."""
     lesson = LESSONS.get(query_flags(st.query_params)["lesson"] or "")
-    if lesson is None or lesson.page != page:
+    return lesson if lesson is not None and lesson.page == page else None
+
+
+def reset_lesson(page: str, lesson_id: str) -> None:
+    """Callback of "Reset lesson": the lesson's scene back into the page's widgets."""
+    apply_state(page, sanitize(page, LESSONS[lesson_id].state)[0])
+
+
+def lesson_banner(page: str) -> None:
+    """The lesson of the URL, if it is this page's: its question now, its explanation on demand, a place for what
+    the student changed (filled by `share_panel`) and a button that puts the lesson's scene back."""
+    lesson = _lesson(page)
+    st.session_state.pop(LESSON_SLOT, None)
+    if lesson is None:
         return
     lang = language()
     with st.container(border=True, key="lesson-banner"):
         st.markdown(f"#### {t('lesson.badge')} · {lesson.text('title', lang)}")
         st.info(lesson.text("question", lang), icon=":material/psychology_alt:")
+        st.session_state[LESSON_SLOT] = st.container()
         with st.expander(t("lesson.explain")):
             st.markdown(lesson.text("explanation", lang))
-        st.page_link("pages/lessons.py", label=t("lesson.all"), icon=":material/school:",
-                     query_params={"lang": lang})
+        left, right = st.columns(2, vertical_alignment="center")
+        left.page_link("pages/lessons.py", label=t("lesson.all"), icon=":material/school:",
+                       query_params={"lang": lang})
+        right.button(t("lesson.reset"), key="lesson.reset", on_click=reset_lesson, args=(page, lesson.id),
+                     icon=":material/restart_alt:", help=t("lesson.reset_help"))
+
+
+def differences(before, after, path: tuple = ()):
+    """The paths (tuples of keys and run positions) where two page states differ; fields that only change how the
+    scene is shown (SHOWN_ONLY) and keys that follow a changed one (FOLLOWS) left out."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in [*after, *(k for k in before if k not in after)]:
+            owner = FOLLOWS.get(key)  # another optimizer has other keywords: its change says it all
+            if key not in SHOWN_ONLY and (owner is None or before.get(owner) == after.get(owner)):
+                yield from differences(before.get(key), after.get(key), (*path, key))
+    elif isinstance(before, list) and isinstance(after, list) and path[-1:] == ("runs",):
+        if len(before) != len(after):
+            yield path
+        for i, (old, new) in enumerate(zip(before, after, strict=False)):
+            yield from differences(old, new, (*path, i))
+    elif before != after:
+        yield path
+
+
+def _change_name(path: tuple) -> str:
+    """What changed, as the note names it: 'lr of run 1', 'steps', 'condition', 'StepLR'."""
+    if path[:1] == ("runs",) and len(path) > 2:
+        return t("change.of_run", what=_change_name(path[2:]), n=path[1] + 1)
+    if path[:1] == ("run",) and len(path) > 1:
+        path = path[1:]
+    head = path[0]
+    if head in RUN_PARTS:
+        return t(f"change.{RUN_PARTS[head]}")
+    if head in ("hparams", "surface_params", "schedulers") and len(path) > 1:
+        return str(path[1])  # torch's keyword, the surface's parameter, the scheduler's name: as the widgets say
+    return t(f"change.{head}") if head in NAMED else str(head)
+
+
+def lesson_changes(page: str, state: dict) -> list[str]:
+    """What differs between the page's state and the scene of the URL's lesson, named for the note."""
+    lesson = _lesson(page)
+    if lesson is None:
+        return []
+    paths = differences(sanitize(page, lesson.state)[0], sanitize(page, state)[0])
+    return list(dict.fromkeys(_change_name(path) for path in paths))
+
+
+def _changes_note(page: str, state: dict) -> None:
+    """Under the lesson's question: what the student changed, since its text describes the lesson's own scene."""
+    slot = st.session_state.get(LESSON_SLOT)
+    if slot is not None and (changes := lesson_changes(page, state)):
+        slot.warning(t("lesson.changed", changes=t("change.sep").join(changes)), icon=":material/edit_note:")
 
 
 def link(params: dict) -> str:
@@ -183,6 +255,7 @@ def _load(page: str, key: str) -> None:
 def share_panel(page: str, state: dict) -> None:
     """The sidebar's share link, lecture link and save/load of the page's configuration."""
     c = publish(page, state)
+    _changes_note(page, state)
     lang = language()
     with st.session_state.get(SHARE_SLOT, st.sidebar).expander(t("share.title"), icon=":material/share:"):
         st.caption(t("share.link"))
