@@ -14,6 +14,10 @@ fi
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then  # Debian's nginx: the load balancer in tests/test_replicas.py
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nginx >/dev/null
 fi
+if ! command -v npm >/dev/null; then  # npm installs axe-core (package-lock.json) for tests/test_audit.py
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq npm >/dev/null
+fi
+npm ci --no-audit --no-fund --silent  # node_modules/ from package-lock.json alone, like the virtualenv below
 PYTHON=$(command -v python3 || command -v python)
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed" >&2; exit 1; }
 VENV=${PLAYGROUND_VENV:-.venv-test}
