@@ -38,8 +38,8 @@ share_panel(page.name, {"mode": mode, **surface_choice, **where,
                         "runs": [{**run["config"], "color": run["color"]} for run in runs],
                         "grid": st.session_state.get(page.key("grid"), GRID[2]), **chart_state(page.key("chart"))})
 
-st.title(t("pg.title"))
-st.caption(t("pg.caption"))
+st.title(t("pg.title") if mode == "race" else t("pg.swarm.title"))
+st.caption(t("pg.caption") if mode == "race" else t("pg.swarm.intro"))
 
 done = run_results([(run["label"], run["color"], {**surface_choice, **where, **run["config"]}) for run in runs])
 
