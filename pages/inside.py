@@ -180,7 +180,9 @@ with left.expander(t("in.state_dict.show", step=k)):
     st.json(saved, expanded=2)
 right.download_button(t("in.state_dict.save"), json.dumps(saved), f"state_dict_step{k}.json",
                       "application/json", icon=":material/download:", width="stretch")
-uploaded = right.file_uploader(t("in.state_dict.load"), type=["json"], key="in.upload", max_upload_size=5)
+STATE_DICT_MB = 5
+uploaded = right.file_uploader(t("in.state_dict.load", mb=STATE_DICT_MB), type=["json"], key="in.upload",
+                               max_upload_size=STATE_DICT_MB)
 if uploaded is not None:
     try:
         loaded = json.loads(uploaded.getvalue().decode("utf-8"))

@@ -25,3 +25,11 @@ def test_a_lesson_card_names_the_question_once(lang):
     label = text("ls.predict", lang)
     for lesson in LESSONS.values():
         assert not lesson.text("question", lang).startswith(label), lesson.id
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_state_dict_upload_says_its_limit_in_the_users_language(lang):
+    """Streamlit's own "5MB per file" under the uploader is English: the label says the limit in the user's words."""
+    at = open_app("pages/inside.py", lang)
+    labels = [u.proto.label for u in at.get("file_uploader")]
+    assert text("in.state_dict.load", lang, mb=5) in labels and text("in.state_dict.load", "en", mb=5).count("5 MB")
