@@ -18,7 +18,7 @@ from ui.surface_picker import apply_player_events, start_and_steps, surface_pick
 from ui.swarm import swarm_section
 
 page = PAGE["playground"]
-setup(page.name)
+lang = setup(page.name)
 apply_player_events(page.prefix, chart_key=page.key("chart"))
 
 mode = st.sidebar.segmented_control(t("pg.mode"), MODES, key=page.key("mode"), format_func=labels("pg.mode", MODES),
@@ -58,4 +58,4 @@ if visible("code") and done:
     st.subheader(t("pg.code"))
     st.caption(t("pg.code.caption"))
     for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
-        tab.code(torch_code(result.config), language="python")
+        tab.code(torch_code(result.config, lang), language="python")

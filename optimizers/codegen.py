@@ -22,6 +22,7 @@ from typing import Any
 from surfaces import SURFACES
 from surfaces.formula import float_code
 from surfaces.regression import COURSE_X, COURSE_Y
+from texts import text
 
 from .config import RunConfig, normalize_config
 from .schedulers import SCHEDULERS
@@ -68,14 +69,19 @@ def _comment(text: str) -> str:
 # -------------------------------------------------------------------------- the script
 
 
-def _surface_lines(c: RunConfig, dtype: str) -> tuple[list[str], list[str]]:
+def _say(lang: str):
+    """The script's comments in `lang`: `say(key, **fields)` is the catalogue's `code.<key>`."""
+    return lambda key, **fields: text(f"code.{key}", lang, **fields)
+
+
+def _surface_lines(c: RunConfig, dtype: str, say) -> tuple[list[str], list[str]]:
     """The data (regression; else empty) and `def f(p)`: the loss as torch code."""
     key, params = c["surface"], c["surface_params"]
     if key == "linear_regression":
-        data = _data_lines(params, dtype)
-        signature = "def f(p, X, Y):  # p = (w, b): nn.MSELoss() of nn.Linear(1, 1): the MSE of y ≈ w·x + b"
+        data = _data_lines(params, dtype, say)
+        signature = f"def f(p, X, Y):  # {say('f_regression')}"
     else:
-        data, signature = [], "def f(p):  # p = (x, y)"
+        data, signature = [], f"def f(p):  # {say('f')}"
     return data, [signature, *("    " + line for line in SURFACES[key].code(params))]
 
 
@@ -89,27 +95,27 @@ def _tensor_lines(name: str, values, dtype: str) -> list[str]:
     return [f"{name} = torch.tensor([", *("    " + row for row in rows), f"]{dtype})"]
 
 
-def _data_lines(params: dict, dtype: str) -> list[str]:
+def _data_lines(params: dict, dtype: str, say) -> list[str]:
     """X and Y written out; standardizing happens in float64 (as the engine does, in numpy)."""
     x = COURSE_X if params["x"] is None else params["x"]
     y = COURSE_Y if params["y"] is None else params["y"]
-    source = "the course's data" if params["x"] is None else "your data"
+    source = say("course_data" if params["x"] is None else "your_data")
     if not params["standardize"]:
         return [f"# {source}", *_tensor_lines("X", x, dtype), *_tensor_lines("Y", y, dtype)]
     cast = ".float()" if dtype == "" else ""
-    return [f"# {source}; x is standardized (mean 0, standard deviation 1) in float64",
+    return [f"# {say('standardized', source=source)}",
             *_tensor_lines("X", x, ", dtype=torch.float64"),
             f"X = ((X - X.mean()) / X.std(correction=0)){cast}",
             *_tensor_lines("Y", y, dtype)]
 
 
-def _parameter_lines(c: RunConfig, dtype: str) -> tuple[list[str], str, str]:
+def _parameter_lines(c: RunConfig, dtype: str, say) -> tuple[list[str], str, str]:
     """The leaf tensors' lines, the list of them (`[p]`) and the expression of the position."""
     x0, y0 = c["start"][0] if isinstance(c["start"][0], list) else c["start"]
     if c["lr_multipliers"] is None:
         return [f"p = torch.tensor([{float_code(x0)}, {float_code(y0)}]{dtype}, requires_grad=True)"], "[p]", "p"
-    lines = [f"w = torch.tensor([{float_code(x0)}]{dtype}, requires_grad=True)  # coordinate 0: its own group",
-             f"b = torch.tensor([{float_code(y0)}]{dtype}, requires_grad=True)  # coordinate 1: its own group"]
+    lines = [f"{name} = torch.tensor([{float_code(v)}]{dtype}, requires_grad=True)  # {say('group', i=i)}"
+             for i, (name, v) in enumerate((("w", x0), ("b", y0)))]
     return lines, "[w, b]", "torch.cat([w, b])"
 
 
@@ -159,15 +165,15 @@ def _clip_lines(c: RunConfig, params: str) -> list[str]:
     return lines
 
 
-def _step_lines(c: RunConfig, params: str, position: str, data: str) -> list[str]:
+def _step_lines(c: RunConfig, params: str, position: str, data: str, say) -> list[str]:
     """One step: zero_grad, loss, backward, [clip], step, scheduler.step(); then record the position."""
     loss = f"loss = f({position}{data})"
     clip = _clip_lines(c, params)
     if OPTIMIZERS[c["optimizer"]].closure:
-        lines = ["def closure():  # LBFGS re-evaluates the loss several times per step",
+        lines = [f"def closure():  # {say('closure')}",
                  "    optimizer.zero_grad()", f"    {loss}", "    loss.backward()",
                  *("    " + line for line in clip), "    return loss", "",
-                 "loss = optimizer.step(closure)  # the loss before the step"]
+                 f"loss = optimizer.step(closure)  # {say('loss_before')}"]
     else:
         lines = ["optimizer.zero_grad()", loss, "loss.backward()", *clip, "optimizer.step()"]
     if c["scheduler"] is not None:
@@ -179,19 +185,19 @@ def _indent(lines: list[str], n: int) -> list[str]:
     return [" " * n + line if line else line for line in lines]
 
 
-def _loop_lines(c: RunConfig, params: str, position: str) -> list[str]:
+def _loop_lines(c: RunConfig, params: str, position: str, say) -> list[str]:
     """`steps` steps: a plain loop, or epochs over a seeded, shuffling DataLoader until `steps` batches."""
     steps = c["steps"]
     if c["batch_size"] is None:
         data = ", X, Y" if c["surface"] == "linear_regression" else ""
-        return [f"for step in range({steps}):", *_indent(_step_lines(c, params, position, data), 4)]
-    body = _step_lines(c, params, position, ", xb, yb")
+        return [f"for step in range({steps}):", *_indent(_step_lines(c, params, position, data, say), 4)]
+    body = _step_lines(c, params, position, ", xb, yb", say)
     return [
         "dataset = TensorDataset(X, Y)",
         f"loader = DataLoader(dataset, batch_size={c['batch_size']}, shuffle=True,",
         f"                    generator=torch.Generator().manual_seed({c['seed']}))",
         "step = 0",
-        f"while step < {steps}:  # each pass over the loader is one epoch, in a fresh random order",
+        f"while step < {steps}:  # {say('epoch')}",
         "    for xb, yb in loader:",
         *_indent(body, 8),
         "        step += 1",
@@ -200,45 +206,44 @@ def _loop_lines(c: RunConfig, params: str, position: str) -> list[str]:
     ]
 
 
-def _header(config: Mapping[str, Any], c: RunConfig) -> list[str]:
+def _header(config: Mapping[str, Any], c: RunConfig, lang: str, say) -> list[str]:
     """What the script is; a preset's meaning; the formula as typed (one comment line); which start."""
-    surface = SURFACES[c["surface"]]
-    lines = [f"# Optimizer Playground: {c['optimizer']} on {surface.name('en')} for {c['steps']} steps, "
-             "in plain PyTorch."]
+    surface = SURFACES[c["surface"]].name(lang)
+    lines = [f"# {say('header', optimizer=c['optimizer'], surface=surface, steps=c['steps'])}"]
     name = config.get("optimizer")
     if isinstance(name, str) and name in PRESETS:
         base, preset = PRESETS[name]
-        lines.append(f"# {name} is {base} with {', '.join(f'{k}={literal(v)}' for k, v in preset.items())}.")
+        keywords = ", ".join(f"{k}={literal(v)}" for k, v in preset.items())
+        lines.append(f"# {say('preset', name=name, base=base, keywords=keywords)}")
     if c["surface"] == "custom":
-        lines.append(f"# Your formula: f(x, y) = {_comment(c['surface_params']['formula'])}")
+        lines.append(f"# {say('formula', formula=_comment(c['surface_params']['formula']))}")
     if isinstance(c["start"][0], list) and len(c["start"]) > 1:
-        lines.append(f"# The run has {len(c['start'])} starts; this code follows the first one "
-                     "(each start moves independently).")
+        lines.append(f"# {say('starts', n=len(c['start']))}")
     return lines
 
 
-def torch_code(config: Mapping[str, Any]) -> str:
+def torch_code(config: Mapping[str, Any], lang: str = "en") -> str:
     """Self-contained Python that reproduces `run(config)` with plain torch.
 
     Imports, the loss function, the parameter(s), the optimizer (only keywords that
     differ from torch's defaults, and `lr`), the scheduler, and the loop in the
     documented order, recording `positions` (a (steps + 1, 2) tensor equal to
-    `run(config).xy`).  With several starts, the code follows the first one.
+    `run(config).xy`).  With several starts, the code follows the first one.  Its comments are in `lang`.
     """
-    c = normalize_config(config)
+    c, say = normalize_config(config), _say(lang)
     dtype = ", dtype=torch.float64" if c["dtype"] == "float64" else ""
-    leaves, params, position = _parameter_lines(c, dtype)
-    data, function = _surface_lines(c, dtype)
+    leaves, params, position = _parameter_lines(c, dtype, say)
+    data, function = _surface_lines(c, dtype, say)
     loop = [
         *leaves, optimizer_line(c), *scheduler_lines(c), "",
         f"positions = [{position}.detach().clone()]",
-        *_loop_lines(c, params, position),
-        f"positions = torch.stack(positions)  # ({c['steps'] + 1}, 2): the start, then after each step",
+        *_loop_lines(c, params, position, say),
+        f"positions = torch.stack(positions)  # {say('positions', n=c['steps'] + 1)}",
         'print("final position:", positions[-1].tolist())',
     ]
     imports = ["import math"] if any("math." in line for line in [*function, *loop]) else []
     imports.append("import torch")
     if c["batch_size"] is not None:
         imports.append("from torch.utils.data import DataLoader, TensorDataset")
-    sections = [[*_header(config, c), *imports], data, function, loop]
+    sections = [[*_header(config, c, lang, say), *imports], data, function, loop]
     return "\n\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"

@@ -134,4 +134,4 @@ if visible("code") and scheduled:
     st.subheader(t("pg.code"))
     st.markdown(t("sch.order"))
     for tab, result in zip(st.tabs([r.label for r in scheduled]), scheduled, strict=True):
-        tab.code(torch_code(result.config), language="python")
+        tab.code(torch_code(result.config, lang), language="python")

@@ -1,6 +1,7 @@
 """The generated PyTorch code, executed: its `positions` must equal the engine's trajectory."""
 
 import ast
+import re
 
 import numpy as np
 import pytest
@@ -300,3 +301,18 @@ def test_the_documented_step_order():
     assert positions == sorted(positions)
     assert code.startswith("# Optimizer Playground: Adam on Rosenbrock")
     assert "import math" not in code
+
+
+@pytest.mark.parametrize("config", [
+    {"surface": "linear_regression", "steps": 5, "optimizer": "LBFGS", "batch_size": 4,
+     "surface_params": {"standardize": True}},
+    {"surface": "custom", "start": [[0.5, 0.5], [1.0, 1.0]], "steps": 3, "optimizer": "Nesterov",
+     "surface_params": {"formula": "x^2 + y^2"}, "lr_multipliers": [1.0, 2.0]}])
+def test_the_scripts_comments_follow_the_pages_language(config):
+    """The same code with its comments in the reader's language (Chinese: every comment of ours has Chinese)."""
+    english, chinese = torch_code(config, "en"), torch_code(config, "zh")
+    strip = lambda code: [line.split("#")[0].rstrip() for line in code.splitlines()]  # noqa: E731
+    assert strip(english) == strip(chinese) and english != chinese
+    ours = [line.split("#", 1)[1] for line in chinese.splitlines() if "#" in line and "nn.Linear(1, 1)\n" not in line
+            and "the weight (1, 1)" not in line]  # the surface's own code comment is the surface module's
+    assert ours and all(re.search(r"[\u4e00-\u9fff]", comment) for comment in ours), ours
