@@ -37,7 +37,8 @@ def open_lecture(page, url, path=""):
     wait_idle(page, timeout=TIMEOUT)
     if path:
         assert "lecture=1" in follow_sidebar_link(page, path)
-    assert "lecture=1" in page.url and page.evaluate(SIDEBAR_HIDDEN)
+    page.wait_for_function(SIDEBAR_HIDDEN, timeout=TIMEOUT)  # the page's lecture style has arrived
+    assert "lecture=1" in page.url
 
 
 def screen_box(frame, selector):
