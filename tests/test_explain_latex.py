@@ -318,7 +318,7 @@ def test_a_long_line_wraps_between_terms_then_factors():
     line = (r"\hat{m}_t = 0.451 \cdot (-1.437) / (1 - 1.42\times10^{-5}) + 0.549 \cdot (-1.589) / "
             r"(1 - 3.149\times10^{-5}) = -1.521")
     assert fitted([line]).split(r"\\") == [
-        r"\begin{aligned}\hat{m}_t &= 0.451 \cdot (-1.437) / (1 - 1.42\times10^{-5})",
+        r"\begin{aligned}\hat{m}_t &= 0.451 \cdot (-1.437)", r" &\quad / (1 - 1.42\times10^{-5})",
         r" &\quad + 0.549 \cdot (-1.589)", r" &\quad / (1 - 3.149\times10^{-5})", r" &= -1.521\end{aligned}"]
     short = r"g_t = \nabla_{\theta} f(\theta_{t-1}) = -2.5"
     assert fitted([short]) == r"\begin{aligned}g_t &= \nabla_{\theta} f(\theta_{t-1}) = -2.5\end{aligned}"

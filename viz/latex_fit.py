@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-FIT_EM = 19.5  # a phone's column in em (358 px at KaTeX's 0.9 × 1.21 × 16 px), less the estimate's error
+FIT_EM = 18.5  # a phone's column in em (358 px at KaTeX's 0.9 × 1.21 × 16 px), less the estimate's error
 
 _SCRIPT = 0.7  # a superscript's or subscript's size
 _BIN, _REL = 0.78 + 2 * 0.222, 0.78 + 2 * 0.278  # + − ×; = < ← with their spaces
