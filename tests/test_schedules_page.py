@@ -84,7 +84,8 @@ def test_one_cycle_peaks_at_the_base_lr_and_a_peak_past_the_stable_limit_is_said
         sched.step()
     first = next(s for s, lr in enumerate(lrs) if lr > 0.2)
     (warning,) = [w.value for w in at.warning if w.value.startswith("**OneCycleLR**")]
-    assert f"at step {first + 1} the learning rate reaches {lrs[first]:.4g}, above 2/$\\lambda_{{\\max}}$ = 0.2" in warning
+    limit = r"2/$\lambda_{\max}$ = 0.2"
+    assert f"at step {first + 1} the learning rate reaches {lrs[first]:.4g}, above {limit}" in warning
     at.select_slider(key="sch.schedulers.OneCycleLR.max_lr").set_value(0.2).run()
     assert not [w for w in at.warning if w.value.startswith("**OneCycleLR**")]
 
