@@ -69,3 +69,12 @@ def test_every_language_has_the_english_fields(lang):
               for key, text in CATALOGUES[lang].items()
               if key in english and fields(key, text) != fields(key, english[key])]
     assert not differ, f"fields that differ between en and {lang}:\n" + "\n".join(differ)
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+def test_no_raw_subscript_outside_formulas(lang):
+    """A Greek letter with a LaTeX-style subscript in plain text reads "2/λ_max" on a lesson card: plain text writes
+    λₘₐₓ; formulas go between $…$ (and code between backticks)."""
+    raw = {key: value for key, value in CATALOGUES[lang].items()
+           if re.search(r"[α-ωΑ-Ω]_\w", re.sub(r"\$[^$]*\$|`[^`]*`", "", value))}
+    assert not raw, raw
