@@ -90,7 +90,7 @@ if run["optimizer"] == "LBFGS" and done:
 
 if visible("table"):
     st.subheader(t("pg.summary"))
-    summary_table(surface, done, page.key("chart"))
+    summary_table(surface, done, page.key("chart"), position="col.final_wb")
 if done:
     final = {r.label: r.traj.xy[r.traj.finite_len - 1] for r in done}
     line = "\n".join(f"{label}: y = {w:.6g}·x + {b:.6g}" for label, (w, b) in final.items())
@@ -116,4 +116,4 @@ if st.session_state.get("lr.course.shown"):
 if visible("code") and done:
     st.subheader(t("pg.code"))
     for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
-        tab.code(torch_code(result.config), language="python")
+        tab.code(torch_code(result.config, lang), language="python")

@@ -157,3 +157,16 @@ def test_uploads_on_the_page(data, ok):
     assert not at.exception
     assert len(at.dataframe) >= 1 and len(players(at)) == 1  # the page keeps working
     assert bool(at.sidebar.error) != ok
+
+
+def test_the_summary_names_w_and_b_and_the_code_speaks_the_pages_language():
+    from apptest import open_app
+
+    from texts import text
+
+    at = open_app("pages/regression.py", "zh")
+    assert not at.exception
+    columns = list(at.dataframe[0].value.columns)
+    assert text("col.final_wb", "zh") in columns and text("col.final_xy", "zh") not in columns
+    header = text("code.f_regression", "zh")
+    assert at.code and all(header in c.value for c in at.code if "import torch" in c.value)

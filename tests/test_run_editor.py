@@ -206,3 +206,15 @@ def test_a_value_typed_into_the_box_updates_the_chart(page, app_url):
     assert after != before and box.is_visible() and box.input_value() == "0.0007"
     assert page.get_by_role("slider", name="lr").first.get_attribute("aria-valuetext") == "0.0007"
     assert_clean(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_scheduler_reads_as_the_state_not_choose_an_option(lang):
+    """Streamlit shows a selectbox's None as its placeholder ("Choose an option", in English): it is "no scheduler"."""
+    from apptest import open_app
+
+    from texts import text
+
+    at = open_app("app.py", lang)
+    scheduler = next(s for s in at.selectbox if s.key == "pg.runs.0.scheduler")
+    assert scheduler.value is None and scheduler.proto.placeholder == text("run.no_scheduler", lang)

@@ -172,13 +172,15 @@ def _at_cursor(traj, cursor: int | None, minima, min_value) -> dict:
             "stopped_at": None if s["stopped_at"] is None or s["stopped_at"] - 1 > cursor else s["stopped_at"]}
 
 
-def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None = None) -> None:
+def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None = None,
+                  position: str = "col.final_xy") -> None:
     """One row per run: loss and position, distance to the nearest minimum, steps to reach the minimum's value
     (within 1e-3), function evaluations, divergence (and, for a run the cost budget stopped, where and why); the
     numbers as `short_number` writes them.
 
     With a race's `chart_key`, the values are at the player's cursor until the run has been played to the end or
-    the whole run is shown; then (and without a key) the final values."""
+    the whole run is shown; then (and without a key) the final values. `position`: the position column's title
+    (the regression page's parameters are (w, b))."""
     steps = max((r.config["steps"] for r in done), default=0)
     cursor = None
     if chart_key is not None and not whole_run_shown(chart_key) and chart_cursor(chart_key, steps) < steps:
@@ -190,7 +192,7 @@ def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None
         shown.append(s)
         rows.append({
             t("col.run"): r.label, t("col.final_loss"): short_number(s["final_loss"]),
-            t("col.final_xy"): f"({short_number(s['final_x'])}, {short_number(s['final_y'])})",
+            t(position): f"({short_number(s['final_x'])}, {short_number(s['final_y'])})",
             t("col.distance"): short_number(s["distance"], 3),
             t("col.reached"): "—" if s["reached_at"] is None else str(s["reached_at"]),
             t("col.evals"): s["evaluations"],

@@ -129,6 +129,7 @@ def run_editor(prefix: str, initial: dict, steps: int, container=st, fixed: dict
     key = f"{prefix}.scheduler"
     scheduler = container.selectbox(t("run.scheduler"), names, **seed(key, index=names.index(initial.get("scheduler"))),
                                     format_func={**{n: n for n in names}, None: t("run.no_scheduler")}.get,
+                                    placeholder=t("run.no_scheduler"),  # Streamlit shows None as its placeholder
                                     key=key, help=t("run.scheduler.help"))
     scheduler_params = {}
     if scheduler is not None:
