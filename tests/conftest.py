@@ -89,6 +89,18 @@ def offline_page(browser, **context_options):
     return page
 
 
+@contextlib.contextmanager
+def device_page(browser, timeout_ms: int, **context_options):
+    """An `offline_page` for a device (a phone, a projector: its viewport and touch options) with a longer default
+    timeout; closed after the block."""
+    page = offline_page(browser, **context_options)
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
 @pytest.fixture
 def page(browser, app_url):
     """A fresh offline page (see `offline_page`) for a test against the app."""

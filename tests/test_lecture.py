@@ -3,7 +3,7 @@ whole chart without scrolling, the tips meant for a student at a screen are left
 scales, and lecture mode stays on through the sidebar's links and a lesson's until it is left."""
 
 import pytest
-from conftest import offline_page
+from conftest import device_page
 from test_browser import player, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -15,10 +15,8 @@ SIDEBAR_HIDDEN = "() => getComputedStyle(document.querySelector('[data-testid=st
 
 @pytest.fixture
 def projector(browser, app_url):
-    page = offline_page(browser, **PROJECTOR)
-    page.set_default_timeout(TIMEOUT)
-    yield page
-    page.context.close()
+    with device_page(browser, TIMEOUT, **PROJECTOR) as page:
+        yield page
 
 
 def follow_sidebar_link(page, path: str):

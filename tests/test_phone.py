@@ -6,7 +6,7 @@ page's own URL makes Streamlit probe `/<page>/_stcore/...` first, which the cons
 """
 
 import pytest
-from conftest import offline_page
+from conftest import device_page
 from test_browser import player, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -21,10 +21,8 @@ TIMEOUT = 90_000  # other tests may share the machine's two cores
 @pytest.fixture
 def phone(browser, app_url):
     """A fresh phone-sized touch page that refuses every request not to this machine, collecting console errors."""
-    page = offline_page(browser, **PHONE)
-    page.set_default_timeout(TIMEOUT)
-    yield page
-    page.context.close()
+    with device_page(browser, TIMEOUT, **PHONE) as page:
+        yield page
 
 
 def settle(page):
