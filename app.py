@@ -27,7 +27,7 @@ st.sidebar.subheader(t("pg.surface"))
 surface_choice, surface = surface_picker(page.prefix)
 if surface is None:
     st.stop()
-where = start_and_steps(page.prefix, surface)
+where = start_and_steps(page.prefix, surface, with_start=mode != "swarm")  # the swarm starts on a grid
 
 st.sidebar.subheader(t("pg.runs") if mode == "race" else t("pg.optimizer"))
 runs = run_list(page.key("runs"), where["steps"], limit=1 if mode == "swarm" else MAX_RUNS)

@@ -206,3 +206,16 @@ def test_reruns_in_chinese_keep_working():
     at.radio(key="pg.runs.0.clip").set_value("norm").run()
     at.sidebar.button_group(key="pg.mode").set_value("race").run()
     assert not at.exception and at.title[0].value == "优化器赛跑"
+
+
+def test_swarm_mode_hides_the_single_start_and_keeps_it_for_the_race():
+    """Issue 15: the swarm starts on a grid, so x₀/y₀ did nothing there; the steps stay, and the start typed for the
+    race is still there when the race comes back."""
+    at = playground()
+    at.number_input(key="pg.start_x").set_value(-0.75).run()
+    at.sidebar.button_group(key="pg.mode").set_value("swarm").run()
+    assert not at.exception
+    keys = {w.key for w in at.sidebar.number_input}
+    assert "pg.start_x" not in keys and "pg.start_y" not in keys and "pg.steps" in keys
+    at.sidebar.button_group(key="pg.mode").set_value("race").run()
+    assert not at.exception and at.number_input(key="pg.start_x").value == -0.75

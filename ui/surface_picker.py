@@ -55,15 +55,23 @@ def surface_picker(prefix: str, container=st.sidebar) -> tuple[dict, Surface | N
     return choice, surface
 
 
-def start_and_steps(prefix: str, surface: Surface, container=st.sidebar, with_steps: bool = True) -> dict:
-    """Start (x, y) and (unless the page sets it) the number of steps; returns {"start"[, "steps"]}."""
+def start_and_steps(prefix: str, surface: Surface, container=st.sidebar, with_steps: bool = True,
+                    with_start: bool = True) -> dict:
+    """Start (x, y) and (unless the page sets it) the number of steps; returns {"start"[, "steps"]}.
+
+    Without `with_start` (the swarm: its starts are a grid) the start's boxes are not drawn; the start they
+    hold is kept for the link and for when they are shown again."""
     (x0, x1), (y0, y1) = surface.bounds
     sx, sy = surface.starts[0]
-    left, right = container.columns(2)
-    x = left.number_input("x₀", min_value=-1e6, max_value=1e6, **seed(f"{prefix}.start_x", value=float(sx)),
-                          step=(x1 - x0) / 100, format="%.4g", key=f"{prefix}.start_x", help=t("start.help"))
-    y = right.number_input("y₀", min_value=-1e6, max_value=1e6, **seed(f"{prefix}.start_y", value=float(sy)),
-                           step=(y1 - y0) / 100, format="%.4g", key=f"{prefix}.start_y", help=t("start.help"))
+    if with_start:
+        left, right = container.columns(2)
+        x = left.number_input("x₀", min_value=-1e6, max_value=1e6, **seed(f"{prefix}.start_x", value=float(sx)),
+                              step=(x1 - x0) / 100, format="%.4g", key=f"{prefix}.start_x", help=t("start.help"))
+        y = right.number_input("y₀", min_value=-1e6, max_value=1e6, **seed(f"{prefix}.start_y", value=float(sy)),
+                               step=(y1 - y0) / 100, format="%.4g", key=f"{prefix}.start_y", help=t("start.help"))
+    else:  # set again as a value of the page's, or Streamlit forgets a widget's value when it is not drawn
+        x = st.session_state[f"{prefix}.start_x"] = float(st.session_state.get(f"{prefix}.start_x", sx))
+        y = st.session_state[f"{prefix}.start_y"] = float(st.session_state.get(f"{prefix}.start_y", sy))
     if not with_steps:
         return {"start": [float(x), float(y)]}
     steps = container.number_input(t("steps.label"), min_value=1, max_value=MAX_STEPS, step=50,
