@@ -149,6 +149,19 @@ def test_identical_runs_get_a_notice(lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_identical_runs_are_said_next_to_the_chart_too(lang):
+    """Issue 15: the notice was only in the sidebar (closed on a phone, out of sight on a projector); the chart
+    where one path hides the other says it too, in the reader's language."""
+    at = page(lang)
+    at.selectbox(key="pg.runs.0.optimizer").set_value("SGD").run()
+    typed(at, "pg.runs.0.hp.SGD.momentum", "0.9")
+    expected = text("run.identical", lang).format(runs="1" + text("run.identical.last", lang) + "2")
+    assert [i.value for i in at.main.info if i.value == expected] == [expected]
+    typed(at, "pg.runs.0.hp.SGD.momentum", "0.8")
+    assert not [i for i in at.main.info if i.value == expected]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_reset_lesson_and_the_note_of_what_changed(lang):
     at = page(lang, lesson="lr-too-large")
 

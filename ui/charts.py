@@ -25,6 +25,7 @@ from .cache import cached_run, prefetch
 from .forms import seed
 from .i18n import labels, language, t
 from .player import lecture_scale, player, player_texts
+from .runs import identical_notes
 
 
 class _BuiltFigure(go.Figure):
@@ -123,6 +124,7 @@ def race_chart(surface: Surface, done: list[RunResult], chart_key: str, clickabl
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
            show_all=whole_run_shown(chart_key), panels=panels, texts=texts)
     divergence_note(done)
+    identical_notes([r.config for r in done])  # one path hides the other: said here too, not only in the sidebar
     return {"layer": layer, "runs": runs, "panels": panels, "texts": texts}
 
 

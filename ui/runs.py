@@ -83,8 +83,14 @@ def run_list(prefix: str, steps: int, limit: int = MAX_RUNS, container=st.sideba
                          disabled=len(ids) <= 1 or limit == 1, icon=":material/delete:", width="stretch")
         color = values.pop("color")
         runs.append({"id": run_id, "label": f"{number} · {run_label(values, steps)}", "color": color, "config": values})
-    for group in identical_runs([run["config"] for run in runs]):
+    identical_notes([run["config"] for run in runs], container)
+    return runs
+
+
+def identical_notes(configs: list[dict], container=st) -> None:
+    """A notice per group of runs (numbered from 1 in `configs`' order) whose paths coincide: in the sidebar
+    under the runs, and next to the chart where one path hides the other (`ui.charts.race_chart`)."""
+    for group in identical_runs(configs):
         *first, last = (str(i + 1) for i in group)
         numbers = t("run.identical.sep").join(first) + t("run.identical.last") + last
         container.info(t("run.identical", runs=numbers), icon=":material/layers:")
-    return runs
