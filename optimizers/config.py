@@ -98,6 +98,33 @@ def _starts(value, surface) -> Start:
     return points[0] if single else points
 
 
+def optimization(c: Mapping[str, Any], n_samples: int | None, data: str) -> dict[str, Any]:
+    """The keys every run has, checked: steps, the optimizer and its hyperparameters, the scheduler, mini-batches
+    (of `n_samples` data rows; None: the run's loss has no data, named `data` in the error), seed, clipping,
+    the parameter groups' lr multipliers and the dtype."""
+    out: dict[str, Any] = {"steps": _STEPS.validate(c["steps"], "config")}
+    out["optimizer"], hparams = resolve_optimizer(c["optimizer"], c["hparams"])
+    spec = OPTIMIZERS[out["optimizer"]]
+    out["hparams"] = validate_params(spec.params, hparams, out["optimizer"], rules=spec.rules)
+    context = {"steps": out["steps"], "lr": out["hparams"]["lr"], "optimizer": out["optimizer"],
+               "line_search": out["hparams"].get("line_search_fn")}
+    out["scheduler"], out["scheduler_params"] = validate_scheduler(c["scheduler"], c["scheduler_params"], context)
+    out["batch_size"] = c["batch_size"]
+    if c["batch_size"] is not None:
+        if n_samples is None:
+            raise ConfigError("config.error.batch_size", surface=repr(data))
+        size = Param("batch_size", "int", None, "config.batch_size", low=1, high=n_samples)
+        out["batch_size"] = size.validate(c["batch_size"], "config")
+    out["seed"] = _SEED.validate(c["seed"], "config")
+    out["clip_grad_norm"] = _CLIP_NORM.validate(c["clip_grad_norm"], "config")
+    out["clip_grad_value"] = _CLIP_VALUE.validate(c["clip_grad_value"], "config")
+    out["lr_multipliers"] = LR_MULTIPLIERS.validate(c["lr_multipliers"], "config")
+    if out["lr_multipliers"] is not None and spec.closure:
+        raise ConfigError("config.error.lbfgs_groups")
+    out["dtype"] = _DTYPE.validate(c["dtype"], "config")
+    return out
+
+
 def normalize_config(config: Mapping[str, Any]) -> RunConfig:
     """`config` with every key present and valid (torch's defaults filled in)."""
     if not isinstance(config, dict):
@@ -111,26 +138,7 @@ def normalize_config(config: Mapping[str, Any]) -> RunConfig:
                            "surface_params": validate_surface(c["surface"], c["surface_params"])}
     surface = get_surface(out["surface"], out["surface_params"])
     out["start"] = _starts(c["start"], surface)
-    out["steps"] = _STEPS.validate(c["steps"], "config")
-    out["optimizer"], hparams = resolve_optimizer(c["optimizer"], c["hparams"])
-    spec = OPTIMIZERS[out["optimizer"]]
-    out["hparams"] = validate_params(spec.params, hparams, out["optimizer"], rules=spec.rules)
-    context = {"steps": out["steps"], "lr": out["hparams"]["lr"], "optimizer": out["optimizer"],
-               "line_search": out["hparams"].get("line_search_fn")}
-    out["scheduler"], out["scheduler_params"] = validate_scheduler(c["scheduler"], c["scheduler_params"], context)
-    out["batch_size"] = c["batch_size"]
-    if c["batch_size"] is not None:
-        if surface.n_samples is None:
-            raise ConfigError("config.error.batch_size", surface=repr(out["surface"]))
-        size = Param("batch_size", "int", None, "config.batch_size", low=1, high=surface.n_samples)
-        out["batch_size"] = size.validate(c["batch_size"], "config")
-    out["seed"] = _SEED.validate(c["seed"], "config")
-    out["clip_grad_norm"] = _CLIP_NORM.validate(c["clip_grad_norm"], "config")
-    out["clip_grad_value"] = _CLIP_VALUE.validate(c["clip_grad_value"], "config")
-    out["lr_multipliers"] = LR_MULTIPLIERS.validate(c["lr_multipliers"], "config")
-    if out["lr_multipliers"] is not None and spec.closure:
-        raise ConfigError("config.error.lbfgs_groups")
-    out["dtype"] = _DTYPE.validate(c["dtype"], "config")
+    out.update(optimization(c, n_samples=surface.n_samples, data=out["surface"]))
     checked = cast(RunConfig, out)
     budget.check(checked)  # what it would cost: refused past the budget, before it runs
     return checked
