@@ -7,10 +7,11 @@ from optimizers import SCHEDULERS, lr_curve
 from optimizers.codegen import torch_code
 from optimizers.schedule_formulas import formula_latex, markers
 from pagestate import PAGE
-from pagestate.schedules import MAX_SCHEDULES, RUN, SCHEDULE_LRS, default_table
+from pagestate.schedules import BASE_LR, MAX_SCHEDULES, RUN, default_table
 from schema import ConfigError
 from ui.charts import chart_state, plotly_chart, race_chart, run_results
 from ui.exports import export_row
+from ui.forms import _float as float_widget  # the hyperparameters' slider and box (to be made public in forms)
 from ui.forms import parse_int_list, seed
 from ui.i18n import t
 from ui.page import setup, visible
@@ -46,8 +47,9 @@ lang = setup(page.name)
 apply_player_events(page.prefix, chart_key=page.key("chart"))
 
 st.sidebar.subheader(t("sch.schedules"))
-base_lr = st.sidebar.select_slider(t("sch.base_lr"), SCHEDULE_LRS, key=page.key("lr"),
-                                   format_func=lambda v: f"{v:g}", help=t("sch.base_lr.help"))
+# slid over a 1–2–5 grid or typed exactly, as every hyperparameter (errors name the optimizer's lr: SGD.lr)
+base_lr = float_widget(BASE_LR, page.key("lr"), t("sch.base_lr"), None, st.sidebar,
+                       owner=st.session_state.get(page.key("run") + ".optimizer", RUN["optimizer"]))
 steps = int(st.sidebar.number_input(t("sch.steps"), 2, 10_000, step=10, key=page.key("epochs"),
                                     help=t("sch.steps.help")))
 names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key=page.key("schedulers"),

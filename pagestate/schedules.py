@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from optimizers import SCHEDULERS
 from optimizers.config import resolve_optimizer
-from schema import log_grid
+from optimizers.schedulers import MAX_LR
+from schema import Param
 from viz.runs import PALETTE
 
-from .fields import Field, Problems, boolean, number, strip, value_field
+from .fields import Field, Problems, boolean, number, strip, valid, value_field
 from .runs import CLIPS, run_state, scheduler_state, short_run
 from .surface import chart_fields, steps_field, surface_field
 
 MAX_SCHEDULES = 4
-SCHEDULE_LRS = tuple(log_grid(1e-4, 1.0))
+# the base lr: typed exactly, or slid over a 1–2–5 grid (links made when only the grid could be chosen still open)
+BASE_LR = Param("lr", "float", 0.1, "sch.base_lr.help", low=0.0, high=MAX_LR, open_low=True, slider=(1e-4, 1.0),
+                log=True)
 RUN_KEYS = ("optimizer", "hparams", *CLIPS)
 RUN = {"optimizer": "SGD", "color": PALETTE[0]}  # the optimizer the schedules drive, at first
 
@@ -23,7 +26,7 @@ def default_table(steps: int) -> list[int]:
 
 
 def _lr(v, state=None):
-    return float(v) if not isinstance(v, bool) and v in SCHEDULE_LRS else None
+    return valid(BASE_LR, v)
 
 
 def _run(raw: dict, state: dict, problems: Problems) -> dict:

@@ -6,9 +6,10 @@ import json
 import numpy as np
 import pytest
 import torch
-from apptest import open_app
+from apptest import APP, open_app
 from streamlit.testing.v1 import AppTest
 
+from share import decode as share_decode
 from viz.player_data import decode
 
 
@@ -95,3 +96,29 @@ def test_a_diverged_run_is_said_where_the_curvature_is_unknown():
     at.selectbox(key="sch.surface").set_value("rosenbrock").run()
     at.select_slider(key="sch.lr").set_value(0.5).run()
     assert any(w.value.startswith("**StepLR**: the run diverged at step") for w in at.warning)
+
+
+def test_the_base_lr_is_typed_exactly_and_goes_into_the_link():
+    """Issue 15: the base lr was a select slider on a 1–2–5 grid; like every hyperparameter it has a box beside its
+    slider where a value off the grid is typed, checked (a bad one is explained and the page keeps its lr), and
+    the link holds it."""
+    at = schedules_page()
+    at.text_input(key="sch.lr.typed").input("0.0123").run()
+    assert not at.exception and not at.error
+    assert at.select_slider(key="sch.lr").value == 0.0123
+    table = at.dataframe[0].value
+    assert table["StepLR"].iloc[0] == pytest.approx(0.0123) and table["CosineAnnealingLR"].iloc[0] == pytest.approx(
+        0.0123)
+    (race,) = at.get("component_instance")
+    assert decode(json.loads(race.proto.json_args)["runs"][0]["lr"])[0] == pytest.approx(0.0123)
+    state, problems = share_decode("schedules", at.query_params["c"])
+    assert state["lr"] == 0.0123 and problems == []
+    reopened = AppTest.from_file(APP, default_timeout=90)
+    reopened.query_params.update({"lang": "en", "c": at.query_params["c"]})
+    reopened = reopened.switch_page("pages/schedules.py").run()
+    assert reopened.select_slider(key="sch.lr").value == 0.0123
+    assert reopened.text_input(key="sch.lr.typed").value == "0.0123"
+    at.text_input(key="sch.lr.typed").input("-1").run()
+    assert not at.exception and at.select_slider(key="sch.lr").value == 0.0123
+    (error,) = at.error
+    assert "SGD.lr must be in (0, 1000]" in error.value and "0.0123" in error.value
