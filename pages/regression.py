@@ -16,7 +16,7 @@ from ui.forms import seed
 from ui.i18n import labels, t
 from ui.page import setup, visible
 from ui.regression_chart import regression_chart
-from ui.run_editor import run_editor
+from ui.run_editor import group_multipliers, run_editor
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events
 from ui.upload import data_source
@@ -59,14 +59,7 @@ steps = st.sidebar.number_input(t("steps.label"), 1, 10_000, step=10, key=page.k
 st.sidebar.subheader(t("pg.optimizer"))
 with st.sidebar.expander(t("lr.optimizer"), expanded=True):
     run = run_editor(page.key("run"), RUN, int(steps))
-    key = page.key("groups")
-    groups = st.toggle(t("lr.groups"), key=key, help=t("lr.groups.help"))
-    multipliers = None
-    if groups:
-        mw, mb = st.columns(2)
-        multipliers = [
-            mw.number_input(t("lr.mult_w"), 1e-3, 1e3, **seed(f"{key}.w", value=1.0), format="%g", key=f"{key}.w"),
-            mb.number_input(t("lr.mult_b"), 1e-3, 1e3, **seed(f"{key}.b", value=10.0), format="%g", key=f"{key}.b")]
+    multipliers = group_multipliers(page.key("groups"), "lr")
 color = run.pop("color")
 share_panel(page.name, {"data": data, "standardize": standardize, "modes": modes, "batch_size": batch_size,
                         "seed": int(data_seed), "start": [w_start, b_start], "steps": int(steps),

@@ -198,3 +198,29 @@ def regression_data(table: Table, x_column: str, y_column: str) -> dict:
     if np.ptp(x) == 0:
         raise ConfigError("data.error.one_value", column=_q(x_column), value=f"{x[0]:g}")
     return {"x": x.tolist(), "y": table.values[y_column].tolist()}
+
+
+def classification_data(table: Table, x1_column: str, x2_column: str, label_column: str) -> dict:
+    """{"x1": [...], "x2": [...], "label": [...]} for the network page: two coordinates and a class column of whole
+    numbers (2 to 8 distinct values, numbered 0, 1, … in increasing order, so labels 1/2 or −1/1 work too)."""
+    from .classification import MAX_CLASSES, MAX_POINTS
+
+    columns = (x1_column, x2_column, label_column)
+    for column in columns:
+        if column not in table.values:
+            valid = ", ".join(map(_q, table.columns))
+            raise ConfigError("data.error.no_column", column=_q(column), valid=valid)
+    repeated = next((c for i, c in enumerate(columns) if c in columns[:i]), None)
+    if repeated is not None:
+        raise ConfigError("data.error.same_columns", column=_q(repeated))
+    if table.n_rows > MAX_POINTS:
+        raise ConfigError("data.error.too_many_rows", n=table.n_rows, limit=MAX_POINTS)
+    labels = table.values[label_column]
+    whole = np.flatnonzero(labels != np.round(labels))
+    if whole.size:
+        raise ConfigError("data.error.label_whole", column=_q(label_column), value=f"{labels[whole[0]]:g}")
+    classes, label = np.unique(labels, return_inverse=True)
+    if not 2 <= len(classes) <= MAX_CLASSES:
+        raise ConfigError("data.error.label_classes", column=_q(label_column), n=len(classes), limit=MAX_CLASSES)
+    return {"x1": table.values[x1_column].tolist(), "x2": table.values[x2_column].tolist(),
+            "label": label.tolist()}

@@ -202,11 +202,42 @@ def summary_table(surface: Surface, done: list[RunResult], chart_key: str | None
             **({t("col.stopped"): "—" if s["stopped_at"] is None else t("pg.stopped_at", step=s["stopped_at"] - 1)}
                if any(r.traj.stopped_at is not None for r in done) else {}),
         })
-    if lecture_scale() > 1:  # an HTML table: its text scales with lecture mode's larger fonts (a grid's does not)
-        st.table(rows, hide_index=True)
-    else:
-        st.dataframe(rows, hide_index=True, width="stretch")
+    results_table(rows)
     for r, s in zip(done, shown, strict=True):
         if s["stopped_at"] is not None:
             st.warning(t("pg.stopped_note", run=r.label, step=r.traj.stopped_at - 1,
                          evals=f"{int(r.traj.evals.sum()):,}"))
+
+
+def results_table(rows: list[dict]) -> None:
+    """A table of results: an HTML table in lecture mode (its text scales with the larger fonts; a grid's does
+    not), else a grid."""
+    if lecture_scale() > 1:
+        st.table(rows, hide_index=True)
+    else:
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def network_table(done: list[RunResult], chart_key: str) -> None:
+    """One row per network run: training and test loss and accuracy at the player's cursor (until the run has
+    been played to the end or the whole run is shown; then the final values), and where it diverged."""
+    steps = max(r.config["steps"] for r in done)
+    cursor = steps
+    if not whole_run_shown(chart_key) and chart_cursor(chart_key, steps) < steps:
+        cursor = chart_cursor(chart_key, steps)
+        st.caption(t("chart.table_at", step=cursor, steps=steps))
+    rows = []
+    for r in done:
+        traj = r.traj
+        at = min(cursor, r.config["steps"])
+        rows.append({
+            t("col.run"): r.label, t("net.col.loss"): short_number(traj.loss[at]),
+            t("net.col.test_loss"): short_number(traj.test_loss[at]),
+            t("net.col.accuracy"): _percent(traj.accuracy[at]),
+            t("net.col.test_accuracy"): _percent(traj.test_accuracy[at]),
+            t("col.diverged"): "—" if traj.diverged_at is None else t("pg.diverged_at", step=traj.diverged_at)})
+    results_table(rows)
+
+
+def _percent(value: float) -> str:
+    return "—" if not np.isfinite(value) else f"{100 * value:.1f} %"

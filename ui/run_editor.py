@@ -194,3 +194,15 @@ def run_widgets(prefix: str, run: dict) -> dict:
     if "color" in run:
         out[f"{prefix}.color"] = run["color"]
     return out
+
+
+def group_multipliers(key: str, texts: str, first: tuple[float, float] = (1.0, 10.0)) -> list[float] | None:
+    """A toggle for two parameter groups and, when on, each group's lr multiplier (the engine's `lr_multipliers`);
+    None when off.  `texts` is the catalogue prefix of the toggle's label and help and the two multipliers'
+    labels (`groups`, `groups.help`, `mult_w`, `mult_b`)."""
+    if not st.toggle(t(f"{texts}.groups"), key=key, help=t(f"{texts}.groups.help")):
+        return None
+    left, right = st.columns(2)
+    return [column.number_input(t(f"{texts}.mult_{part}"), 1e-3, 1e3, **seed(f"{key}.{part}", value=value),
+                                format="%g", key=f"{key}.{part}")
+            for column, part, value in zip((left, right), "wb", first, strict=True)]

@@ -1,48 +1,64 @@
-"""The list of runs on a page: defaults, add, duplicate, remove (up to six), each in an expander.
+"""The list of runs on a page: defaults, add, duplicate, remove (up to a page's limit), each in an expander.
 
 The runs' ids are kept under the key `prefix` (the page's runs field, e.g. ``pg.runs``), and run `i`'s widgets
-under ``{prefix}.{i}.``.
+under ``{prefix}.{i}.``.  A page's `Runs` says how many there may be and what a new one starts from.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import streamlit as st
 
 from optimizers.config import resolve_optimizer
-from pagestate.playground import MAX_RUNS, PLAYGROUND_RUNS, new_run
+from pagestate import network, playground
 from viz import PALETTE
 
 from .i18n import t
 from .run_editor import copy_run_widgets, forget_run_widgets, last_run, optimizer_spec, run_editor, run_label
 
 
-def _ids(prefix: str) -> list[int]:
-    return st.session_state.setdefault(prefix, list(range(len(PLAYGROUND_RUNS))))
+@dataclass(frozen=True)
+class Runs:
+    """A page's runs: at most `limit`, `first` of them at the start, run i starting from `new(i)`."""
+
+    limit: int
+    first: int
+    new: Callable[[int], dict]
 
 
-def _free_color(prefix: str) -> str:
-    used = {st.session_state.get(f"{prefix}.{i}.color") for i in _ids(prefix)}
-    return next((c for c in PALETTE if c not in used), PALETTE[len(_ids(prefix)) % len(PALETTE)])
+PLAYGROUND = Runs(playground.MAX_RUNS, len(playground.PLAYGROUND_RUNS), playground.new_run)
+NETWORK = Runs(network.MAX_RUNS, len(network.NETWORK_RUNS), network.new_run)
 
 
-def add_run(prefix: str) -> None:
-    ids = _ids(prefix)
+def _ids(prefix: str, runs: Runs) -> list[int]:
+    return st.session_state.setdefault(prefix, list(range(runs.first)))
+
+
+def _free_color(ids: list[int], prefix: str) -> str:
+    used = {st.session_state.get(f"{prefix}.{i}.color") for i in ids}
+    return next((c for c in PALETTE if c not in used), PALETTE[len(ids) % len(PALETTE)])
+
+
+def add_run(prefix: str, runs: Runs = PLAYGROUND) -> None:
+    ids = _ids(prefix, runs)
     new = max(ids, default=-1) + 1
-    st.session_state[f"{prefix}.{new}.color"] = _free_color(prefix)
+    st.session_state[f"{prefix}.{new}.color"] = _free_color(ids, prefix)
     st.session_state[f"{prefix}.{new}.optimizer"] = "Adam"
     ids.append(new)
 
 
-def duplicate_run(prefix: str, source: int) -> None:
-    ids = _ids(prefix)
+def duplicate_run(prefix: str, source: int, runs: Runs = PLAYGROUND) -> None:
+    ids = _ids(prefix, runs)
     new = max(ids) + 1
     copy_run_widgets(f"{prefix}.{source}", f"{prefix}.{new}")
-    st.session_state[f"{prefix}.{new}.color"] = _free_color(prefix)
+    st.session_state[f"{prefix}.{new}.color"] = _free_color(ids, prefix)
     ids.insert(ids.index(source) + 1, new)
 
 
-def remove_run(prefix: str, run_id: int) -> None:
-    _ids(prefix).remove(run_id)
+def remove_run(prefix: str, run_id: int, runs: Runs = PLAYGROUND) -> None:
+    _ids(prefix, runs).remove(run_id)
     forget_run_widgets(f"{prefix}.{run_id}")
 
 
@@ -65,26 +81,32 @@ def identical_runs(configs: list[dict]) -> list[list[int]]:
     return [g for g in groups if len(g) > 1]
 
 
-def run_list(prefix: str, steps: int, limit: int = MAX_RUNS, container=st.sidebar) -> list[dict]:
-    """Draw the editors of runs of `steps` steps; returns [{"id", "label", "color", "config"}] in order."""
-    ids = _ids(prefix)
-    runs = []
+def run_list(prefix: str, steps: int, limit: int | None = None, container=st.sidebar, runs: Runs = PLAYGROUND,
+             extra: Callable[[str], dict] | None = None) -> list[dict]:
+    """Draw the editors of runs of `steps` steps (at most `limit`, else the page's `runs.limit`); `extra(prefix)`
+    draws more of a run's settings in its editor and returns them for its config.  Returns [{"id", "label",
+    "color", "config"}] in order."""
+    ids = _ids(prefix, runs)
+    limit = runs.limit if limit is None else limit
+    out = []
     for number, run_id in enumerate(ids[:limit], start=1):
         # keyed: the title names the run's settings, and an edit that changes it leaves the editor open
-        title = run_label(last_run(f"{prefix}.{run_id}", new_run(run_id), steps), steps)
+        title = run_label(last_run(f"{prefix}.{run_id}", runs.new(run_id), steps), steps)
         with container.expander(f"{number} · {title}", expanded=number == 1 and limit == 1,
                                 key=f"{prefix}.{run_id}.open"):
-            values = run_editor(f"{prefix}.{run_id}", new_run(run_id), steps)
+            values = run_editor(f"{prefix}.{run_id}", runs.new(run_id), steps)
+            if extra is not None:
+                values.update(extra(f"{prefix}.{run_id}"))
             left, right = st.columns(2)
             left.button(t("run.duplicate"), key=f"duplicate-run{run_id}", on_click=duplicate_run,
-                        args=(prefix, run_id), disabled=len(ids) >= MAX_RUNS or limit == 1,
+                        args=(prefix, run_id, runs), disabled=len(ids) >= runs.limit or limit == 1,
                         icon=":material/content_copy:", width="stretch")
-            right.button(t("run.remove"), key=f"remove-run{run_id}", on_click=remove_run, args=(prefix, run_id),
+            right.button(t("run.remove"), key=f"remove-run{run_id}", on_click=remove_run, args=(prefix, run_id, runs),
                          disabled=len(ids) <= 1 or limit == 1, icon=":material/delete:", width="stretch")
         color = values.pop("color")
-        runs.append({"id": run_id, "label": f"{number} · {run_label(values, steps)}", "color": color, "config": values})
-    identical_notes([run["config"] for run in runs], container)
-    return runs
+        out.append({"id": run_id, "label": f"{number} · {run_label(values, steps)}", "color": color, "config": values})
+    identical_notes([run["config"] for run in out], container)
+    return out
 
 
 def identical_notes(configs: list[dict], container=st) -> None:

@@ -63,6 +63,28 @@ def _runs(key: str, runs: list) -> dict:
     return out
 
 
+def _net_runs(key: str, runs: list) -> dict:
+    """The network page's runs, each with its parameter groups."""
+    out = _runs(key, runs)
+    for run_id, run in enumerate(runs):
+        out.update(_multipliers(f"{key}.{run_id}.groups", run["lr_multipliers"]))
+    return out
+
+
+def _points(key: str, points: dict | None) -> dict:
+    """A student's classification points as the text they could paste (exact floats), or the generated data."""
+    if points is None:
+        return {f"{key}.data_source": "generated"}
+    rows = zip(points["x1"], points["x2"], points["label"], strict=True)
+    return {f"{key}.data_source": "paste", f"{key}.paste": "x1,x2,label\n" + "\n".join(
+        f"{a!r},{b!r},{c}" for a, b, c in rows)}
+
+
+def _plane(key: str, plane: dict) -> dict:
+    return {key: plane["kind"], f"{key}.first": plane["runs"][0], f"{key}.second": plane["runs"][1],
+            f"{key}.seed": plane["seed"]}
+
+
 def _schedulers(key: str, chosen: dict) -> dict:
     out = {key: list(chosen)}
     for name, params in chosen.items():
@@ -73,7 +95,7 @@ def _schedulers(key: str, chosen: dict) -> dict:
 # How each kind of field (pagestate.fields.Field.kind) puts its value into widgets: (key, value) -> {key: value}
 KINDS = {"value": lambda key, value: {key: value}, "text_list": lambda key, value: {key: ", ".join(map(str, value))},
          "surface": surface_widgets, "xy": _xy, "data": _data, "multipliers": _multipliers, "run": run_widgets,
-         "runs": _runs, "schedulers": _schedulers}
+         "runs": _runs, "schedulers": _schedulers, "net_runs": _net_runs, "points": _points, "plane": _plane}
 
 
 def widget_values(page: Page, state: dict) -> dict:

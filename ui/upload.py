@@ -1,24 +1,41 @@
-"""Where the linear-regression data come from: the course's 15 points, an uploaded CSV, or pasted values.
+"""Where a page's data come from: its own (the course's 15 points, generated points), an uploaded CSV, or pasted
+values.
 
-`data_source` returns the surface parameters {"x": [...], "y": [...]} for the
-user's data, or None for the course data.  Parsing is `surfaces.datasets`;
-any problem is shown in the user's language, and the course data stay in use
-meanwhile, so the page never breaks.
+`data_source` returns the user's data ({"x": [...], "y": [...]} for the regression, {"x1", "x2", "label"} for
+the network page), or None for the page's own.  Parsing is `surfaces.datasets`; any problem is shown in the
+user's language, and the page's own data stay in use meanwhile, so the page never breaks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from schema import ConfigError
-from surfaces.datasets import MAX_BYTES, MAX_ROWS, Table, read_table, regression_data
+from surfaces.datasets import MAX_BYTES, MAX_ROWS, Table, classification_data, read_table, regression_data
 
 from .forms import seed
 from .i18n import language, t
 
-SOURCES = ("course", "upload", "paste")
 PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a page reads from a table: its own data's name (`data.<own>`), the columns (`data.<name>_column`
+    labels; the first ones preselected) and how the columns become its data."""
+
+    own: str
+    columns: tuple[str, ...]
+    read: Callable[..., dict]
+    fallback: str  # catalogue key: what is used meanwhile
+
+
+REGRESSION = Kind("course", ("x", "y"), regression_data, "data.fallback")
+CLASSIFICATION = Kind("generated", ("x1", "x2", "label"), classification_data, "data.fallback_generated")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -43,40 +60,42 @@ def _raw(source: str, prefix: str, container) -> bytes | str | None:
     return text if text and text.strip() else None
 
 
-def _columns(table: Table, prefix: str, container) -> tuple[str, str]:
-    """x and y: the two columns of a two-column table, else two selectboxes (first and second column preselected)."""
-    if len(table.columns) == 2:
-        return table.columns[0], table.columns[1]
-    keys = (f"{prefix}.x_column", f"{prefix}.y_column")
+def _columns(table: Table, prefix: str, names: tuple[str, ...], container) -> list[str]:
+    """The table's columns when it has exactly as many as `names`, else one selectbox per name (the first
+    columns preselected)."""
+    if len(table.columns) == len(names):
+        return list(table.columns)
+    keys = [f"{prefix}.{name}_column" for name in names]
     for key in keys:  # new data without the chosen column: back to the defaults
         if st.session_state.get(key) not in table.columns:
             st.session_state.pop(key, None)
-    left, right = container.columns(2)
-    x = left.selectbox(t("data.x_column"), table.columns, **seed(keys[0], index=0), key=keys[0])
-    y = right.selectbox(t("data.y_column"), table.columns, **seed(keys[1], index=1), key=keys[1])
-    return x, y
+    return [column.selectbox(t(f"data.{name}_column"), table.columns, **seed(key, index=min(i, len(table.columns) - 1)),
+                             key=key)
+            for i, (column, name, key) in enumerate(zip(container.columns(len(names)), names, keys, strict=True))]
 
 
-def data_source(prefix: str, container=st.sidebar) -> dict | None:
-    """Widgets to choose the regression data; {"x": [...], "y": [...]} for the user's data, None for the course's."""
-    labels = {s: t(f"data.{s}") for s in SOURCES}
-    source = container.radio(t("data.source"), SOURCES, format_func=labels.get, horizontal=True,
+def data_source(prefix: str, container=st.sidebar, kind: Kind = REGRESSION) -> dict | None:
+    """Widgets to choose the page's data; the user's data (`kind.read`'s dict), or None for the page's own."""
+    sources = (kind.own, "upload", "paste")
+    labels = {s: t(f"data.{s}") for s in sources}
+    source = container.radio(t("data.source"), sources, format_func=labels.get, horizontal=True,
                              key=f"{prefix}.data_source")
-    if source == "course":
+    if source == kind.own:
         return None
     try:
         raw = _raw(source, prefix, container)
         if raw is None:
-            container.caption(t("data.fallback"))
+            container.caption(t(kind.fallback))
             return None
         table = _table(raw)
-        x, y = _columns(table, prefix, container)
-        data = regression_data(table, x, y)
+        columns = _columns(table, prefix, kind.columns, container)
+        data = kind.read(table, *columns)
     except ConfigError as err:
         container.error(err.message(language()))
-        container.caption(t("data.fallback"))
+        container.caption(t(kind.fallback))
         return None
-    container.caption(t("data.summary", rows=f"{table.n_rows:,}", x=x, y=y))
-    container.dataframe(pd.DataFrame({"x": data["x"][:PREVIEW_ROWS], "y": data["y"][:PREVIEW_ROWS]}),
+    container.caption(t("data.summary", rows=f"{table.n_rows:,}",
+                        columns=", ".join(f"{name} = `{c}`" for name, c in zip(kind.columns, columns, strict=True))))
+    container.dataframe(pd.DataFrame({name: values[:PREVIEW_ROWS] for name, values in data.items()}),
                         hide_index=True)
     return data
