@@ -14,7 +14,7 @@ from ui.exports import export_row
 from ui.forms import _float as float_widget  # the hyperparameters' slider and box (to be made public in forms)
 from ui.forms import parse_int_list, seed
 from ui.i18n import t
-from ui.page import setup, visible
+from ui.page import lecture_mode, setup, visible
 from ui.player import lecture_scale
 from ui.run_editor import run_editor, scheduler_form
 from ui.share import share_panel
@@ -62,7 +62,11 @@ for name in names:
         chosen[name] = scheduler_form(name, page.key("schedulers"), context)
 
 st.title(t("sch.title"))
-st.markdown(t("sch.intro"))
+if lecture_mode()["on"]:  # a projector: the race a lecturer plays (its lr panel too) on the first screen first
+    race_box, curves_box = st.container(), st.container()
+else:  # at a screen: the curves, then (as the intro says) the race below them
+    st.markdown(t("sch.intro"))
+    curves_box, race_box = st.container(), st.container()
 
 st.sidebar.subheader(t("sch.trajectory"))
 surface_choice, surface = surface_picker(page.prefix)
@@ -86,50 +90,52 @@ runs = run_results([(t("sch.none"), "#555555", plain),
                       for name, params in chosen.items())]) if plain else []
 trajectories = {r.label: r.traj for r in runs}
 curves = []
-for name, params in chosen.items():
-    if SCHEDULERS[name].needs_loss:  # ReduceLROnPlateau reacts to the run's own loss: its curve is the run's
-        if name in trajectories:
-            curves.append((name, colors[name], trajectories[name].lr, params))
-        elif not plain:
-            st.error(f"{name}: {t('sch.needs_trajectory')}")
-        continue
-    try:
-        curves.append((name, colors[name], lr_curve(name, params, steps, base_lr), params))
-    except ConfigError as err:
-        st.error(f"{name}: {err.message(lang)}")
+with curves_box:
+    for name, params in chosen.items():
+        if SCHEDULERS[name].needs_loss:  # ReduceLROnPlateau reacts to the run's own loss: its curve is the run's
+            if name in trajectories:
+                curves.append((name, colors[name], trajectories[name].lr, params))
+            elif not plain:
+                st.error(f"{name}: {t('sch.needs_trajectory')}")
+            continue
+        try:
+            curves.append((name, colors[name], lr_curve(name, params, steps, base_lr), params))
+        except ConfigError as err:
+            st.error(f"{name}: {err.message(lang)}")
 
-if curves:
-    log = st.toggle(t("sch.log"), key=page.key("log"))
-    plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps, base_lr, lang)) for n, c, lr, p in curves],
-                                  step_title=t("viz.step"), lr_title=t("viz.lr"), log=log,
-                                  scale=lecture_scale()), key="sch.curves")
-    columns = st.columns(min(2, len(curves)))  # two formulas a row at most: each fits a phone's width (FIT_EM)
-    for i, (name, _, _, _) in enumerate(curves):
-        columns[i % len(columns)].markdown(f"**{name}**")
-        columns[i % len(columns)].latex(fitted(definitions(formula_latex(name, chosen[name]))))
+    if curves:
+        log = st.toggle(t("sch.log"), key=page.key("log"))
+        plotly_chart(lr_curves_figure([(n, c, lr, markers(n, p, steps, base_lr, lang)) for n, c, lr, p in curves],
+                                      step_title=t("viz.step"), lr_title=t("viz.lr"), log=log,
+                                      scale=lecture_scale()), key="sch.curves")
+        columns = st.columns(min(2, len(curves)))  # two formulas a row at most: each fits a phone's width (FIT_EM)
+        for i, (name, _, _, _) in enumerate(curves):
+            columns[i % len(columns)].markdown(f"**{name}**")
+            columns[i % len(columns)].latex(fitted(definitions(formula_latex(name, chosen[name]))))
 
-    st.subheader(t("sch.table"))
-    key = page.key("at")
-    st.text_input(t("sch.table.steps"), **seed(key, value=", ".join(map(str, default_table(steps)))), key=key,
-                  help=t("sch.table.help"))
-    if table_error:
-        st.error(table_error.message(lang))
-    else:
-        table = {t("viz.step"): table_at, **{name: np.asarray(lr)[table_at] for name, _, lr, _ in curves}}
-        st.dataframe(table, hide_index=True, column_config={n: st.column_config.NumberColumn(format="%.6g")
-                                                            for n, _, _, _ in curves})
-        st.download_button(t("sch.download"), lambda: lr_csv(curves, steps), "learning_rates.csv", "text/csv",
-                           icon=":material/download:", on_click="ignore")
+        st.subheader(t("sch.table"))
+        key = page.key("at")
+        st.text_input(t("sch.table.steps"), **seed(key, value=", ".join(map(str, default_table(steps)))), key=key,
+                      help=t("sch.table.help"))
+        if table_error:
+            st.error(table_error.message(lang))
+        else:
+            table = {t("viz.step"): table_at, **{name: np.asarray(lr)[table_at] for name, _, lr, _ in curves}}
+            st.dataframe(table, hide_index=True, column_config={n: st.column_config.NumberColumn(format="%.6g")
+                                                                for n, _, _, _ in curves})
+            st.download_button(t("sch.download"), lambda: lr_csv(curves, steps), "learning_rates.csv", "text/csv",
+                               icon=":material/download:", on_click="ignore")
 
-st.subheader(t("sch.effect"))
-st.caption(t("sch.effect.caption"))
-limit = stable_lr(surface_choice, optimizer) if plain else None
-for result in runs:
-    if warning := schedule_warning(result.traj, limit):
-        st.warning(t(warning[0], name=result.label, **warning[1]), icon=":material/warning:")
-if runs:
-    race = race_chart(surface, runs, chart_key=page.key("chart"))
-    export_row(race, runs, "schedules")
+with race_box:
+    st.subheader(t("sch.effect"))
+    st.caption(t("sch.effect.caption"))
+    limit = stable_lr(surface_choice, optimizer) if plain else None
+    for result in runs:
+        if warning := schedule_warning(result.traj, limit):
+            st.warning(t(warning[0], name=result.label, **warning[1]), icon=":material/warning:")
+    if runs:
+        race = race_chart(surface, runs, chart_key=page.key("chart"))
+        export_row(race, runs, "schedules")
 
 scheduled = [r for r in runs if r.config.get("scheduler")]
 if visible("code") and scheduled:

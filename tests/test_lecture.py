@@ -49,14 +49,23 @@ def test_the_player_and_its_whole_chart_fit_one_projector_screen(projector, app_
     frame = player(projector)
     projector.wait_for_timeout(1500)  # the player fits itself once what is above it has settled
     bar, panels = screen_box(frame, ".bar"), screen_box(frame, "#panels")
-    if path == "schedules":  # its schedules' chart comes first; the trajectory's player below it fits one screen
-        frame.locator(".bar").scroll_into_view_if_needed()
-        bar, panels = screen_box(frame, ".bar"), screen_box(frame, "#panels")
-        assert panels["y"] + panels["height"] - bar["y"] <= 1080
-    else:
-        assert projector.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == 0
-        assert bar["y"] >= 0 and panels["y"] + panels["height"] <= 1080, (bar, panels)
+    # on Schedules too (issue 15: its ▶ was under the lr chart, below the fold): the race comes first there
+    assert projector.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == 0
+    assert bar["y"] >= 0 and panels["y"] + panels["height"] <= 1080, (bar, panels)
     assert panels["height"] >= 1080 * 0.5  # not squeezed to fit
+
+
+def test_schedules_puts_the_race_first_and_its_lr_chart_below(projector, app_url):
+    """Issue 15: the race a lecturer presses ▶ on, with its controls, is on the first 1080p screen, above the
+    schedules' curves (still on the page, below it)."""
+    open_lecture(projector, app_url, "schedules")
+    frame = player(projector)
+    projector.wait_for_timeout(1500)
+    for control in ("#play", "#back", "#fwd", "#scrub", "#speed"):  # ▶, one step, the scrubber, the speed
+        box = screen_box(frame, control)
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 1080, (control, box)
+    curves = projector.locator("[data-testid=stPlotlyChart]").first.bounding_box()
+    assert curves["y"] > screen_box(frame, "#panels")["y"]  # the lr curves come after the race
 
 
 def test_tips_for_students_are_left_out_and_the_table_scales(projector, app_url):
