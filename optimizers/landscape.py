@@ -1,0 +1,369 @@
+r"""Loss landscapes of a network's weights: 2-D slices (planes) and 1-D lines through weight space.
+
+A network has P weights, so its loss :math:`L(\theta)` lives over :math:`\mathbb{R}^P`; a picture can only show a
+slice.  A :class:`Plane` is an affine 2-D slice
+
+.. math:: \theta(a, b) = o + a\,u + b\,v, \qquad \|u\| = \|v\| = 1,\; u^\top v = 0,
+
+so the coordinates :math:`(a, b)` are Euclidean distances in weight space.  A run's weights :math:`\theta_t` are
+drawn at their orthogonal projection :math:`(a_t, b_t) = (u^\top(\theta_t - o),\, v^\top(\theta_t - o))`, the point
+of the plane nearest to them; :math:`d_t = \|\theta_t - \theta(a_t, b_t)\|` is how far off the plane they are.
+The contour under a path shows :math:`L(\theta(a_t, b_t))`, not :math:`L(\theta_t)`: the two agree only where
+:math:`d_t = 0`.  :func:`path_vs_plane` gives both, and the distance, for every step — what the picture hides.
+
+Three planes (:func:`pca_plane`, :func:`random_plane`, :func:`three_point_plane`) and a line
+(:func:`line_losses`).  Every loss here is the full **training-set** cross-entropy (``nn.CrossEntropyLoss()``, mean
+over the training points) computed in float32, many weight vectors per call (:func:`losses`: one batched forward
+in chunks of bounded memory, no Python loop per point).  Weights go in as float32 (P,) or (K, P) arrays in
+``model.parameters()`` order, as ``NetworkTrajectory.params`` holds them; numpy comes out.
+
+>>> from optimizers.network import normalize_network, data_of
+>>> net = normalize_network({"dataset": "moons", "hidden": [4]})
+>>> data = data_of(net)
+>>> theta = np.zeros((3, parameter_count(net, data.classes)), np.float32)
+>>> [round(float(v), 4) for v in losses(net, data, theta)]  # zero weights: every class as likely, log 2
+[0.6931, 0.6931, 0.6931]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .network import ACTIVATIONS, Data
+
+Extent = tuple[tuple[float, float], tuple[float, float]]  # ((a_min, a_max), (b_min, b_max))
+
+CHUNK_FLOATS = 1 << 19   # activations alive at once (weight vectors × points × width): ~2 MB, stays in cache
+PCA_MAX_FLOATS = 8_000_000  # weight-vector numbers entering the PCA at most (rows evenly thinned beyond)
+LINE_RANGE = (-0.25, 1.25)   # α of line_losses: a quarter of the segment's length beyond each end
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The loss of many weight vectors at once
+
+
+def layer_shapes(network: dict[str, Any], classes: int) -> list[tuple[int, ...]]:
+    """The parameters' shapes in ``model.parameters()`` order: (out, in) weight then (out,) bias per Linear."""
+    widths = [2, *network["hidden"], classes]
+    return [shape for w_in, w_out in zip(widths, widths[1:], strict=False) for shape in ((w_out, w_in), (w_out,))]
+
+
+def parameter_count(network: dict[str, Any], classes: int) -> int:
+    """P, the length of a flat weight vector."""
+    return sum(int(np.prod(shape)) for shape in layer_shapes(network, classes))
+
+
+@torch.no_grad()
+def _forward_losses(shapes, activation, x: torch.Tensor, y: torch.Tensor, thetas: torch.Tensor) -> torch.Tensor:
+    r"""(K,) mean cross-entropy on (x, y) of each row of ``thetas`` (K, P), the MLP written out as batched matmuls.
+
+    Layer by layer :math:`H \leftarrow \sigma(H W^\top + b)` for K weight vectors at once (``torch.baddbmm``), which
+    is what ``nn.Sequential(nn.Linear, act, …)`` computes for each (the tests check it against that model).  One
+    forward per weight vector (``Batched.loss_and_accuracy`` does a second one for the accuracy), in chunks of
+    weight vectors small enough for their activations to stay in the CPU's cache.
+    """
+    sizes = [int(np.prod(s)) for s in shapes]
+    width = max(max(s) for s in shapes)
+    out = torch.empty(len(thetas), dtype=thetas.dtype)
+    step = max(1, CHUNK_FLOATS // max(1, len(x) * width))
+    layers = len(shapes) // 2
+    for start in range(0, len(thetas), step):
+        chunk = thetas[start:start + step]
+        k = len(chunk)
+        parts = chunk.split(sizes, dim=1)
+        h = x.expand(k, -1, -1)
+        for i in range(layers):
+            weight, bias = parts[2 * i].view(k, *shapes[2 * i]), parts[2 * i + 1]
+            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            if i < layers - 1:
+                h = activation(h)
+        out[start:start + k] = F.cross_entropy(h.transpose(1, 2), y.expand(k, -1), reduction="none").mean(1)
+    return out
+
+
+def losses(network: dict[str, Any], data: Data, thetas: np.ndarray) -> np.ndarray:
+    """(K,) training-set loss of each weight vector in ``thetas`` (K, P) (float32; NaN rows give NaN)."""
+    thetas = np.atleast_2d(np.asarray(thetas, dtype=np.float32))
+    shapes = layer_shapes(network, data.classes)
+    if thetas.shape[1] != sum(int(np.prod(s)) for s in shapes):
+        raise ValueError(f"weight vectors have {thetas.shape[1]} numbers, the network has "
+                         f"{sum(int(np.prod(s)) for s in shapes)}")
+    out = np.full(len(thetas), np.nan, dtype=np.float32)
+    finite = np.isfinite(thetas).all(1)
+    if finite.any() and len(data.y_train):
+        out[finite] = _forward_losses(shapes, ACTIVATIONS[network["activation"]](), data.x_train.float(),
+                                      data.y_train, torch.from_numpy(np.ascontiguousarray(thetas[finite]))).numpy()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Planes
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    r"""The affine plane :math:`\theta(a, b) = o + a u + b v` in weight space, u and v orthonormal (float64).
+
+    ``kind``: ``"pca"``, ``"random"`` or ``"three_point"``.  ``explained``: for PCA, the share of the runs' spread
+    along u and along v (see :func:`pca_plane`); None otherwise.  ``extent``: the (a, b) ranges a picture should
+    show by default.  ``anchors``: the (a, b) coordinates of the weights that defined the plane (the origin; for
+    three points also θ_a and θ_b).  ``scale``: for the random plane, the length of Li et al.'s first direction
+    (their α = 1 is a = scale); else 1.
+    """
+
+    kind: str
+    origin: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    extent: Extent
+    explained: tuple[float, float] | None = None
+    anchors: tuple[tuple[float, float], ...] = ((0.0, 0.0),)
+    scale: float = 1.0
+
+    def points(self, coords: np.ndarray) -> np.ndarray:
+        """(K, P) float32 weights :math:`o + a u + b v` at ``coords`` (K, 2) (computed in float64, then rounded)."""
+        coords = np.asarray(coords, dtype=float).reshape(-1, 2)
+        return (self.origin + coords[:, :1] * self.u + coords[:, 1:] * self.v).astype(np.float32)
+
+    def point(self, a: float, b: float) -> np.ndarray:
+        """(P,) float32 weights at (a, b)."""
+        return self.points(np.array([[a, b]]))[0]
+
+
+def project(plane: Plane, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Coordinates (K, 2) and distance (K,) of weights (K, P) or (P,) on ``plane``.
+
+    :math:`(a, b) = \arg\min \|\theta - (o + a u + b v)\| = (u^\top(\theta - o),\, v^\top(\theta - o))` since u, v
+    are orthonormal; the distance is that least residual.  Non-finite rows give NaN, not an error.
+    """
+    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+    centred = thetas - plane.origin
+    coords = np.stack([centred @ plane.u, centred @ plane.v], axis=1)
+    residual = centred - coords[:, :1] * plane.u - coords[:, 1:] * plane.v
+    distance = np.linalg.norm(residual, axis=1)
+    bad = ~np.isfinite(thetas).all(1)
+    coords[bad], distance[bad] = np.nan, np.nan
+    return coords, distance
+
+
+def cover(coords: np.ndarray, margin: float = 0.15, minimum: float = 1e-3) -> Extent:
+    """The (a, b) ranges holding every finite point of ``coords`` (K, 2), widened by ``margin`` × the larger span on
+    each side (an axis spans at least ``minimum``, so a single point still gets a picture around it)."""
+    coords = np.asarray(coords, dtype=float).reshape(-1, 2)
+    coords = coords[np.isfinite(coords).all(1)]
+    if not len(coords):
+        return ((-1.0, 1.0), (-1.0, 1.0))
+    low, high = coords.min(0), coords.max(0)
+    pad = margin * max(float((high - low).max()), minimum)
+    centre, half = (low + high) / 2, np.maximum((high - low) / 2, minimum / 2) + pad
+    return ((float(centre[0] - half[0]), float(centre[0] + half[0])),
+            (float(centre[1] - half[1]), float(centre[1] + half[1])))
+
+
+def _orthonormal(d1: np.ndarray, d2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gram–Schmidt: u ∥ d1, v ⟂ u in span(d1, d2), both of unit length; ValueError if d1, d2 are parallel."""
+    n1 = float(np.linalg.norm(d1))
+    if not n1 > 0:
+        raise ValueError("the plane's first direction is zero")
+    u = d1 / n1
+    w = d2 - (u @ d2) * u
+    w = w - (u @ w) * u  # a second pass: orthogonal to rounding error even when d2 is nearly parallel to d1
+    n2 = float(np.linalg.norm(w))
+    if not n2 > 1e-12 * float(np.linalg.norm(d2)):
+        raise ValueError("the plane's two directions are parallel")
+    return u, w / n2
+
+
+def _finite_rows(theta: np.ndarray) -> np.ndarray:
+    theta = np.atleast_2d(np.asarray(theta, dtype=float))
+    return theta[np.isfinite(theta).all(1)]
+
+
+def pca_plane(trajectories: Sequence[np.ndarray], origin: np.ndarray | None = None, seed: int = 0) -> Plane:
+    r"""The plane of the two principal directions of several runs' weights together (one plane for all runs).
+
+    The rows are every finite weight vector of every run (a diverged run's weights up to ``diverged_at``),
+    :math:`X = [\theta_{r,t} - o]` (N, P).  The origin o is the runs' **common initial weights** θ₀ when they all
+    start from the same weights (every run of one network does: ``init_seed``) — so every path starts at (0, 0)
+    on the picture, exactly in the plane, and the plane is the best one through θ₀ — otherwise (or with
+    ``origin`` given) the mean of the rows or that origin.  The axes u, v are the top two right singular vectors
+    of X: the plane through o that is nearest to all the rows (least summed squared distance), and
+
+    .. math:: \text{explained}_i = \frac{\|X u_i\|^2}{\|X\|_F^2} = \frac{\sigma_i^2}{\sum_j \sigma_j^2},
+
+    the share of the rows' summed squared distance from o that lies along each axis (with the mean as o, the usual
+    explained-variance ratio); sorted, each in [0, 1], sum ≤ 1.  (Li et al. 2018 use the PCA of one run's weights
+    about its final weights; a shared θ₀ lets several optimizers be compared on one plane.)
+
+    The two vectors come from subspace iteration (12 vectors, Rayleigh–Ritz), seeded, so no P × P matrix is made;
+    the explained shares are computed exactly for the vectors returned.  Beyond ``PCA_MAX_FLOATS`` numbers the rows
+    are thinned evenly along each run (first and last kept).
+    """
+    runs = [_finite_rows(t) for t in trajectories]
+    runs = [r for r in runs if len(r)]
+    if not runs:
+        raise ValueError("no finite weights to make a plane from")
+    P = runs[0].shape[1]
+    if any(r.shape[1] != P for r in runs):
+        raise ValueError("the runs' weight vectors have different lengths")
+    total_rows = sum(len(r) for r in runs)
+    if total_rows * P > PCA_MAX_FLOATS:
+        keep = max(2, PCA_MAX_FLOATS // (P * len(runs)))
+        runs = [r[np.unique(np.linspace(0, len(r) - 1, min(keep, len(r))).round().astype(int))] for r in runs]
+    if origin is None:
+        starts = np.stack([r[0] for r in runs])
+        same_start = all(len(t) and np.isfinite(t[0]).all() for t in trajectories) and np.all(starts == starts[0])
+        origin = starts[0] if same_start else np.concatenate(runs).mean(0)
+    o = np.asarray(origin, dtype=float)
+    X = np.concatenate(runs) - o
+    total = float(np.sum(X * X))
+    k = min(12, P)
+    basis = np.random.default_rng(seed).standard_normal((P, k))
+    for _ in range(10):
+        basis, _ = np.linalg.qr(X.T @ (X @ basis))
+    projected = X @ basis
+    values, vectors = np.linalg.eigh(projected.T @ projected)
+    top = basis @ vectors[:, ::-1][:, :2]
+    u, v = _orthonormal(top[:, 0], top[:, 1])
+    spread = [float(np.sum((X @ w) ** 2)) for w in (u, v)]
+    explained = (spread[0] / total, spread[1] / total) if total > 0 else (0.0, 0.0)
+    plane = Plane("pca", o, u, v, extent=((-1.0, 1.0), (-1.0, 1.0)), explained=explained)
+    coords, _ = project(plane, X + o)
+    return Plane("pca", o, u, v, extent=cover(np.vstack([coords, [[0.0, 0.0]]])), explained=explained)
+
+
+def filter_normalized(direction: np.ndarray, theta: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
+    r"""Li et al.'s filter normalisation of a direction d for the weights θ.
+
+    For each Linear layer's weight matrix, each filter — row i, output unit i's incoming weights — is rescaled to
+    the norm of the same row of θ: :math:`d_{i} \leftarrow d_{i}\,\|\theta_{i}\| / \|d_{i}\|`.  Biases are set to
+    zero (their "ignore biases" choice: the plane moves weights only).  ``shapes``: :func:`layer_shapes`.
+    """
+    d, w = np.asarray(direction, dtype=float).copy(), np.asarray(theta, dtype=float)
+    start = 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        if len(shape) == 1:
+            d[start:start + size] = 0.0
+        else:
+            rows, ref = d[start:start + size].reshape(shape), w[start:start + size].reshape(shape)
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            rows *= np.linalg.norm(ref, axis=1, keepdims=True) / np.where(norms > 0, norms, 1.0)
+        start += size
+    return d
+
+
+def random_plane(network: dict[str, Any], classes: int, theta: np.ndarray, seed: int = 0) -> Plane:
+    r"""A random plane through the weights θ (a run's final weights), as in Li et al. 2018, "Visualizing the Loss
+    Landscape of Neural Nets": two Gaussian directions (``numpy.random.default_rng(seed)``), each filter-normalised
+    (:func:`filter_normalized`: each unit's incoming weights as long as θ's, biases zero).
+
+    Li et al. draw :math:`L(\theta + \alpha d_1 + \beta d_2)` on the non-orthogonal (d₁, d₂).  Here the same plane
+    (the same set of weights) gets orthonormal axes by Gram–Schmidt, u = d₁/‖d₁‖ and v ⟂ u in span(d₁, d₂), so
+    that projections, distances and the other planes all measure in the same Euclidean units; in P dimensions two
+    random directions are nearly orthogonal anyway.  ``scale`` = ‖d₁‖ (Li et al.'s α = 1 is a = scale, about the
+    norm of the weight matrices); the default extent is a, b ∈ [−scale, scale], their usual α, β ∈ [−1, 1].
+    """
+    theta = np.asarray(theta, dtype=float)
+    shapes = layer_shapes(network, classes)
+    if theta.shape != (sum(int(np.prod(s)) for s in shapes),) or not np.isfinite(theta).all():
+        raise ValueError("random_plane needs one finite weight vector of the network")
+    rng = np.random.default_rng(seed)
+    d1, d2 = (filter_normalized(rng.standard_normal(len(theta)), theta, shapes) for _ in range(2))
+    u, v = _orthonormal(d1, d2)
+    scale = float(np.linalg.norm(d1))
+    return Plane("random", theta, u, v, extent=((-scale, scale), (-scale, scale)), scale=scale)
+
+
+def three_point_plane(theta0: np.ndarray, theta_a: np.ndarray, theta_b: np.ndarray) -> Plane:
+    r"""The plane through three weight vectors — the initial weights θ₀ and two runs' final weights θ_a, θ_b.
+
+    Origin θ₀, u = (θ_a − θ₀)/‖θ_a − θ₀‖, v the Gram–Schmidt rest of θ_b − θ₀.  All three lie in the plane
+    (distance 0): θ₀ at (0, 0), θ_a at (‖θ_a − θ₀‖, 0), θ_b at (u·(θ_b − θ₀), v·(θ_b − θ₀)) — ``anchors`` — and
+    the plane's loss there is their true loss.  ValueError if the three lie on one line.
+    """
+    o, a, b = (np.asarray(t, dtype=float) for t in (theta0, theta_a, theta_b))
+    if not all(np.isfinite(t).all() for t in (o, a, b)):
+        raise ValueError("three_point_plane needs finite weights")
+    u, v = _orthonormal(a - o, b - o)
+    plane = Plane("three_point", o, u, v, extent=((-1.0, 1.0), (-1.0, 1.0)))
+    coords, _ = project(plane, np.stack([o, a, b]))
+    coords[0] = 0.0
+    coords[1, 1] = 0.0  # exactly: u ∥ θ_a − θ₀
+    anchors = tuple((float(p), float(q)) for p, q in coords)
+    return Plane("three_point", o, u, v, extent=cover(coords, margin=0.25), anchors=anchors)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Losses on a plane and on a line
+
+
+def plane_losses(network: dict[str, Any], data: Data, plane: Plane, coords: np.ndarray) -> np.ndarray:
+    """(K,) training-set loss at the plane's points ``coords`` (K, 2) (NaN where a coordinate is NaN); the
+    weight vectors are made chunk by chunk, so memory stays bounded however many points are asked for."""
+    coords = np.asarray(coords, dtype=float).reshape(-1, 2)
+    out = np.full(len(coords), np.nan, dtype=np.float32)
+    step = max(1, CHUNK_FLOATS // max(1, len(plane.origin)))
+    for start in range(0, len(coords), step):
+        out[start:start + step] = losses(network, data, plane.points(coords[start:start + step]))
+    return out
+
+
+def grid_losses(network: dict[str, Any], data: Data, plane: Plane, extent: Extent | None = None,
+                n: int = 41) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The training-set loss on an n × n grid of the plane: (a (n,), b (n,), loss (n, n)) with ``loss[j, i]`` at
+    (a[i], b[j]) — rows follow b, as a contour plot's z.  ``extent``: ((a_min, a_max), (b_min, b_max)), default
+    ``plane.extent`` (widen it with :func:`cover` of the projected paths).  All n² points in one batched call."""
+    (a0, a1), (b0, b1) = plane.extent if extent is None else extent
+    a, b = np.linspace(a0, a1, n), np.linspace(b0, b1, n)
+    aa, bb = np.meshgrid(a, b)
+    return a, b, plane_losses(network, data, plane, np.c_[aa.ravel(), bb.ravel()]).reshape(n, n)
+
+
+@dataclass(frozen=True)
+class PathOnPlane:
+    """A run's path against a plane, per step: its coordinates (steps+1, 2), its true training-set loss, the loss
+    of the plane at its projected point, and its distance from the plane (NaN from ``diverged_at`` on)."""
+
+    coords: np.ndarray
+    true_loss: np.ndarray
+    plane_loss: np.ndarray
+    distance: np.ndarray
+
+
+def path_vs_plane(network: dict[str, Any], data: Data, plane: Plane, theta_path: np.ndarray) -> PathOnPlane:
+    r"""For each step t: :math:`L(\theta_t)`, :math:`L(o + a_t u + b_t v)` at its projection, and
+    :math:`\|\theta_t - (o + a_t u + b_t v)\|`.  Both losses come from the same batched forward (:func:`losses`),
+    so where the path lies in the plane they agree to float32 rounding, and any gap is the slice's doing."""
+    coords, distance = project(plane, theta_path)
+    true = losses(network, data, np.atleast_2d(theta_path))
+    return PathOnPlane(coords, true, plane_losses(network, data, plane, coords), distance)
+
+
+def line_losses(network: dict[str, Any], data: Data, theta0: np.ndarray, theta1: np.ndarray, n: int = 61,
+                alpha_range: tuple[float, float] = LINE_RANGE) -> tuple[np.ndarray, np.ndarray]:
+    r"""The training-set loss on the straight line :math:`\theta_0 + \alpha(\theta_1 - \theta_0)`: (α (n,), loss (n,)).
+
+    α runs over ``alpha_range``, by default [−0.25, 1.25] — the segment from the initial weights (α = 0) to a run's
+    final weights (α = 1) and a quarter of its length beyond each end, as in Goodfellow et al. 2015
+    ("Qualitatively characterizing neural network optimization problems"): a bump on the segment shows a barrier
+    the run went around, a monotone curve that the straight way down was open.  α = 0 and α = 1 are always on the
+    grid and give θ₀ and θ₁ exactly.
+    """
+    lo, hi = alpha_range
+    alpha = np.linspace(lo, hi, n)
+    for end in (0.0, 1.0):
+        if lo <= end <= hi:
+            near = np.isclose(alpha, end, rtol=0.0, atol=1e-9 * (hi - lo))
+            alpha = np.sort(np.r_[alpha[~near], end]) if not near.any() else np.where(near, end, alpha)
+    t0, t1 = np.asarray(theta0, dtype=float), np.asarray(theta1, dtype=float)
+    step = max(1, CHUNK_FLOATS // max(1, len(t0)))
+    out = np.concatenate([losses(network, data, (t0 + alpha[i:i + step, None] * (t1 - t0)).astype(np.float32))
+                          for i in range(0, len(alpha), step)])
+    return alpha, out
