@@ -10,8 +10,10 @@ from schema import ConfigError
 
 from .config import DEFAULTS, MAX_STARTS, MAX_STEPS, normalize_config
 from .engine import Trajectory, run, run_many
+from .network import NetworkTrajectory, is_network, normalize
 from .schedulers import SCHEDULERS, lr_curve
 from .specs import OPTIMIZERS, PRESETS
 
 __all__ = ["DEFAULTS", "MAX_STARTS", "MAX_STEPS", "OPTIMIZERS", "PRESETS", "SCHEDULERS", "ConfigError",
-           "Trajectory", "lr_curve", "normalize_config", "run", "run_many"]
+           "NetworkTrajectory", "Trajectory", "is_network", "lr_curve", "normalize", "normalize_config", "run",
+           "run_many"]

@@ -343,8 +343,25 @@ def _group_key(c: RunConfig) -> str:
     return json.dumps([c["surface"], c["surface_params"], c["dtype"], c["batch_size"], c["seed"]], sort_keys=True)
 
 
-def run_many(configs: Sequence[Mapping[str, Any]]) -> list[Trajectory]:
-    """`[run(c) for c in configs]`, with runs on the same surface stepped in lock-step."""
+def run_many(configs: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """`[run(c) for c in configs]`, with runs on the same surface stepped in lock-step.
+
+    A network config (a ``"network"`` key, see `optimizers.network`) gives a `NetworkTrajectory`, a surface config
+    a `Trajectory`, in the order of `configs`."""
+    from .network import is_network, normalize_network_config, run_networks
+
+    if not any(is_network(c) for c in configs):
+        return _run_surfaces(configs)
+    networks = [c for c in configs if is_network(c)]
+    surfaces = [c for c in configs if not is_network(c)]
+    for c in networks:  # every config is checked before any runs, as for surfaces
+        normalize_network_config(c)
+    ran = iter(_run_surfaces(surfaces)) if surfaces else iter(())
+    nets = iter(run_networks(networks))
+    return [next(nets) if is_network(c) else next(ran) for c in configs]
+
+
+def _run_surfaces(configs: Sequence[Mapping[str, Any]]) -> list[Trajectory]:
     checked = [normalize_config(c) for c in configs]
     members = [_members(c) for c in checked]
     groups: dict[str, list[Member]] = {}
@@ -366,6 +383,7 @@ def run_many(configs: Sequence[Mapping[str, Any]]) -> list[Trajectory]:
     return out
 
 
-def run(config: Mapping[str, Any]) -> Trajectory:
-    """Run one config (see `optimizers.config.DEFAULTS`) and return its Trajectory."""
+def run(config: Mapping[str, Any]) -> Any:
+    """Run one config (see `optimizers.config.DEFAULTS`) and return its Trajectory (a network config: its
+    `NetworkTrajectory`)."""
     return run_many([config])[0]

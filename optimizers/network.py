@@ -19,7 +19,8 @@ One step is the loop PyTorch documents, on the training set (or a seeded mini-ba
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -113,10 +114,9 @@ def _data(key: str) -> Data:
         x = np.c_[points["x1"], points["x2"]].astype(np.float32)
         y = np.asarray(points["label"], dtype=np.int64)
         classes = int(y.max()) + 1
-    parts = [torch.from_numpy(np.ascontiguousarray(a)) for a in split(x, y, spec["test_fraction"], spec["data_seed"])]
-    for part in parts:
-        part.requires_grad_(False)
-    return Data(*parts, classes=classes)
+    x_train, y_train, x_test, y_test = (torch.from_numpy(np.ascontiguousarray(a))
+                                        for a in split(x, y, spec["test_fraction"], spec["data_seed"]))
+    return Data(x_train, y_train, x_test, y_test, classes=classes)
 
 
 def build_model(network: dict[str, Any], classes: int) -> nn.Sequential:
@@ -249,7 +249,43 @@ def normalize_network_config(config: Any) -> dict[str, Any]:
     return out
 
 
-def run_network(config: dict[str, Any]) -> NetworkTrajectory:
+def is_network(config: Any) -> bool:
+    """Whether `config` is a network run's (it has a ``"network"`` key) rather than a surface run's."""
+    return isinstance(config, Mapping) and "network" in config
+
+
+def normalize(config: Any) -> dict[str, Any]:
+    """A surface's or a network's run config, normalized (`normalize_config` or `normalize_network_config`)."""
+    from .config import normalize_config
+
+    return normalize_network_config(config) if is_network(config) else dict(normalize_config(config))
+
+
+def run_networks(configs: Sequence[Mapping[str, Any]]) -> list[NetworkTrajectory]:
+    """`[run_network(c) for c in configs]`."""
+    return [run_network(c) for c in configs]
+
+
+def first_steps(traj: NetworkTrajectory, n: int) -> NetworkTrajectory:
+    """The first `n` steps of `traj`, as a run of its config with ``steps = n`` records them.
+
+    Exact when nothing depends on the number of steps (no scheduler): step t only sees the steps before it, and a
+    seeded schedule of batches starts the same whatever its length.  Arrays are views of `traj`'s."""
+    if traj.config["scheduler"] is not None:
+        raise ValueError("a run with a scheduler depends on its number of steps")
+    if not 0 < n <= traj.steps:
+        raise ValueError(f"n must be in [1, {traj.steps}], got {n}")
+    head = lambda a: None if a is None else a[:n]  # noqa: E731
+    within = lambda at: at if at is not None and at <= n else None  # noqa: E731
+    return replace(traj, config={**traj.config, "steps": n}, params=traj.params[:n + 1], loss=traj.loss[:n + 1],
+                   accuracy=traj.accuracy[:n + 1], test_loss=traj.test_loss[:n + 1],
+                   test_accuracy=traj.test_accuracy[:n + 1], lr=traj.lr[:n], group_lr=traj.group_lr[:n],
+                   grad_norm=traj.grad_norm[:n], evals=traj.evals[:n], wall_time=traj.wall_time[:n],
+                   batches=head(traj.batches), epoch=head(traj.epoch), diverged_at=within(traj.diverged_at),
+                   stopped_at=within(traj.stopped_at))
+
+
+def run_network(config: Mapping[str, Any]) -> NetworkTrajectory:
     """Train the configured network: real torch optimizer and scheduler, everything recorded (see the module)."""
     import time
 

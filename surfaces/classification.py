@@ -26,8 +26,8 @@ def make_points(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray,
     u = rng.uniform(0.0, 1.0, n)
     if name == "moons":  # two interleaved half circles
         angle = np.pi * u
-        x = np.where(y[:, None] == 0, np.c_[np.cos(angle), np.sin(angle)],
-                     np.c_[1 - np.cos(angle), 0.5 - np.sin(angle)]) - [0.5, 0.25]
+        x = np.asarray(np.where(y[:, None] == 0, np.c_[np.cos(angle), np.sin(angle)],
+                                np.c_[1 - np.cos(angle), 0.5 - np.sin(angle)])) - [0.5, 0.25]
     elif name == "circles":  # a ring around a disc
         radius = np.where(y == 0, 1.0, 0.45)
         x = radius[:, None] * np.c_[np.cos(2 * np.pi * u), np.sin(2 * np.pi * u)]

@@ -28,15 +28,16 @@ from dataclasses import fields
 
 import numpy as np
 
-from optimizers import ConfigError, Trajectory, normalize_config
+from optimizers import ConfigError, NetworkTrajectory, Trajectory, network, normalize, normalize_config
 from optimizers.engine import first_steps
 
 from .engine_pool import EnginePool, OverLimit, WorkerLost, default_workers
 
 CACHE_BYTES = 200 * 2**20
+Run = Trajectory | NetworkTrajectory  # a surface's run or a network's (a config with a "network" key)
 
 
-def _arrays(traj: Trajectory):
+def _arrays(traj: Run):
     for f in fields(traj):
         value = getattr(traj, f.name)
         for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]:
@@ -58,11 +59,11 @@ class TrajectoryCache:
 
     def __init__(self, max_bytes: int):
         self.max_bytes, self.bytes = max_bytes, 0
-        self._items: OrderedDict[str, tuple[Trajectory, int, str | None]] = OrderedDict()  # run, bytes, base
+        self._items: OrderedDict[str, tuple[Run, int, str | None]] = OrderedDict()  # run, bytes, base
         self._by_steps: dict[str, dict[int, str]] = {}  # _without_steps(config) -> {steps: key}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Trajectory | None:
+    def get(self, key: str) -> Run | None:
         with self._lock:
             item = self._items.get(key)
             if item is None:
@@ -70,7 +71,7 @@ class TrajectoryCache:
             self._items.move_to_end(key)
             return item[0]
 
-    def first_steps_of(self, config: dict) -> Trajectory | None:
+    def first_steps_of(self, config: dict) -> Run | None:
         """A cached longer run of the normalized `config` cut to its steps, if there is one."""
         base = _without_steps(config)
         with self._lock:
@@ -80,9 +81,11 @@ class TrajectoryCache:
             key = min(longer)[1]
             self._items.move_to_end(key)
             traj = self._items[key][0]
+        if isinstance(traj, NetworkTrajectory):
+            return network.first_steps(traj, config["steps"])
         return first_steps(traj, config["steps"])
 
-    def put(self, key: str, traj: Trajectory) -> None:
+    def put(self, key: str, traj: Run) -> None:
         arrays = list(_arrays(traj))
         for a in arrays:
             a.flags.writeable = False
@@ -112,7 +115,7 @@ CACHE = TrajectoryCache(CACHE_BYTES)
 
 
 def _keep(key: str, result) -> None:
-    if isinstance(result, Trajectory):  # not a checkpoint task's result
+    if isinstance(result, Run):  # not a checkpoint task's result
         CACHE.put(key, result)
 
 
@@ -138,14 +141,14 @@ def freeze_imported() -> None:
             gc.freeze()
 
 
-def _lookup(config: dict) -> tuple[str, Trajectory | None]:
+def _lookup(config: dict) -> tuple[str, Run | None]:
     """The config's cache key and its cached run, or the first steps of a cached longer one, or None.
 
     Raises ConfigError for bad input, before anything reaches a worker."""
     key = json.dumps(config, sort_keys=True)
     traj = CACHE.get(key)
     if traj is None:
-        traj = CACHE.first_steps_of(normalize_config(config))
+        traj = CACHE.first_steps_of(normalize(config))
     return key, traj
 
 
@@ -185,8 +188,9 @@ def _result(future):
         raise EngineFailed(err) from err
 
 
-def cached_run(config: dict) -> Trajectory:
-    """`run(config)`, cached on the config's JSON (raises ConfigError for bad input or a failed engine, uncached).
+def cached_run(config: dict) -> Run:
+    """`run(config)` (a NetworkTrajectory for a network config), cached on the config's JSON (raises ConfigError
+    for bad input or a failed engine, uncached).
 
     Fewer steps than a cached run (without a scheduler) are that run's first steps: no engine call."""
     freeze_imported()

@@ -89,14 +89,14 @@ def _attempt(fn, arg):
 
 def batch_limits(keys: list[str]) -> tuple[float, int]:
     """(seconds, worker RSS bytes) a batch may take before its worker is killed, from the runs' estimated cost."""
-    from optimizers import normalize_config
+    from optimizers import normalize
     from optimizers.budget import estimate
 
     seconds = size = 0
     for key in keys:
         config = json.loads(key)
         try:
-            cost = estimate(normalize_config(config.get("config", config) if is_task(key) else config))
+            cost = estimate(normalize(config.get("config", config) if is_task(key) else config))
         except Exception:  # a bad config: the worker reports it
             continue
         seconds, size = seconds + cost.seconds, size + cost.bytes
