@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .engine import Trajectory
+from .network import NetworkTrajectory
 
 COLUMNS = ("run", "start", "step", "x", "y", "loss", "lr", "grad_x", "grad_y", "evals", "epoch")
 
@@ -35,7 +36,7 @@ def rows(trajectories: list[Trajectory], first_run: int = 0):
                        evals[t, start], epoch[t])
 
 
-INTEGER_COLUMNS = {"run", "start", "step", "evals", "epoch"}
+INTEGER_COLUMNS = {"run", "start", "step", "evals", "epoch"}  # the rest: floats
 
 
 def _cell(column: str, value, dtype: type) -> str:
@@ -45,8 +46,41 @@ def _cell(column: str, value, dtype: type) -> str:
     return str(int(value)) if column in INTEGER_COLUMNS else str(dtype(value))
 
 
-def to_csv(trajectories: list[Trajectory]) -> str:
-    """CSV with COLUMNS; empty cells where a value does not exist (last position, diverged steps)."""
+def network_columns(trajectories: list[NetworkTrajectory]) -> list[str]:
+    """Network runs' CSV columns: the metrics per step, the lr (of the base and head groups when a run has them),
+    each layer's gradient norm."""
+    groups = max(traj.group_lr.shape[1] for traj in trajectories)
+    return ["run", "step", "loss", "accuracy", "test_loss", "test_accuracy",
+            *(["lr"] if groups == 1 else ["lr_base", "lr_head"]),
+            *(f"grad_norm_{i}" for i in range(trajectories[0].grad_norm.shape[1])), "evals", "epoch"]
+
+
+def network_csv(trajectories: list[NetworkTrajectory]) -> str:
+    """Network runs (of one network) as CSV, one row per run and step; per-step columns are empty on the last row
+    and after a divergence.  A run without parameter groups has the same lr in both lr columns.  (The weights
+    are not here: hundreds of columns; the generated code reproduces them.)"""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    columns = network_columns(trajectories)
+    writer.writerow(columns)
+    groups = 2 if "lr_head" in columns else 1
+    for index, traj in enumerate(trajectories):
+        n, dtype = traj.steps, np.float32 if traj.config["dtype"] == "float32" else np.float64
+        lr = np.broadcast_to(traj.group_lr, (n, groups)) if traj.group_lr.shape[1] == 1 else traj.group_lr
+        epoch = traj.epoch if traj.epoch is not None else np.full(n, np.nan)
+        table = np.column_stack([np.full(n + 1, index), np.arange(n + 1), traj.loss, traj.accuracy, traj.test_loss,
+                                 traj.test_accuracy, _starts_axis(lr, True, n), _starts_axis(traj.grad_norm, True, n),
+                                 _starts_axis(traj.evals, False, n), _starts_axis(epoch, False, n)])
+        for row in table:
+            writer.writerow([_cell(c, v, dtype) for c, v in zip(columns, row, strict=True)])
+    return out.getvalue()
+
+
+def to_csv(trajectories: list[Trajectory] | list[NetworkTrajectory]) -> str:
+    """CSV with COLUMNS (network runs: `network_columns`); empty cells where a value does not exist (last
+    position, diverged steps)."""
+    if trajectories and isinstance(trajectories[0], NetworkTrajectory):
+        return network_csv(trajectories)  # type: ignore[arg-type]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
