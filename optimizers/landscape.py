@@ -59,31 +59,40 @@ def parameter_count(network: dict[str, Any], classes: int) -> int:
     return sum(int(np.prod(shape)) for shape in layer_shapes(network, classes))
 
 
-@torch.no_grad()
-def _forward_losses(shapes, activation, x: torch.Tensor, y: torch.Tensor, thetas: torch.Tensor) -> torch.Tensor:
-    r"""(K,) mean cross-entropy on (x, y) of each row of ``thetas`` (K, P), the MLP written out as batched matmuls.
+_IN_PLACE = {"ReLU": torch.relu_, "Tanh": torch.tanh_, "Sigmoid": torch.sigmoid_}
 
-    Layer by layer :math:`H \leftarrow \sigma(H W^\top + b)` for K weight vectors at once (``torch.baddbmm``), which
-    is what ``nn.Sequential(nn.Linear, act, …)`` computes for each (the tests check it against that model).  One
-    forward per weight vector (``Batched.loss_and_accuracy`` does a second one for the accuracy), in chunks of
-    weight vectors small enough for their activations to stay in the CPU's cache.
+
+@torch.no_grad()
+def _forward_losses(shapes, activation: str, x: torch.Tensor, y: torch.Tensor, thetas: torch.Tensor) -> torch.Tensor:
+    r"""(K,) mean cross-entropy on (x, y) of each row of ``thetas`` (K, P): the MLP written out as batched matmuls.
+
+    For K weight vectors at once, with the points along the last axis (H is K × width × n), layer by layer
+    :math:`H \leftarrow \sigma(W H + b\,\mathbf{1}^\top)` — the first layer one matrix product of the stacked
+    :math:`[W_1\; b_1]` with :math:`[x\; \mathbf{1}]^\top`, the others ``torch.bmm`` — then
+    :math:`\ell = \operatorname{mean}_j \big(\log\sum_c e^{z_{cj}} - z_{y_j j}\big)` with :math:`z = H - \max_c H`,
+    the form ``nn.CrossEntropyLoss`` computes (log-softmax, then the mean over the points).  It is what
+    ``nn.Sequential(nn.Linear, act, …)`` computes for each weight vector (the tests check it against that model),
+    one forward each (``Batched.loss_and_accuracy`` does a second one for the accuracy), in chunks small enough for
+    their activations to stay in the CPU's cache.
     """
     sizes = [int(np.prod(s)) for s in shapes]
     width = max(max(s) for s in shapes)
+    act = _IN_PLACE.get(activation) or ACTIVATIONS[activation]()
+    x1 = torch.cat([x.T, torch.ones(1, len(x), dtype=x.dtype)])  # [x 1]ᵀ: (3, n)
+    onehot = F.one_hot(y, shapes[-1][0]).T.to(thetas.dtype)  # (classes, n)
     out = torch.empty(len(thetas), dtype=thetas.dtype)
     step = max(1, CHUNK_FLOATS // max(1, len(x) * width))
-    layers = len(shapes) // 2
     for start in range(0, len(thetas), step):
-        chunk = thetas[start:start + step]
-        k = len(chunk)
-        parts = chunk.split(sizes, dim=1)
-        h = x.expand(k, -1, -1)
-        for i in range(layers):
-            weight, bias = parts[2 * i].view(k, *shapes[2 * i]), parts[2 * i + 1]
-            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-            if i < layers - 1:
-                h = activation(h)
-        out[start:start + k] = F.cross_entropy(h.transpose(1, 2), y.expand(k, -1), reduction="none").mean(1)
+        parts = thetas[start:start + step].split(sizes, dim=1)
+        k, width_1 = len(parts[0]), shapes[0][0]
+        first = torch.cat([parts[0].view(k, width_1, 2), parts[1].view(k, width_1, 1)], 2)
+        h = torch.mm(first.view(k * width_1, 3), x1).view(k, width_1, len(x))
+        for i in range(1, len(shapes) // 2):
+            h = act(h)
+            h = torch.bmm(parts[2 * i].view(k, *shapes[2 * i]), h)
+            h += parts[2 * i + 1].unsqueeze(2)
+        z = h - h.amax(1, keepdim=True)
+        out[start:start + k] = (z.exp().sum(1).log_() - (z * onehot).sum(1)).mean(1)
     return out
 
 
@@ -97,7 +106,7 @@ def losses(network: dict[str, Any], data: Data, thetas: np.ndarray) -> np.ndarra
     out = np.full(len(thetas), np.nan, dtype=np.float32)
     finite = np.isfinite(thetas).all(1)
     if finite.any() and len(data.y_train):
-        out[finite] = _forward_losses(shapes, ACTIVATIONS[network["activation"]](), data.x_train.float(),
+        out[finite] = _forward_losses(shapes, network["activation"], data.x_train.float(),
                                       data.y_train, torch.from_numpy(np.ascontiguousarray(thetas[finite]))).numpy()
     return out
 
@@ -129,7 +138,7 @@ class Plane:
     def points(self, coords: np.ndarray) -> np.ndarray:
         """(K, P) float32 weights :math:`o + a u + b v` at ``coords`` (K, 2) (computed in float64, then rounded)."""
         coords = np.asarray(coords, dtype=float).reshape(-1, 2)
-        return (self.origin + coords[:, :1] * self.u + coords[:, 1:] * self.v).astype(np.float32)
+        return (self.origin + coords @ np.stack([self.u, self.v])).astype(np.float32)
 
     def point(self, a: float, b: float) -> np.ndarray:
         """(P,) float32 weights at (a, b)."""
