@@ -152,11 +152,10 @@ def project(plane: Plane, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     are orthonormal; the distance is that least residual.  Non-finite rows give NaN, not an error.
     """
     thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
-    centred = thetas - plane.origin
-    coords = np.stack([centred @ plane.u, centred @ plane.v], axis=1)
-    residual = centred - coords[:, :1] * plane.u - coords[:, 1:] * plane.v
-    distance = np.linalg.norm(residual, axis=1)
     bad = ~np.isfinite(thetas).all(1)
+    centred = np.where(bad[:, None], 0.0, thetas - plane.origin) if bad.any() else thetas - plane.origin
+    coords = centred @ np.stack([plane.u, plane.v]).T
+    distance = np.linalg.norm(centred - coords @ np.stack([plane.u, plane.v]), axis=1)
     coords[bad], distance[bad] = np.nan, np.nan
     return coords, distance
 
@@ -173,6 +172,13 @@ def cover(coords: np.ndarray, margin: float = 0.15, minimum: float = 1e-3) -> Ex
     centre, half = (low + high) / 2, np.maximum((high - low) / 2, minimum / 2) + pad
     return ((float(centre[0] - half[0]), float(centre[0] + half[0])),
             (float(centre[1] - half[1]), float(centre[1] + half[1])))
+
+
+def paths_extent(plane: Plane, paths: Sequence[np.ndarray], margin: float = 0.15) -> Extent:
+    """The (a, b) ranges showing every path's projection (K, P) on ``plane`` and the plane's anchors, with a margin:
+    what to pass to :func:`grid_losses` so that no path leaves the picture."""
+    coords = [project(plane, path)[0] for path in paths]
+    return cover(np.vstack([*coords, np.asarray(plane.anchors, dtype=float)]), margin)
 
 
 def _orthonormal(d1: np.ndarray, d2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

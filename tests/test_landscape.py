@@ -131,6 +131,7 @@ def test_pca_plane_of_different_starts_is_centred_on_the_mean():
 def test_diverged_runs_enter_the_pca_with_their_finite_weights_only(runs):
     diverged = runs[0].params.copy()
     diverged[25:] = np.nan
+    diverged[27, 3] = np.inf
     plane = ls.pca_plane([diverged, runs[1].params])
     same = ls.pca_plane([runs[0].params[:25], runs[1].params])
     np.testing.assert_allclose(plane.explained, same.explained, rtol=1e-9)
@@ -263,3 +264,15 @@ def test_line_losses_run_from_before_theta0_to_beyond_theta1(net, runs):
     assert loss[k] == pytest.approx(true_loss(network, data, theta), rel=2e-6)
     alpha, _ = ls.line_losses(network, data, theta0, theta1, n=7, alpha_range=(-0.5, 1.5))  # 0 and 1 added
     assert 0.0 in alpha and 1.0 in alpha and len(alpha) == 9
+
+
+def test_paths_extent_shows_every_path_and_anchor(runs):
+    plane = ls.three_point_plane(runs[0].params[0], runs[0].params[-1], runs[1].params[-1])
+    (a0, a1), (b0, b1) = extent = ls.paths_extent(plane, [r.params for r in runs])
+    for r in runs:
+        coords, _ = ls.project(plane, r.params)
+        assert (a0 < coords[:, 0]).all() and (coords[:, 0] < a1).all()
+        assert (b0 < coords[:, 1]).all() and (coords[:, 1] < b1).all()
+    assert all(a0 < a < a1 and b0 < b < b1 for a, b in plane.anchors)
+    assert ls.cover(np.full((2, 2), np.nan)) == ((-1.0, 1.0), (-1.0, 1.0))
+    assert extent == ls.paths_extent(plane, [r.params for r in runs] + [np.full((3, len(plane.u)), np.nan)])
