@@ -1,7 +1,8 @@
 """A tiny app that shows the player with real engine runs (for tests/test_player.py and bench/player_bench.py).
 
-Query parameters: `steps` (500), `runs` (1-4), `mode` ("map", "3d", "swarm": 64 × 64 starts in the swarm panel),
-`reduced=1`. The first run's learning rate is a select slider; the player's events are printed below it.
+Query parameters: `steps` (500), `runs` (1-4), `mode` ("map", "3d", "swarm": 64 × 64 starts in the swarm panel,
+"network": the network page's chart, `ui.network_chart`, with `dataset`), `reduced=1`. The first run's learning
+rate is a select slider; the player's events are printed below it.
 """
 
 import json
@@ -41,6 +42,13 @@ def layer(mesh: bool) -> dict:
 
 q = st.query_params
 steps, mode = int(q.get("steps", 500)), q.get("mode", "map")
+if mode == "network":  # the network page's chart (tests/test_network_player.py): its own panels, no events shown
+    st.set_page_config(layout="wide")
+    from test_network_viz import network_results
+
+    from ui.network_chart import network_chart
+    network_chart(network_results(steps, q.get("dataset", "spiral3"))[:int(q.get("runs", 4))], "net")
+    st.stop()
 lr = st.select_slider("learning rate of run 1", LRS, value=LRS[20])
 chosen = [("SGD", {"lr": lr})] if mode == "swarm" else [(RUNS[0][0], {"lr": lr}), *RUNS[1:]][:int(q.get("runs", 4))]
 runs = [(f"{i + 1}: {opt} lr={hp['lr']}", PALETTE[i], *computed(opt, json.dumps(hp), steps, mode == "swarm"))

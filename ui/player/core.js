@@ -16,7 +16,10 @@ const S = {
 
 // A panel kind: {main: bool (the large panel on the left; else a side panel on the right), titles(texts) ->
 // [x title, y title], ranges(chart) -> [x range, y range, log y], background?(chart, g) (drawn once per range
-// change, over the axes), draw(chart, g) (every frame: the runs up to the cursor), click?(chart, point)}.
+// change, over the axes), draw(chart, g) (every frame: the runs up to the cursor), click?(chart, point),
+// margins?(chart, g) (drawn once like the background, outside the plot box too), axes?: false (no axes: it draws
+// its own frames), boxHeight?(box) -> CSS height or null, readout?: {head(texts),
+// cells(run, index at the cursor)} (the table's columns after the run's name; else x, y, loss, lr)}.
 // A kind with `build(box)` instead of a canvas (the 3D view) draws itself with `frame()`.
 const PANELS = {};
 
@@ -130,6 +133,8 @@ class Chart {
   }
 
   layout() {
+    // a panel may size its own box (small multiples stacked on a phone): a CSS height, or null for the grid's
+    if (this.panel.boxHeight) this.box.style.height = this.panel.boxHeight(this.box) || "";
     const {width, height} = this.box.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
     this.w = Math.max(width, 50); this.h = Math.max(height, 50); this.dpr = dpr;
@@ -137,6 +142,7 @@ class Chart {
     const k = S.scale;  // lecture mode: larger fonts and margins
     // a side panel's last x tick is centred on its right edge (the page's edge): room for half of it
     this.m = {l: 58 * k, r: this.panel.main ? 10 : 16 * k, t: (this.panel.main ? 10 : 24) * k, b: 40 * k};
+    if (this.panel.axes === false) this.m = {l: 0, r: 0, t: 0, b: 0};  // it draws its own frames
     this.dirty = true;
   }
 
@@ -166,6 +172,11 @@ class Chart {
     const g = this.bg.getContext("2d");
     g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     g.clearRect(0, 0, this.w, this.h);
+    if (this.panel.axes === false) {  // a panel of small multiples: its own frames, no axes, ticks or titles
+      if (this.panel.background) this.panel.background(this, g);
+      this.dirty = false;
+      return;
+    }
     g.font = `${12 * S.scale}px system-ui, sans-serif`;
     const {l, r, t, b} = this.m, right = this.w - r, bottom = this.h - b;
     g.strokeStyle = "#eceef1"; g.fillStyle = "#555"; g.lineWidth = 1;
@@ -198,6 +209,7 @@ class Chart {
     } else {
       g.textAlign = "left"; g.textBaseline = "top"; g.fillText(titles[1], l, 4);
     }
+    if (this.panel.margins) this.panel.margins(this, g);  // unclipped: e.g. a legend beside the title
     if (this.panel.background) { g.save(); this.clip(g); this.panel.background(this, g); g.restore(); }
     this.dirty = false;
   }

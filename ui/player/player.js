@@ -19,25 +19,36 @@ function draw() {
 // A run sampled to frames (the swarm) names the true step of each in `frames`: the cursor moves over its frames.
 const trueStep = (k) => { const sampled = S.runs.find((r) => r.frames); return sampled ? sampled.frames[k] : k; };
 
+// The table's columns after the run's name: x, y, loss and lr at the cursor, or a panel's own (`readout`).
+const READOUT = {head: (t) => [t.x, t.y, t.loss, t.lr],
+  cells: (r, k) => [fmt(r.xy[2 * k]), fmt(r.xy[2 * k + 1]), fmt(r.loss[k]), k ? fmt(r.lr[k - 1]) : "—"]};
+const readoutColumns = () => (S.charts.find((c) => c.panel.readout) || {panel: {readout: READOUT}}).panel.readout;
+
 function showReadouts() {
-  const t = S.texts;
+  const t = S.texts, columns = readoutColumns(), names = columns.head(t);
   $("step").textContent = `${t.step} ${trueStep(S.cursor)} / ${trueStep(S.last)}`;
   $("scrub").value = S.cursor;
+  const head = ["", ...names];
+  if ($("readout").tHead.textContent !== head.join("")) {
+    const row = document.createElement("tr");
+    for (const h of head) row.appendChild(document.createElement("th")).textContent = h;
+    $("readout").tHead.replaceChildren(row);
+  }
   const body = $("readout").tBodies[0];
   const cells = (r) => {
-    if (r.starts > 1) return [r.label, "", "", "", ""];
+    if (r.starts > 1) return [r.label, ...names.map(() => "")];
     const k = at(r), note = r.end <= r.steps && S.cursor >= r.end - 1
       ? ` (${r.diverged !== null ? t.diverged : t.stopped})` : "";
-    return [r.label + note, fmt(r.xy[2 * k]), fmt(r.xy[2 * k + 1]), fmt(r.loss[k]), k ? fmt(r.lr[k - 1]) : "—"];
+    return [r.label + note, ...columns.cells(r, k)];
   };
-  if (body.rows.length !== S.runs.length) {
-    body.innerHTML = S.runs.map(() => "<tr>" + "<td></td>".repeat(5) + "</tr>").join("");
+  if (body.rows.length !== S.runs.length || (body.rows[0] && body.rows[0].cells.length !== head.length)) {
+    body.innerHTML = S.runs.map(() => "<tr>" + "<td></td>".repeat(head.length) + "</tr>").join("");
   }
   S.runs.forEach((r, i) => {
     const row = body.rows[i], values = cells(r);
     const sample = r.sample || (r.sample = swatch(r)), cell = row.cells[0];
     if (cell.firstChild !== sample || cell.lastChild.textContent !== values[0]) cell.replaceChildren(sample, values[0]);
-    for (let j = 1; j < 5; j++) row.cells[j].textContent = values[j];
+    for (let j = 1; j < head.length; j++) row.cells[j].textContent = values[j];
   });
 }
 
@@ -224,9 +235,6 @@ function setTexts(t) {
   $("all-label").textContent = t.show_all;
   $("reduced").textContent = t.reduced;
   $("png").textContent = t.png; $("png").title = t["png.help"];
-  const head = $("readout").tHead.insertRow();
-  $("readout").tHead.replaceChildren(head);
-  for (const h of ["", t.x, t.y, t.loss, t.lr]) head.appendChild(document.createElement("th")).textContent = h;
 }
 
 async function render(args) {
