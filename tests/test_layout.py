@@ -10,6 +10,7 @@ from test_browser import player, wait_idle
 from test_phone import PHONE, PLAYER, TIMEOUT, open_on_phone
 
 from surfaces import SURFACES
+from texts import text
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +45,46 @@ def test_on_a_phone_the_players_panels_stack_at_full_width(browser, app_url, pat
         assert all(a["bottom"] <= b["top"] + 1 for a, b in zip(panels, panels[1:], strict=False)), boxes  # stacked
     finally:
         phone.context.close()
+
+
+# ---- issue 15: nothing in the sidebar's run editor is cut ("Dupli…", "CosineAnnealingWa…") or broken inside a word
+# ("decoupled_weight_deca y"), on a phone, a laptop and a large screen, in English and Chinese ----------------------
+
+SIDEBAR_CUTS = """() => {
+  const sidebar = document.querySelector('[data-testid=stSidebar]'), measure = document.createElement('canvas')
+    .getContext('2d'), shown = e => e.getBoundingClientRect().width > 2 && e.getBoundingClientRect().height > 2;
+  const cut = [...sidebar.querySelectorAll('*')].filter(e => shown(e) && e.scrollWidth > e.clientWidth + 1
+      && (getComputedStyle(e).textOverflow === 'ellipsis' || e.tagName === 'INPUT'))
+    .map(e => e.value || e.innerText);
+  const broken = [...sidebar.querySelectorAll('[data-testid=stWidgetLabel] p')].filter(shown).filter(p => {
+    measure.font = getComputedStyle(p).font;
+    const room = p.getBoundingClientRect().width;
+    return p.innerText.split(/\\s+/).some(word => measure.measureText(word).width > room + 1);
+  }).map(p => p.innerText);
+  return {cut, broken};
+}"""
+ADAM_WARM_RESTARTS = quote(json.dumps({"runs": [{"optimizer": "Adam", "scheduler": "CosineAnnealingWarmRestarts"}]}))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [390, 1440, 1920])
+def test_the_run_editor_in_the_sidebar_cuts_no_text(browser, app_url, width, lang):
+    device = PHONE if width == 390 else {"viewport": {"width": width, "height": 1080}}
+    page = offline_page(browser, **device)
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(f"{app_url}/?lang={lang}&c={ADAM_WARM_RESTARTS}", wait_until="domcontentloaded")
+        wait_idle(page, timeout=TIMEOUT)
+        if width == 390:
+            page.get_by_test_id("stExpandSidebarButton").tap()
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.locator("[data-testid=stExpander] summary").filter(has_text="1 · Adam").click()
+        wait_idle(page, timeout=TIMEOUT)
+        toggle = sidebar.get_by_role("switch", name="decoupled_weight_decay")
+        toggle.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        assert page.evaluate(SIDEBAR_CUTS) == {"cut": [], "broken": []}
+        for name in ("run.duplicate", "run.remove"):  # icons there: their names are still theirs
+            assert sidebar.get_by_role("button", name=text(name, lang), exact=True).count() == 1
+    finally:
+        page.context.close()

@@ -20,6 +20,7 @@ from .forms import fmt, last_values, schema_form, schema_widgets, seed
 from .i18n import labels, language, t
 
 CLIP_MODES = ("none", "norm", "value")
+LONG_NAME = 22  # a scheduler's name longer than this is cut in the sidebar's select at full size: set smaller there
 
 
 def optimizer_spec(choice: str) -> tuple[OptimizerSpec, dict]:
@@ -127,10 +128,12 @@ def run_editor(prefix: str, initial: dict, steps: int, container=st, fixed: dict
 
     names = [None, *SCHEDULERS] if schedule else [None]
     key = f"{prefix}.scheduler"
-    scheduler = container.selectbox(t("run.scheduler"), names, **seed(key, index=names.index(initial.get("scheduler"))),
-                                    format_func={**{n: n for n in names}, None: t("run.no_scheduler")}.get,
-                                    placeholder=t("run.no_scheduler"),  # Streamlit shows None as its placeholder
-                                    key=key, help=t("run.scheduler.help"))
+    shown = st.session_state.get(key, initial.get("scheduler"))  # 'CosineAnnealingWa…': smaller (ui/style.css)
+    place = container.container(key=f"{prefix}.long-name") if len(shown or "") > LONG_NAME else container
+    scheduler = place.selectbox(t("run.scheduler"), names, **seed(key, index=names.index(initial.get("scheduler"))),
+                                format_func={**{n: n for n in names}, None: t("run.no_scheduler")}.get,
+                                placeholder=t("run.no_scheduler"),  # Streamlit shows None as its placeholder
+                                key=key, help=t("run.scheduler.help"))
     scheduler_params = {}
     if scheduler is not None:
         container.caption(SCHEDULERS[scheduler].summary(language()))

@@ -100,9 +100,10 @@ def run_list(prefix: str, steps: int, limit: int | None = None, container=st.sid
             left, right = st.columns(2)
             left.button(t("run.duplicate"), key=f"duplicate-run{run_id}", on_click=duplicate_run,
                         args=(prefix, run_id, runs), disabled=len(ids) >= runs.limit or limit == 1,
-                        icon=":material/content_copy:", width="stretch")
+                        icon=":material/content_copy:", width="stretch", help=t("run.duplicate"))
             right.button(t("run.remove"), key=f"remove-run{run_id}", on_click=remove_run, args=(prefix, run_id, runs),
-                         disabled=len(ids) <= 1 or limit == 1, icon=":material/delete:", width="stretch")
+                         disabled=len(ids) <= 1 or limit == 1, icon=":material/delete:", width="stretch",
+                         help=t("run.remove"))  # icons: their names (cut in the sidebar) are for screen readers
         color = values.pop("color")
         out.append({"id": run_id, "label": f"{number} · {run_label(values, steps)}", "color": color, "config": values})
     identical_notes([run["config"] for run in out], container)
