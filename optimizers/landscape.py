@@ -62,53 +62,70 @@ def parameter_count(network: dict[str, Any], classes: int) -> int:
 _IN_PLACE = {"ReLU": torch.relu_, "Tanh": torch.tanh_, "Sigmoid": torch.sigmoid_}
 
 
-@torch.no_grad()
-def _forward_losses(shapes, activation: str, x: torch.Tensor, y: torch.Tensor, thetas: torch.Tensor) -> torch.Tensor:
-    r"""(K,) mean cross-entropy on (x, y) of each row of ``thetas`` (K, P): the MLP written out as batched matmuls.
+class _Losses:
+    r"""The training-set loss of many weight vectors at once: the MLP written out as batched matmuls.
 
     For K weight vectors at once, with the points along the last axis (H is K × width × n), layer by layer
     :math:`H \leftarrow \sigma(W H + b\,\mathbf{1}^\top)` — the first layer one matrix product of the stacked
     :math:`[W_1\; b_1]` with :math:`[x\; \mathbf{1}]^\top`, the others ``torch.bmm`` — then
     :math:`\ell = \operatorname{mean}_j \big(\log\sum_c e^{z_{cj}} - z_{y_j j}\big)` with :math:`z = H - \max_c H`,
-    the form ``nn.CrossEntropyLoss`` computes (log-softmax, then the mean over the points).  It is what
-    ``nn.Sequential(nn.Linear, act, …)`` computes for each weight vector (the tests check it against that model),
-    one forward each (``Batched.loss_and_accuracy`` does a second one for the accuracy), in chunks small enough for
-    their activations to stay in the CPU's cache.
+    the form ``nn.CrossEntropyLoss`` computes (log-softmax, then the mean over the points); with two classes
+    :math:`\ell_j = \operatorname{softplus}(z_{\bar y_j j} - z_{y_j j})`, the same number (more exact where
+    log-softmax rounds a loss under ~1e-7 to 0).  It is what ``nn.Sequential(nn.Linear, act, …)`` computes for each
+    weight vector (the tests check it against that model), one forward each (``Batched.loss_and_accuracy`` does a
+    second one for the accuracy).  Callers hand it ``rows`` weight vectors at a time: few enough for their
+    activations to stay in the CPU's cache (``CHUNK_FLOATS``), the weight vectors made chunk by chunk too.
     """
-    sizes = [int(np.prod(s)) for s in shapes]
-    width = max(max(s) for s in shapes)
-    act = _IN_PLACE.get(activation) or ACTIVATIONS[activation]()
-    x1 = torch.cat([x.T, torch.ones(1, len(x), dtype=x.dtype)])  # [x 1]ᵀ: (3, n)
-    onehot = F.one_hot(y, shapes[-1][0]).T.to(thetas.dtype)  # (classes, n)
-    out = torch.empty(len(thetas), dtype=thetas.dtype)
-    step = max(1, CHUNK_FLOATS // max(1, len(x) * width))
-    for start in range(0, len(thetas), step):
-        parts = thetas[start:start + step].split(sizes, dim=1)
-        k, width_1 = len(parts[0]), shapes[0][0]
-        first = torch.cat([parts[0].view(k, width_1, 2), parts[1].view(k, width_1, 1)], 2)
-        h = torch.mm(first.view(k * width_1, 3), x1).view(k, width_1, len(x))
-        for i in range(1, len(shapes) // 2):
-            h = act(h)
-            h = torch.bmm(parts[2 * i].view(k, *shapes[2 * i]), h)
+
+    def __init__(self, network: dict[str, Any], data: Data):
+        self.shapes = layer_shapes(network, data.classes)
+        self.sizes = [int(np.prod(s)) for s in self.shapes]
+        self.act = _IN_PLACE.get(network["activation"]) or ACTIVATIONS[network["activation"]]()
+        x, y = data.x_train.float(), data.y_train
+        self.n = len(x)
+        self.x1 = torch.cat([x.T, torch.ones(1, self.n)])  # [x 1]ᵀ: (3, n)
+        self.index, self.sign = y.view(1, 1, -1), (1 - 2 * y).float()  # sign: +1 where the class is 0
+        self.rows = max(1, CHUNK_FLOATS // max(1, self.n * max(max(s) for s in self.shapes)))
+
+    @torch.no_grad()
+    def __call__(self, thetas: np.ndarray) -> np.ndarray:
+        """(K,) losses of float32 weight vectors (K, P); NaN for a row that is not finite."""
+        thetas = np.ascontiguousarray(thetas, dtype=np.float32)
+        if thetas.ndim != 2 or thetas.shape[1] != sum(self.sizes):
+            raise ValueError(f"weight vectors of {sum(self.sizes)} numbers expected, got shape {thetas.shape}")
+        if not self.n:
+            return np.full(len(thetas), np.nan, dtype=np.float32)
+        parts = torch.from_numpy(thetas).split(self.sizes, dim=1)
+        k, width = len(thetas), self.shapes[0][0]
+        first = torch.cat([parts[0].view(k, width, 2), parts[1].view(k, width, 1)], 2)
+        h = torch.mm(first.view(k * width, 3), self.x1).view(k, width, self.n)
+        for i in range(1, len(self.shapes) // 2):
+            h = self.act(h)
+            h = torch.bmm(parts[2 * i].view(k, *self.shapes[2 * i]), h)
             h += parts[2 * i + 1].unsqueeze(2)
-        z = h - h.amax(1, keepdim=True)
-        out[start:start + k] = (z.exp().sum(1).log_() - (z * onehot).sum(1)).mean(1)
+        if h.shape[1] == 2:  # ℓ = log(1 + e^{z_other − z_y}): log-softmax's value, one pass instead of six
+            loss = F.softplus((h[:, 1] - h[:, 0]) * self.sign).mean(1)
+        else:
+            z = h - h.amax(1, keepdim=True)
+            loss = (z.exp().sum(1).log_() - z.gather(1, self.index.expand(k, 1, -1))[:, 0]).mean(1)
+        out = loss.numpy()
+        out[~np.isfinite(thetas).all(1)] = np.nan
+        return out
+
+
+def _chunked(loss: _Losses, count: int, make) -> np.ndarray:
+    """(count,) losses of the weight vectors ``make(start, stop)`` returns, ``loss.rows`` at a time."""
+    out = np.empty(count, dtype=np.float32)
+    for start in range(0, count, loss.rows):
+        stop = min(count, start + loss.rows)
+        out[start:stop] = loss(make(start, stop))
     return out
 
 
 def losses(network: dict[str, Any], data: Data, thetas: np.ndarray) -> np.ndarray:
-    """(K,) training-set loss of each weight vector in ``thetas`` (K, P) (float32; NaN rows give NaN)."""
+    """(K,) training-set loss of each weight vector in ``thetas`` (K, P) or (P,) (float32; NaN rows give NaN)."""
     thetas = np.atleast_2d(np.asarray(thetas, dtype=np.float32))
-    shapes = layer_shapes(network, data.classes)
-    if thetas.shape[1] != sum(int(np.prod(s)) for s in shapes):
-        raise ValueError(f"weight vectors have {thetas.shape[1]} numbers, the network has "
-                         f"{sum(int(np.prod(s)) for s in shapes)}")
-    out = np.full(len(thetas), np.nan, dtype=np.float32)
-    finite = np.isfinite(thetas).all(1)
-    if finite.any() and len(data.y_train):
-        out[finite] = _forward_losses(shapes, network["activation"], data.x_train.float(),
-                                      data.y_train, torch.from_numpy(np.ascontiguousarray(thetas[finite]))).numpy()
-    return out
+    return _chunked(_Losses(network, data), len(thetas), lambda start, stop: thetas[start:stop])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -323,11 +340,7 @@ def plane_losses(network: dict[str, Any], data: Data, plane: Plane, coords: np.n
     """(K,) training-set loss at the plane's points ``coords`` (K, 2) (NaN where a coordinate is NaN); the
     weight vectors are made chunk by chunk, so memory stays bounded however many points are asked for."""
     coords = np.asarray(coords, dtype=float).reshape(-1, 2)
-    out = np.full(len(coords), np.nan, dtype=np.float32)
-    step = max(1, CHUNK_FLOATS // max(1, len(plane.origin)))
-    for start in range(0, len(coords), step):
-        out[start:start + step] = losses(network, data, plane.points(coords[start:start + step]))
-    return out
+    return _chunked(_Losses(network, data), len(coords), lambda start, stop: plane.points(coords[start:stop]))
 
 
 def grid_losses(network: dict[str, Any], data: Data, plane: Plane, extent: Extent | None = None,
@@ -378,7 +391,5 @@ def line_losses(network: dict[str, Any], data: Data, theta0: np.ndarray, theta1:
             near = np.isclose(alpha, end, rtol=0.0, atol=1e-9 * (hi - lo))
             alpha = np.sort(np.r_[alpha[~near], end]) if not near.any() else np.where(near, end, alpha)
     t0, t1 = np.asarray(theta0, dtype=float), np.asarray(theta1, dtype=float)
-    step = max(1, CHUNK_FLOATS // max(1, len(t0)))
-    out = np.concatenate([losses(network, data, (t0 + alpha[i:i + step, None] * (t1 - t0)).astype(np.float32))
-                          for i in range(0, len(alpha), step)])
-    return alpha, out
+    return alpha, _chunked(_Losses(network, data), len(alpha),
+                           lambda start, stop: (t0 + alpha[start:stop, None] * (t1 - t0)).astype(np.float32))

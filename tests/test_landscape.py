@@ -276,3 +276,15 @@ def test_paths_extent_shows_every_path_and_anchor(runs):
     assert all(a0 < a < a1 and b0 < b < b1 for a, b in plane.anchors)
     assert ls.cover(np.full((2, 2), np.nan)) == ((-1.0, 1.0), (-1.0, 1.0))
     assert extent == ls.paths_extent(plane, [r.params for r in runs] + [np.full((3, len(plane.u)), np.nan)])
+
+
+@pytest.mark.parametrize("dataset", ["moons", "blobs"])
+def test_losses_of_huge_weights_are_finite_and_the_hand_models(dataset):
+    """Far out on a plane the logits are in the hundreds: the loss stays finite and equal to torch's."""
+    network = normalize_network({"dataset": dataset, "hidden": [6], "n": 50})
+    data = data_of(network)
+    thetas = np.random.default_rng(2).normal(0, 1, (5, ls.parameter_count(network, data.classes)))
+    thetas = (thetas * np.array([[0.01], [1], [30], [300], [3000]])).astype(np.float32)
+    got = ls.losses(network, data, thetas)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, [true_loss(network, data, t) for t in thetas], rtol=1e-5, atol=1e-6)
