@@ -225,3 +225,24 @@ def test_a_finger_on_a_chart_scrolls_the_page(phone, app_url):
     swipe_up(phone, x, y, 250)
     assert phone.evaluate(SCROLL_TOP) > before
     assert_clean(phone)
+
+
+READOUT_LINES = """() => [...document.querySelectorAll('#readout tbody tr')].map(row => {
+  const cell = row.cells[0], sample = cell.querySelector('canvas.swatch').getBoundingClientRect(),
+        text = document.createRange();
+  text.selectNodeContents(cell.lastChild);
+  return {label: cell.textContent, sample: sample.right,
+          lines: [...text.getClientRects()].map(line => ({left: line.left, top: line.top}))};
+})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("path", ["", "regression"])
+def test_a_runs_label_in_the_readout_wraps_beside_its_sample(phone, app_url, path, lang):
+    """Issue 15: at 390 px a run's label wrapped under its dash sample ("lr=0.001" below "——●——"); every line of
+    it starts right of the sample."""
+    open_on_phone(phone, app_url, path, lang)
+    rows = player(phone).evaluate(READOUT_LINES)
+    assert rows and any(len({line["top"] for line in row["lines"]}) > 1 for row in rows), rows  # some do wrap
+    for row in rows:
+        assert all(line["left"] >= row["sample"] for line in row["lines"]), row
