@@ -6,6 +6,7 @@ from optimizers import OPTIMIZERS, PRESETS, SCHEDULERS
 from surfaces import SURFACES, get_surface
 from ui.i18n import t
 from ui.page import setup
+from ui.surface_picker import sidebar_latex
 
 lang = setup("about")
 
@@ -29,7 +30,7 @@ with surfaces_tab:
                 about.caption(t("home.minima", minima=points))
             else:
                 about.caption(t("home.custom_minima") if key == "custom" else t("home.no_minima"))
-            formula.latex(surface.latex)
+            formula.latex(sidebar_latex(surface.latex))  # fitted as in the sidebar: a phone's column too
 
 with optimizers_tab:
     st.caption(t("home.optimizers.caption", presets=", ".join(PRESETS)))

@@ -55,10 +55,14 @@ def float_note(traj, now: StepExplained, i: int, coordinate: int) -> str | None:
              moved=f"${num(moved)}$", exact=f"${num(exact)}$")
 
 
-def aligned(lines: list[str]) -> str:
-    """Lines aligned at their first '=' (a coloured line keeps its group whole)."""
-    return (r"\begin{aligned}" + r"\\".join(line if line.startswith(r"\color") else line.replace(" = ", " &= ", 1)
-                                              for line in lines) + r"\end{aligned}")
+def marked(line: str) -> str:
+    """A rule's line in the colour that marks a difference, each side of its first '=' or '←' coloured apart, so
+    that `fitted` still aligns it with the others and fits it to the column (a phone's too)."""
+    found = [(line.find(op), op) for op in (" = ", r" \leftarrow ") if op in line]
+    if not found:
+        return rf"\color{{#D55E00}}{{{line}}}"
+    at, op = min(found)
+    return rf"\color{{#D55E00}}{{{line[:at]}}}{op}\color{{#D55E00}}{{{line[at + len(op):]}}}"
 
 
 def follow_player(prefix: str, step_key: str, chart_key: str) -> None:
@@ -206,5 +210,5 @@ if st.toggle(t("in.adamw.show"), key=page.key("adamw")):
     rules = [rule_latex(r.config["optimizer"], r.traj.config["hparams"]) for r in pair]
     for column, r, lines, other in zip(st.columns(2), pair, rules, rules[::-1], strict=True):
         column.markdown(f"**{r.label}**")
-        column.latex(aligned([line if line in other else r"\color{#D55E00}{" + line + "}" for line in lines]))
+        column.latex(fitted([line if line in other else marked(line) for line in lines]))
     st.caption(t("in.adamw.differs"))

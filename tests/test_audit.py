@@ -21,22 +21,6 @@ RUN = """async () => {
 }"""
 
 
-# Found in files this audit's author does not own, reported to their owners; each (rule, what its node shows). Any
-# other serious or critical violation fails the test.
-KNOWN = (
-    ("color-contrast", "#d2691e"),  # the theme's primary colour (.streamlit/config.toml): 3.1:1 on its tint, 3.6:1
-    ("color-contrast", "#828180"),  # Streamlit's caption grey, 3.9:1 on white (ui/style.css could darken it)
-    ("scrollable-region-focusable", "katex-display"),  # ui/style.css: every formula `overflow-x: auto`, KaTeX
-)                                                      # overflows its box by 2 px, so each is a scroll region
-
-
-def unknown(violations: list[dict]) -> list[dict]:
-    """`violations` without their nodes that `KNOWN` lists (and without those left with no node)."""
-    kept = [{**v, "nodes": [n for n in v["nodes"] if not any(v["id"] == rule and shows in n for rule, shows in KNOWN)]}
-            for v in violations]
-    return [v for v in kept if v["nodes"]]
-
-
 def audit(page) -> list[dict]:
     """axe-core's serious and critical violations on the page as it is now."""
     page.add_script_tag(path=str(AXE))
@@ -52,6 +36,6 @@ def test_no_serious_accessibility_violation_on_any_page(page, app_url, lang):
         page.locator("[data-testid=stSidebar]").get_by_text(text(nav, lang), exact=True).click()
         wait_idle(page)
         page.wait_for_timeout(1500)  # the player's frame and KaTeX have drawn
-        found.update({f"{nav} {v['id']}": v for v in unknown(audit(page))})
+        found.update({f"{nav} {v['id']}": v for v in audit(page)})
     assert not found, "\n".join(f"{k} ({v['impact']}): {v['help']}\n  " + "\n  ".join(v["nodes"][:5])
                                 for k, v in found.items())
