@@ -147,7 +147,9 @@ def linear_regression(params: dict) -> Surface:
 
 
 # The generated script's f(p, X, Y): what a student writes, and what `LinearMSE` reproduces bit for bit.
-CODE = ("w, b = p[0:1].view(1, 1), p[1:2]  # the weight (1, 1) and bias (1,) of nn.Linear(1, 1)",
+# Its comment is torch's names alone: the script's own comments are in the reader's language (optimizers/codegen.py),
+# a surface's code has no language.
+CODE = ("w, b = p[0:1].view(1, 1), p[1:2]  # nn.Linear(1, 1).weight: (1, 1), .bias: (1,)",
         "return torch.nn.functional.mse_loss(torch.nn.functional.linear(X[:, None], w, b), Y[:, None])")
 
 SPEC = SurfaceSpec(

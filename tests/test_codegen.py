@@ -313,6 +313,9 @@ def test_the_scripts_comments_follow_the_pages_language(config):
     english, chinese = torch_code(config, "en"), torch_code(config, "zh")
     strip = lambda code: [line.split("#")[0].rstrip() for line in code.splitlines()]  # noqa: E731
     assert strip(english) == strip(chinese) and english != chinese
-    ours = [line.split("#", 1)[1] for line in chinese.splitlines() if "#" in line and "nn.Linear(1, 1)\n" not in line
-            and "the weight (1, 1)" not in line]  # the surface's own code comment is the surface module's
+    comments = [line.split("#", 1)[1] for line in chinese.splitlines() if "#" in line]
+    ours = [c for c in comments if not re.fullmatch(r"[\s\w.:,()]*", c)]  # a surface's own: torch's names alone
     assert ours and all(re.search(r"[\u4e00-\u9fff]", comment) for comment in ours), ours
+    words = [c for c in comments if re.search(r"(?<![\w.])[A-Za-z]{3,}(?![\w.(])", c.replace("torch.", ""))
+             and not re.search(r"[\u4e00-\u9fff]", c)]  # an English word outside a name (.weight, Linear(…))
+    assert not words, words

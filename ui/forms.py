@@ -5,7 +5,7 @@ a linear slider, each with a box beside it to type the value exactly (off the
 slider's grid too; checked as the engine checks it); everything else the input
 that fits its type.  Each widget's key is ``f"{prefix}.{param.key}"`` (a float's
 box: ``….typed``) so pages can preset or copy values through `st.session_state`.
-Help texts come from the schema in the page's language.
+Labels (`label_of`) and help texts come from the schema in the page's language.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import unicodedata
 import streamlit as st
 
 from schema import ConfigError, Param, log_grid
+from texts import CATALOGUES, DEFAULT
 
 from .i18n import language, t
 
@@ -119,6 +120,14 @@ def _nice_step(raw: float) -> float:
 DEFAULT_CONTEXT = {"steps": 500, "lr": 0.01}
 
 
+def label_of(p: Param) -> str:
+    """A widget's label: the catalogue's `<help key>.label` where there is one (a surface's "condition" reads
+    "Condition number κ"), else the keyword itself: torch's names (lr, momentum, betas) are what a
+    student types in code, and a symbol (Rosenbrock's a, b) is the formula's."""
+    key = f"{p.help}.label"
+    return t(key) if key in CATALOGUES[DEFAULT] else p.key
+
+
 def param_widget(p: Param, prefix: str, value=None, container=st, context: dict | None = None):
     """One widget for `p`; returns its current value (schema types: float, int, bool, …).
 
@@ -126,7 +135,7 @@ def param_widget(p: Param, prefix: str, value=None, container=st, context: dict 
     ({"steps", "lr"} of the run), e.g. StepLR's step_size = steps / 4.
     """
     key = f"{prefix}.{p.key}"
-    label = p.key
+    label = label_of(p)
     owner = prefix.rsplit(".", 1)[-1]  # the optimizer or scheduler, as error messages name it (SGD.lr)
     help_text = p.help_text(language())
     if value is None and key not in st.session_state:
