@@ -16,7 +16,7 @@ from ui.forms import parse_int_list, seed
 from ui.i18n import t
 from ui.page import lecture_mode, setup, visible
 from ui.player import lecture_scale
-from ui.run_editor import run_editor, scheduler_form
+from ui.run_editor import breakable, run_editor, scheduler_form
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
 from viz import PALETTE
@@ -52,7 +52,7 @@ base_lr = float_widget(BASE_LR, page.key("lr"), t("sch.base_lr"), None, st.sideb
                        owner=st.session_state.get(page.key("run") + ".optimizer", RUN["optimizer"]))
 steps = int(st.sidebar.number_input(t("sch.steps"), 2, 10_000, step=10, key=page.key("epochs"),
                                     help=t("sch.steps.help")))
-names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key=page.key("schedulers"),
+names = st.sidebar.multiselect(t("sch.pick"), list(SCHEDULERS), key=page.key("schedulers"), format_func=breakable,
                                max_selections=MAX_SCHEDULES, help=t("sch.pick.help"))
 context = {"steps": steps, "lr": base_lr}
 chosen = {}

@@ -88,3 +88,25 @@ def test_the_run_editor_in_the_sidebar_cuts_no_text(browser, app_url, width, lan
             assert sidebar.get_by_role("button", name=text(name, lang), exact=True).count() == 1
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [390, 1440, 1920])
+def test_the_schedules_chosen_in_the_sidebar_are_not_cut(browser, app_url, width, lang):
+    """The Schedules page's chip read "CosineAnnealingWa…": it wraps between the words of the name."""
+    device = PHONE if width == 390 else {"viewport": {"width": width, "height": 1080}}
+    page = offline_page(browser, **device)
+    page.set_default_timeout(TIMEOUT)
+    try:
+        chosen = quote(json.dumps({"schedulers": {"CosineAnnealingWarmRestarts": {}, "StepLR": {}}}))
+        page.goto(f"{app_url}/schedules?lang={lang}&c={chosen}", wait_until="domcontentloaded")
+        wait_idle(page, timeout=TIMEOUT)
+        if width == 390:
+            page.get_by_test_id("stExpandSidebarButton").tap()
+        chip = page.locator(".st-key-sch-schedulers [data-tag]").first
+        chip.wait_for()
+        page.wait_for_timeout(500)
+        assert page.evaluate(SIDEBAR_CUTS) == {"cut": [], "broken": []}
+        assert chip.get_attribute("aria-label").replace("\u200b", "") == "CosineAnnealingWarmRestarts"
+    finally:
+        page.context.close()

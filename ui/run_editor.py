@@ -8,6 +8,8 @@ so a run can be duplicated by copying its session-state entries.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from optimizers import OPTIMIZERS, SCHEDULERS
@@ -21,6 +23,12 @@ from .i18n import labels, language, t
 
 CLIP_MODES = ("none", "norm", "value")
 LONG_NAME = 22  # a scheduler's name longer than this is cut in the sidebar's select at full size: set smaller there
+
+
+def breakable(name: str) -> str:
+    """A class name as a multiselect's chip shows it, a line break allowed between its words (a zero-width space):
+    the Schedules page cut 'CosineAnnealingWarmRestarts' to 'CosineAnnealingWa…' (ui/style.css lets it wrap)."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "\u200b", name)
 
 
 def optimizer_spec(choice: str) -> tuple[OptimizerSpec, dict]:
