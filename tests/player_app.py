@@ -1,8 +1,8 @@
 """A tiny app that shows the player with real engine runs (for tests/test_player.py and bench/player_bench.py).
 
 Query parameters: `steps` (500), `runs` (1-4), `mode` ("map", "3d", "swarm": 64 × 64 starts in the swarm panel,
-"network": the network page's chart, `ui.network_chart`, with `dataset`), `reduced=1`. The first run's learning
-rate is a select slider; the player's events are printed below it.
+"network": the network page's chart, `ui.network_chart`, with `dataset`, or its landscape with `plane`),
+`reduced=1`. The first run's learning rate is a select slider; the player's events are printed below it.
 """
 
 import json
@@ -46,8 +46,12 @@ if mode == "network":  # the network page's chart (tests/test_network_player.py)
     st.set_page_config(layout="wide")
     from test_network_viz import network_results
 
-    from ui.network_chart import network_chart
-    network_chart(network_results(steps, q.get("dataset", "spiral3"))[:int(q.get("runs", 4))], "net")
+    from ui.network_chart import landscape_chart, network_chart
+    done = network_results(steps, q.get("dataset", "spiral3"))[:int(q.get("runs", 4))]
+    if "plane" in q:  # the landscape's player alone: plane=pca, random or three (runs 1 and 2)
+        landscape_chart(done, {"kind": q["plane"], "runs": [0, 1], "seed": 0}, "land")
+    else:
+        network_chart(done, "net")
     st.stop()
 lr = st.select_slider("learning rate of run 1", LRS, value=LRS[20])
 chosen = [("SGD", {"lr": lr})] if mode == "swarm" else [(RUNS[0][0], {"lr": lr}), *RUNS[1:]][:int(q.get("runs", 4))]

@@ -136,3 +136,22 @@ def test_the_exported_page_plays_offline(browser):
         assert not page.errors and not page.outside
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("plane", ["pca", "three"])
+def test_the_landscape_moves_with_its_cursor(open_player, plane):
+    page, frame = open_player(f"{QUERY}&plane={plane}")
+    frame.uncheck("#all")
+    for cursor in (0, 37, STEPS):
+        frame.evaluate(f"setCursor({cursor})")
+        s, n = state(frame)
+        keys = s["lastDraw"]["keys"]
+        assert [s["drawn"][k] for k in keys] == [cursor + 1] * 4  # the projected paths
+        assert all(n["curves"]["plane_gap"][k] == [cursor, cursor] for k in keys)
+        assert all(n["curves"]["plane_distance"][k] == [cursor] for k in keys)
+        assert all(n["curves"]["line1d"][k] == 61 for k in keys)  # static: the whole line
+        assert s["step"].endswith(f" {cursor} / {STEPS}") and all(len(row) == 6 for row in s["readout"])
+    distances = [float(row[5]) for row in s["readout"]]  # at the last step
+    if plane == "three":  # the plane holds the first two runs' final weights
+        assert distances[0] < 1e-3 and distances[1] < 1e-3 and max(distances[2:]) > 1e-2
+    assert not page.errors and not page.outside

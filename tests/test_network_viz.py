@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from optimizers import landscape
 from optimizers.network import NetworkTrajectory, build_model, data_of, layer_names, run_network
 from viz import RunResult
 from viz.network import (
@@ -21,6 +22,8 @@ from viz.network import (
     frame_steps,
     grid_extent,
     grid_points,
+    landscape_payload,
+    make_plane,
     naive_bytes,
     network_entry,
     network_layer,
@@ -140,3 +143,33 @@ def test_entry_curves_are_the_trajectory(short_runs):
     layer = network_layer(r.config["network"])
     train_y = data_of(r.config["network"]).y_train.numpy()
     assert layer["classes"] == 3 and decode(layer["train_y"], kind="u1").tolist() == train_y.tolist()
+
+
+@pytest.mark.parametrize("plane", [{"kind": "pca"}, {"kind": "random", "runs": [1], "seed": 3},
+                                   {"kind": "three", "runs": [0, 2]}])
+def test_landscape_paths_are_the_planes_projections(short_runs, plane):
+    network = short_runs[0].config["network"]
+    data = data_of(network)
+    layer, entries = landscape_payload(short_runs, plane)
+    made = make_plane(short_runs, plane)
+    assert layer["plane"] == made.kind and (layer["explained"] is None) == (made.kind != "pca")
+    for r, entry in zip(short_runs, entries, strict=True):
+        coords, distance = landscape.project(made, r.traj.params)
+        np.testing.assert_allclose(decode(entry["xy"], coords.shape), coords, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(decode(entry["distance"]), distance, rtol=1e-5, atol=1e-5)
+        path = landscape.path_vs_plane(network, data, made, r.traj.params)
+        np.testing.assert_allclose(decode(entry["plane_loss"]), path.plane_loss, rtol=1e-6)
+        np.testing.assert_allclose(decode(entry["loss"]), r.traj.loss, rtol=1e-4)  # the engine's own loss
+        alpha, line = decode(entry["line_alpha"]), decode(entry["line_loss"])
+        assert alpha[0] == -0.25 and alpha[-1] == 1.25 and 0.0 in alpha and 1.0 in alpha
+        np.testing.assert_allclose(line[alpha == 1.0], r.traj.loss[r.traj.finite_len - 1], rtol=1e-4)
+        np.testing.assert_allclose(line[alpha == 0.0], r.traj.loss[0], rtol=1e-4)
+    (a0, a1), (b0, b1) = layer["bounds"]
+    every = np.vstack([decode(e["xy"], (-1, 2)) for e in entries])
+    assert (every[:, 0] >= a0).all() and (every[:, 0] <= a1).all() and (every[:, 1] >= b0).all()
+    assert (every[:, 1] <= b1).all() and layer["starts"]  # every path inside the contoured slice
+
+
+def test_the_three_point_plane_needs_two_runs(short_runs):
+    with pytest.raises(ValueError):
+        make_plane(short_runs[:1], {"kind": "three", "runs": [0, 1]})

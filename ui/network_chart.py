@@ -10,7 +10,7 @@ import streamlit as st
 
 from texts import CATALOGUES, DEFAULT, text
 from viz import RunResult
-from viz.network import network_entry, network_layer
+from viz.network import landscape_payload, network_entry, network_layer
 
 from .charts import chart_cursor, divergence_note, whole_run_shown
 from .i18n import language, t
@@ -52,6 +52,10 @@ def network_chart(done: list[RunResult], chart_key: str, plane: dict | None = No
     if not done:
         st.info(t("pg.no_runs"))
         return None
+    if plane is not None:
+        chart = network_chart(done, chart_key)
+        landscape_chart(done, plane, f"{chart_key}.landscape")
+        return chart
     steps = max(r.config["steps"] for r in done)
     layer = _layer(json.dumps(done[0].config["network"], sort_keys=True))
     runs = [_entry(_key(r), r) for r in done]
@@ -60,3 +64,33 @@ def network_chart(done: list[RunResult], chart_key: str, plane: dict | None = No
            show_all=whole_run_shown(chart_key), panels=PANELS, texts=texts, height=HEIGHT)
     divergence_note(done)
     return {"layer": layer, "runs": runs, "panels": PANELS, "texts": texts}
+
+
+LANDSCAPE_HEIGHT = 560
+LANDSCAPE_PANELS = ("landscape", "plane_gap", "plane_distance", "line1d")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _landscape(key: str, _results: list[RunResult]) -> tuple[dict, list[dict]]:
+    """The slice's layer and the runs' landscape entries; cached on `key` (the runs and the plane)."""
+    return landscape_payload(_results, json.loads(key)["plane"])
+
+
+def landscape_chart(done: list[RunResult], plane: dict, chart_key: str) -> dict | None:
+    """The runs' weights on a 2-D slice of the loss landscape (`plane`: {"kind": "pca"}, {"kind": "random",
+    "runs": [i], "seed": s} or {"kind": "three", "runs": [i, j]}), the true loss along each path against the plane's
+    loss and the distance from the plane, and the loss on the line from the initial to each run's final weights, in
+    a player of its own. Returns what the exported page needs, or None (no runs, or a plane that cannot be made)."""
+    if not done:
+        return None
+    key = json.dumps({"runs": [json.loads(_key(r)) for r in done], "plane": plane}, sort_keys=True)
+    try:
+        layer, runs = _landscape(key, done)
+    except ValueError:
+        st.info(t("netviz.three_needs_two"))
+        return None
+    texts = chart_texts()
+    steps = max(r.config["steps"] for r in done)
+    player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
+           show_all=whole_run_shown(chart_key), panels=LANDSCAPE_PANELS, texts=texts, height=LANDSCAPE_HEIGHT)
+    return {"layer": layer, "runs": runs, "panels": LANDSCAPE_PANELS, "texts": texts}

@@ -9,6 +9,12 @@
 
 Probabilities are the model's own: ``softmax(model(points))`` at the run's weights, one vmap'd forward pass for all
 frames (`optimizers.network.Batched`).
+
+- The landscape's player (`landscape_payload`, planes from `optimizers.landscape`): the training loss on a 41 × 41
+  grid of a plane (`make_plane`: PCA of all runs, a filter-normalised random plane through a run's final weights, or
+  the plane through the initial weights and two runs' final weights) as contour lines, and per run its projected
+  path, its true loss and the plane's loss there, its distance from the plane, and the loss on the straight line
+  from the initial to its final weights.
 """
 
 from __future__ import annotations
@@ -188,13 +194,17 @@ def make_plane(results: list[RunResult], plane: dict) -> landscape.Plane:
     raise ValueError(f"plane kind must be pca, random or three, got {kind!r}")
 
 
-def _union(*extents) -> tuple:
-    return tuple((min(e[k][0] for e in extents), max(e[k][1] for e in extents)) for k in (0, 1))
+def _square(*extents) -> tuple:
+    """The square (equal spans: the map shows weight-space distances in equal units) around all of `extents`."""
+    lo = [min(e[k][0] for e in extents) for k in (0, 1)]
+    hi = [max(e[k][1] for e in extents) for k in (0, 1)]
+    half = max(hi[0] - lo[0], hi[1] - lo[1]) / 2
+    return tuple(((lo[k] + hi[k]) / 2 - half, (lo[k] + hi[k]) / 2 + half) for k in (0, 1))
 
 
 def landscape_payload(results: list[RunResult], plane: dict, n: int = LANDSCAPE_GRID,
                       levels: int = 25) -> tuple[dict, list[dict]]:
-    """(layer, entries) of the landscape's player: the slice's contour lines over the extent that holds the plane's
+    """(layer, entries) of the landscape's player: the slice's contour lines over the square that holds the plane's
     own extent and every run's projected path, the plane's kind and axes' explained shares; per run its projected
     path `xy`, its true loss `loss`, the plane's loss at the projection `plane_loss`, the distance from the plane
     `distance` (every step), and the loss on the line from the initial weights to its final weights (`line_alpha`,
@@ -203,7 +213,7 @@ def landscape_payload(results: list[RunResult], plane: dict, n: int = LANDSCAPE_
     data = data_of(network)
     made = make_plane(results, plane)
     paths = [landscape.path_vs_plane(network, data, made, r.traj.params) for r in results]
-    extent = _union(made.extent, *(landscape.cover(p.coords) for p in paths))
+    extent = _square(made.extent, *(landscape.cover(p.coords) for p in paths))
     a, b, loss = landscape.grid_losses(network, data, made, extent, n)
     layer = {k: v for k, v in surface_layer(Slice(a, b, loss, extent), levels=levels, n=n).items() if k != "key"}
     layer.update(plane=made.kind, explained=None if made.explained is None else list(made.explained),

@@ -170,11 +170,19 @@ function netLegendBox(c, g, items) {  // [dash, text] samples in a row at the to
   const font = 11 * S.scale, sample = 20, gap = 10, cy = 4 + 7 * S.scale;
   g.font = `${font}px system-ui, sans-serif`; g.textAlign = "left"; g.textBaseline = "middle";
   const widths = items.map(([, text]) => sample + 4 + g.measureText(text).width);
-  let x = c.w - c.m.r - widths.reduce((a, b) => a + b + gap, -gap);
+  const total = widths.reduce((a, b) => a + b + gap, -gap);
+  let x = c.w - c.m.r - total, y = cy;
+  g.font = `${12 * S.scale}px system-ui, sans-serif`;
+  const title = c.m.l + g.measureText(c.panel.titles(S.texts)[1]).width + 12;
+  g.font = `${font}px system-ui, sans-serif`;
+  if (x < title) {  // no room beside the title: inside the plot's top right corner, on white
+    y = c.m.t + 10 * S.scale;
+    g.fillStyle = "rgba(255,255,255,.85)"; g.fillRect(x - 4, c.m.t + 2, total + 8, 16 * S.scale);
+  }
   items.forEach(([dash, text], i) => {
     g.strokeStyle = "#555"; g.lineWidth = 1.8; g.setLineDash(dash);
-    g.beginPath(); g.moveTo(x, cy); g.lineTo(x + sample, cy); g.stroke(); g.setLineDash([]);
-    g.fillStyle = "#333"; g.fillText(text, x + sample + 4, cy);
+    g.beginPath(); g.moveTo(x, y); g.lineTo(x + sample, y); g.stroke(); g.setLineDash([]);
+    g.fillStyle = "#333"; g.fillText(text, x + sample + 4, y);
     x += widths[i] + gap;
   });
 }
@@ -188,7 +196,7 @@ function netCurves(kind, {title, series, legend, log = null, range = null, zero 
       c.dirty = true;  // the legend depends on the runs
       const arrays = all(), isLog = log === null ? wantsLog(arrays, 50) : log && wantsLog(arrays, 1);
       const first = Math.max(0, ...S.runs.map((r) => Math.abs(series(r)[0].values(0)) || 0));
-      const cap = kind === "net_loss" && first > 0 ? first * (isLog ? 1e3 : 2) : Infinity;
+      const cap = (kind === "net_loss" || kind === "plane_gap") && first > 0 ? first * (isLog ? 1e3 : 2) : Infinity;
       const y = range || extent(arrays, isLog, cap);
       if (zero && !isLog) y[0] = 0;  // a linear learning-rate axis starts at 0 (a constant rate is not a line at "0")
       return [[0, Math.max(S.last, 1)], y, isLog];
@@ -256,3 +264,78 @@ PANELS.net_grad = netCurves("net_grad", {
 });
 
 window.networkState = () => JSON.parse(JSON.stringify(netDrawn));
+
+// ---- the loss landscape (a player of its own: viz/network.py `landscape_payload`) ----------------------------
+// "landscape": the slice's contour lines (the training loss on the plane, log-spaced levels) and each run's weights
+// projected on it up to the cursor, equal units on both axes (distances in weight space); for PCA each axis says
+// its share of the runs' spread. "plane_gap": per run, the true loss along its path (solid) and the plane's loss
+// at the projected point (dashed) — what the contours under the path show; "plane_distance": how far the weights
+// are from the plane. "line1d" (static): the loss on the straight line from the initial weights (α = 0) to each
+// run's final weights (α = 1), a quarter beyond each end.
+function netAxisTitles(t) {
+  const {plane, explained} = S.layer;
+  if (plane === "pca" && explained) {
+    return explained.map((share, i) => netText("pc", {i: i + 1, pct: (100 * share).toFixed(1)}));
+  }
+  return plane === "random" ? [netText("random_a"), netText("random_b")]
+    : plane === "three_point" ? [netText("three_a"), netText("three_b")] : [t.x, t.y];
+}
+
+PANELS.landscape = {
+  main: true,
+  titles: netAxisTitles,
+  ranges(c) {
+    c.fitted = null; fitUnits(c);  // regression.js: equal units when the ranges are comparable
+    return [S.layer.bounds[0], S.layer.bounds[1], false];
+  },
+  background: (c, g) => drawContours(c, g),
+  draw(c, g) {
+    if (fitUnits(c)) requestAnimationFrame(draw);
+    for (const r of S.runs) drawPath(c, g, r);
+  },
+  readout: {
+    head: (t) => ["a", "b", t["net.path"], t["net.plane"], t["net.distance"]],
+    cells: (r, k) => [fmt(r.xy[2 * k]), fmt(r.xy[2 * k + 1]), fmt(r.loss[k]), fmt(r.plane_loss[k]), fmt(r.distance[k])],
+  },
+};
+
+PANELS.plane_gap = netCurves("plane_gap", {
+  title: "gap_title",
+  series: (r) => [{values: (i) => r.loss[i], from: 0, to: netLast(r), dash: []},
+    {values: (i) => r.plane_loss[i], from: 0, to: netLast(r), dash: NET.dashes[1]}],
+  legend: (t) => [[[], t["net.path"]], [NET.dashes[1], t["net.plane"]]],
+});
+
+PANELS.plane_distance = netCurves("plane_distance", {
+  title: "distance_title",
+  series: (r) => [{values: (i) => r.distance[i], from: 0, to: netLast(r), dash: []}],
+  legend: () => [],
+  zero: true,
+  log: false,
+});
+
+PANELS.line1d = {
+  main: false,
+  titles: (t) => [t["net.alpha"], t["net.line_title"]],
+  ranges() {
+    const alpha = S.runs.length ? S.runs[0].line_alpha : [0, 1], arrays = S.runs.map((r) => r.line_loss);
+    const log = wantsLog(arrays, 50), y = extent(arrays, log);
+    return [[alpha[0], alpha[alpha.length - 1]], y, log];
+  },
+  background(c, g) {  // α = 0 (the initial weights) and α = 1 (each run's final weights)
+    g.strokeStyle = "#9aa0a8"; g.lineWidth = 1; g.setLineDash([2, 3]);
+    for (const a of [0, 1]) { g.beginPath(); g.moveTo(c.sx(a), c.m.t); g.lineTo(c.sx(a), c.h - c.m.b); g.stroke(); }
+    g.setLineDash([]);
+  },
+  draw(c, g) {
+    const out = {};
+    for (const r of S.runs) {
+      g.strokeStyle = r.color; g.lineWidth = 2;
+      polyline(g, c, (i) => r.line_alpha[i], (i) => r.line_loss[i], 0, r.line_alpha.length - 1);
+      const end = r.line_alpha.indexOf(1);
+      if (end >= 0 && Number.isFinite(r.line_loss[end])) marker(g, r.marker, c.sx(1), c.sy(r.line_loss[end]), r.color, 4.5);
+      out[r.key] = r.line_alpha.length;
+    }
+    netDrawn.curves.line1d = out;
+  },
+};
