@@ -168,11 +168,16 @@ def project(plane: Plane, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     :math:`(a, b) = \arg\min \|\theta - (o + a u + b v)\| = (u^\top(\theta - o),\, v^\top(\theta - o))` since u, v
     are orthonormal; the distance is that least residual.  Non-finite rows give NaN, not an error.
     """
-    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+    thetas = np.atleast_2d(np.asarray(thetas))
+    basis, origin = torch.from_numpy(np.stack([plane.u, plane.v])), torch.from_numpy(plane.origin)
+    coords, distance = np.empty((len(thetas), 2)), np.empty(len(thetas))
+    rows = max(1, CHUNK_FLOATS // thetas.shape[1])  # float64 temporaries stay small
+    for start in range(0, len(thetas), rows):
+        centred = torch.from_numpy(np.asarray(thetas[start:start + rows], dtype=float)) - origin
+        ab = centred @ basis.T
+        coords[start:start + rows] = ab.numpy()
+        distance[start:start + rows] = torch.linalg.vector_norm(centred - ab @ basis, dim=1).numpy()
     bad = ~np.isfinite(thetas).all(1)
-    centred = np.where(bad[:, None], 0.0, thetas - plane.origin) if bad.any() else thetas - plane.origin
-    coords = centred @ np.stack([plane.u, plane.v]).T
-    distance = np.linalg.norm(centred - coords @ np.stack([plane.u, plane.v]), axis=1)
     coords[bad], distance[bad] = np.nan, np.nan
     return coords, distance
 
@@ -233,7 +238,8 @@ def pca_plane(trajectories: Sequence[np.ndarray], origin: np.ndarray | None = No
     explained-variance ratio); sorted, each in [0, 1], sum ≤ 1.  (Li et al. 2018 use the PCA of one run's weights
     about its final weights; a shared θ₀ lets several optimizers be compared on one plane.)
 
-    The two vectors come from subspace iteration (12 vectors, Rayleigh–Ritz), seeded, so no P × P matrix is made;
+    The two vectors come from subspace iteration (10 vectors, 6 rounds, Rayleigh–Ritz; seeded), so no P × P matrix
+    is made;
     the explained shares are computed exactly for the vectors returned.  Beyond ``PCA_MAX_FLOATS`` numbers the rows
     are thinned evenly along each run (first and last kept).
     """
@@ -253,20 +259,19 @@ def pca_plane(trajectories: Sequence[np.ndarray], origin: np.ndarray | None = No
         same_start = all(len(t) and np.isfinite(t[0]).all() for t in trajectories) and np.all(starts == starts[0])
         origin = starts[0] if same_start else np.concatenate(runs).mean(0)
     o = np.asarray(origin, dtype=float)
-    X = np.concatenate(runs) - o
-    total = float(np.sum(X * X))
-    k = min(12, P)
-    basis = np.random.default_rng(seed).standard_normal((P, k))
-    for _ in range(10):
-        basis, _ = np.linalg.qr(X.T @ (X @ basis))
+    X = torch.from_numpy(np.concatenate(runs) - o)
+    total = float((X * X).sum())
+    generator = torch.Generator().manual_seed(seed)
+    basis = torch.randn(P, min(10, P), dtype=X.dtype, generator=generator)
+    for _ in range(6):
+        basis = torch.linalg.qr(X.T @ (X @ basis)).Q
     projected = X @ basis
-    values, vectors = np.linalg.eigh(projected.T @ projected)
-    top = basis @ vectors[:, ::-1][:, :2]
+    _, vectors = torch.linalg.eigh(projected.T @ projected)
+    top = (basis @ vectors.flip(1)[:, :2]).numpy()
     u, v = _orthonormal(top[:, 0], top[:, 1])
-    spread = [float(np.sum((X @ w) ** 2)) for w in (u, v)]
+    spread = [float(((X @ torch.from_numpy(w)) ** 2).sum()) for w in (u, v)]
     explained = (spread[0] / total, spread[1] / total) if total > 0 else (0.0, 0.0)
-    plane = Plane("pca", o, u, v, extent=((-1.0, 1.0), (-1.0, 1.0)), explained=explained)
-    coords, _ = project(plane, X + o)
+    coords = (X @ torch.from_numpy(np.stack([u, v])).T).numpy()
     return Plane("pca", o, u, v, extent=cover(np.vstack([coords, [[0.0, 0.0]]])), explained=explained)
 
 
