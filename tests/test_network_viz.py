@@ -173,3 +173,21 @@ def test_landscape_paths_are_the_planes_projections(short_runs, plane):
 def test_the_three_point_plane_needs_two_runs(short_runs):
     with pytest.raises(ValueError):
         make_plane(short_runs[:1], {"kind": "three", "runs": [0, 1]})
+
+
+def test_a_diverged_run_neither_makes_the_pca_plane_nor_shrinks_the_map():
+    done = []
+    for optimizer, hparams in (("SGD", {"lr": 200.0}), ("Adam", {"lr": 0.01})):
+        traj = run_network({"network": {"dataset": "moons", "hidden": [8]}, "steps": 60, "optimizer": optimizer,
+                            "hparams": hparams})
+        done.append(RunResult(optimizer, PALETTE[len(done)], traj.config, traj))
+    assert done[0].traj.diverged_at is not None and done[1].traj.diverged_at is None
+    layer, entries = landscape_payload(done, {"kind": "pca"})
+    assert layer["left_out"] == ["SGD"]
+    expected = landscape.pca_plane([done[1].traj.params])
+    coords = decode(entries[1]["xy"], (-1, 2))
+    np.testing.assert_allclose(np.abs(coords), np.abs(landscape.project(expected, done[1].traj.params)[0]), atol=1e-4)
+    (a0, a1), _ = layer["bounds"]
+    assert a1 - a0 < 10 * (np.ptp(coords[:, 0]) + np.ptp(coords[:, 1]))  # the map is the finite run's size
+    entry = network_entry(done[0])
+    assert decode(entry["frame_steps"], kind="u2")[-1] == done[0].traj.finite_len - 1

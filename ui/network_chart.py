@@ -89,6 +89,8 @@ def landscape_chart(done: list[RunResult], plane: dict, chart_key: str) -> dict 
     except ValueError:
         st.info(t("netviz.three_needs_two"))
         return None
+    if layer["left_out"]:
+        st.caption(t("netviz.pca_left_out", runs=", ".join(layer["left_out"])))
     texts = chart_texts()
     steps = max(r.config["steps"] for r in done)
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),

@@ -179,8 +179,9 @@ def make_plane(results: list[RunResult], plane: dict) -> landscape.Plane:
     (through the initial weights and runs i's and j's final weights). ValueError when it cannot be made."""
     kind, picked = plane.get("kind", "pca"), [*plane.get("runs", []), plane.get("run", 0)]
     network = results[0].config["network"]
-    if kind == "pca":
-        return landscape.pca_plane([r.traj.params for r in results])
+    if kind == "pca":  # runs that diverged are left out when others did not (their blow-up would be the plane)
+        kept = [r for r in results if r.traj.diverged_at is None] or results
+        return landscape.pca_plane([r.traj.params for r in kept])
     if kind == "random":
         i = picked[0] if 0 <= picked[0] < len(results) else 0
         return landscape.random_plane(network, data_of(network).classes, last_finite(results[i].traj),
@@ -202,10 +203,26 @@ def _square(*extents) -> tuple:
     return tuple(((lo[k] + hi[k]) / 2 - half, (lo[k] + hi[k]) / 2 + half) for k in (0, 1))
 
 
+def _extent(made, results: list[RunResult], paths) -> tuple:
+    """The map's square: the plane's own extent and the paths of the runs that did not diverge, and of a diverged
+    run's path what lies within 3 times that square's size (a blow-up to 1e18 would shrink everything else to a
+    dot: it leaves the map at a ×, as on the surfaces)."""
+    finite = [landscape.cover(p.coords) for r, p in zip(results, paths, strict=True) if r.traj.diverged_at is None]
+    base = _square(made.extent, *finite)
+    centre, half = np.array([sum(base[0]) / 2, sum(base[1]) / 2]), (base[0][1] - base[0][0]) / 2
+    near = []
+    for r, p in zip(results, paths, strict=True):
+        if r.traj.diverged_at is not None:
+            inside = np.all(np.abs(p.coords - centre) <= 3 * half, axis=1)
+            if inside.any():
+                near.append(landscape.cover(p.coords[inside]))
+    return _square(base, *near)
+
+
 def landscape_payload(results: list[RunResult], plane: dict, n: int = LANDSCAPE_GRID,
                       levels: int = 25) -> tuple[dict, list[dict]]:
     """(layer, entries) of the landscape's player: the slice's contour lines over the square that holds the plane's
-    own extent and every run's projected path, the plane's kind and axes' explained shares; per run its projected
+    own extent and the projected paths (`_extent`), the plane's kind and axes' explained shares; per run its projected
     path `xy`, its true loss `loss`, the plane's loss at the projection `plane_loss`, the distance from the plane
     `distance` (every step), and the loss on the line from the initial weights to its final weights (`line_alpha`,
     `line_loss`)."""
@@ -213,10 +230,12 @@ def landscape_payload(results: list[RunResult], plane: dict, n: int = LANDSCAPE_
     data = data_of(network)
     made = make_plane(results, plane)
     paths = [landscape.path_vs_plane(network, data, made, r.traj.params) for r in results]
-    extent = _square(made.extent, *(landscape.cover(p.coords) for p in paths))
+    extent = _extent(made, results, paths)
     a, b, loss = landscape.grid_losses(network, data, made, extent, n)
     layer = {k: v for k, v in surface_layer(Slice(a, b, loss, extent), levels=levels, n=n).items() if k != "key"}
+    diverged = [r.label for r in results if r.traj.diverged_at is not None]
     layer.update(plane=made.kind, explained=None if made.explained is None else list(made.explained),
+                 left_out=diverged if made.kind == "pca" and len(diverged) < len(results) else [],
                  anchors=[list(p) for p in made.anchors], grid_range=[float(np.nanmin(loss)), float(np.nanmax(loss))])
     layer = {"key": content_key([layer, plane]), **layer}
     return layer, [_landscape_entry(r, p, layer["key"], network, data) for r, p in zip(results, paths, strict=True)]
