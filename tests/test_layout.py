@@ -84,8 +84,11 @@ def test_the_run_editor_in_the_sidebar_cuts_no_text(browser, app_url, width, lan
         toggle.scroll_into_view_if_needed()
         page.wait_for_timeout(500)
         assert page.evaluate(SIDEBAR_CUTS) == {"cut": [], "broken": []}
-        for name in ("run.duplicate", "run.remove"):  # icons there: their names are still theirs
-            assert sidebar.get_by_role("button", name=text(name, lang), exact=True).count() == 1
+        for name in ("run.duplicate", "run.remove"):  # icons side by side: their names are still theirs
+            button = sidebar.get_by_role("button", name=text(name, lang), exact=True)
+            assert button.count() == 1
+            shown = button.get_by_test_id("stMarkdownContainer").bounding_box()["width"] > 10
+            assert shown == (width == 390)  # a phone stacks them, a row each: there the names fit and are shown
     finally:
         page.context.close()
 
