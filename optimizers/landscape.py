@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .network import ACTIVATIONS, Data
 
@@ -59,6 +58,7 @@ def parameter_count(network: dict[str, Any], classes: int) -> int:
     return sum(int(np.prod(shape)) for shape in layer_shapes(network, classes))
 
 
+_EXP_FLOOR = -80.0  # exp of less is under 2e-35, nothing beside the 1 it is added to, and slow (denormal floats)
 _IN_PLACE = {"ReLU": torch.relu_, "Tanh": torch.tanh_, "Sigmoid": torch.sigmoid_}
 
 
@@ -70,8 +70,9 @@ class _Losses:
     :math:`[W_1\; b_1]` with :math:`[x\; \mathbf{1}]^\top`, the others ``torch.bmm`` — then
     :math:`\ell = \operatorname{mean}_j \big(\log\sum_c e^{z_{cj}} - z_{y_j j}\big)` with :math:`z = H - \max_c H`,
     the form ``nn.CrossEntropyLoss`` computes (log-softmax, then the mean over the points); with two classes
-    :math:`\ell_j = \operatorname{softplus}(z_{\bar y_j j} - z_{y_j j})`, the same number (more exact where
-    log-softmax rounds a loss under ~1e-7 to 0).  It is what ``nn.Sequential(nn.Linear, act, …)`` computes for each
+    :math:`\ell_j = \log(1 + e^{d_j})`, :math:`d_j = z_{\bar y_j j} - z_{y_j j}`, the same number (more exact where
+    log-softmax rounds a loss under ~1e-7 to 0).  Exponents below −80 are raised to −80 (a change under 2e-35;
+    ``exp`` of such numbers is slow on CPUs).  It is what ``nn.Sequential(nn.Linear, act, …)`` computes for each
     weight vector (the tests check it against that model), one forward each (``Batched.loss_and_accuracy`` does a
     second one for the accuracy).  Callers hand it ``rows`` weight vectors at a time: few enough for their
     activations to stay in the CPU's cache (``CHUNK_FLOATS``), the weight vectors made chunk by chunk too.
@@ -103,11 +104,13 @@ class _Losses:
             h = self.act(h)
             h = torch.bmm(parts[2 * i].view(k, *self.shapes[2 * i]), h)
             h += parts[2 * i + 1].unsqueeze(2)
-        if h.shape[1] == 2:  # ℓ = log(1 + e^{z_other − z_y}): log-softmax's value, one pass instead of six
-            loss = F.softplus((h[:, 1] - h[:, 0]) * self.sign).mean(1)
+        if h.shape[1] == 2:  # ℓ = log(1 + e^d) = max(d, 0) + log(1 + e^{−|d|}), d = z_other − z_y
+            d = (h[:, 1] - h[:, 0]).mul_(self.sign)
+            loss = (d.clamp_min(0.0) + d.abs().neg_().clamp_min_(_EXP_FLOOR).exp_().log1p_()).mean(1)
         else:
             z = h - h.amax(1, keepdim=True)
-            loss = (z.exp().sum(1).log_() - z.gather(1, self.index.expand(k, 1, -1))[:, 0]).mean(1)
+            lse = z.clamp_min(_EXP_FLOOR).exp_().sum(1).log_()
+            loss = (lse - z.gather(1, self.index.expand(k, 1, -1))[:, 0]).mean(1)
         out = loss.numpy()
         out[~np.isfinite(thetas).all(1)] = np.nan
         return out
