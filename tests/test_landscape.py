@@ -288,3 +288,18 @@ def test_losses_of_huge_weights_are_finite_and_the_hand_models(dataset):
     got = ls.losses(network, data, thetas)
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, [true_loss(network, data, t) for t in thetas], rtol=1e-5, atol=1e-6)
+
+
+def test_random_plane_spans_li_et_als_two_filter_normalised_directions(net, runs):
+    """The plane holds θ + α d₁ + β d₂ for Li et al.'s directions (drawn from default_rng(seed), in that order)."""
+    network, data = net
+    theta = runs[2].params[-1]
+    plane = ls.random_plane(network, data.classes, theta, seed=7)
+    rng = np.random.default_rng(7)
+    shapes = ls.layer_shapes(network, data.classes)
+    d1, d2 = (ls.filter_normalized(rng.standard_normal(len(theta)), theta, shapes) for _ in range(2))
+    np.testing.assert_allclose(plane.u, d1 / np.linalg.norm(d1), atol=1e-12)
+    for alpha, beta in [(0.3, -0.2), (-1.0, 1.0)]:
+        _, distance = ls.project(plane, theta + alpha * d1 + beta * d2)
+        assert distance[0] < 1e-9 * np.linalg.norm(d1)
+    assert abs(d1 @ d2) / (np.linalg.norm(d1) * np.linalg.norm(d2)) < 0.3  # nearly orthogonal, as Li et al. rely on
