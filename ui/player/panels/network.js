@@ -5,7 +5,8 @@
 // step that is. Side panels over the steps, each run in its colour with its marker at the cursor, the line's dash
 // telling the series apart: "net_loss" (training solid, test dashed), "net_accuracy" (the same), "net_lr" (one line
 // per parameter group) and "net_grad" (the gradient norm of each Linear layer, log axis). The readout: the
-// training and test loss and accuracy and the learning rate at the cursor.
+// training and test loss and accuracy and the learning rate at the cursor. The landscape's panels (a player of
+// their own) are at the end: "landscape", "plane_gap", "plane_distance", "line1d".
 "use strict";
 
 const NET = {alpha: 0.8, shapes: ["circle", "triangle", "square", "diamond", "circle", "triangle", "square", "diamond"],
