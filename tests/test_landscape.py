@@ -64,10 +64,11 @@ def test_losses_are_the_hand_built_models(spec, monkeypatch):
 
 def test_losses_of_non_finite_weights_are_nan(net):
     network, data = net
-    thetas = np.zeros((3, ls.parameter_count(network, data.classes)), np.float32)
+    thetas = np.zeros((4, ls.parameter_count(network, data.classes)), np.float32)
     thetas[1, 4] = np.nan
+    thetas[3, 16] = -np.inf  # a first-layer bias: ReLU makes the unit 0 everywhere, the loss would be finite
     got = ls.losses(network, data, thetas)
-    assert np.isnan(got[1]) and np.isfinite(got[[0, 2]]).all()
+    assert np.isnan(got[[1, 3]]).all() and np.isfinite(got[[0, 2]]).all()
     with pytest.raises(ValueError, match="numbers"):
         ls.losses(network, data, thetas[:, 1:])
 
