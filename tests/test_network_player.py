@@ -111,20 +111,24 @@ def test_a_phone_stacks_the_maps_and_the_panels(open_player):
     assert not page.errors and not page.outside
 
 
-def test_the_exported_page_plays_offline(browser):
+@pytest.mark.parametrize("chart", ["boundaries", "landscape"])
+def test_the_exported_page_plays_offline(browser, chart):
     from conftest import offline_page
     from test_network_viz import network_results
 
     from ui.exports import animation_page
-    from ui.network_chart import PANELS, chart_texts
-    from viz.network import network_entry, network_layer
+    from ui.network_chart import LANDSCAPE_PANELS, PANELS, chart_texts
+    from viz.network import landscape_payload, network_entry, network_layer
 
     done = network_results(STEPS)
-    chart = {"layer": network_layer(done[0].config["network"]), "runs": [network_entry(r) for r in done],
-             "panels": PANELS, "texts": chart_texts("en")}
+    if chart == "boundaries":
+        layer, runs, panels = network_layer(done[0].config["network"]), [network_entry(r) for r in done], PANELS
+    else:
+        (layer, runs), panels = landscape_payload(done, {"kind": "pca"}), LANDSCAPE_PANELS
     page = offline_page(browser)
     try:
-        page.set_content(animation_page(chart, "network", "en"))
+        page.set_content(animation_page({"layer": layer, "runs": runs, "panels": panels, "texts": chart_texts("en")},
+                                        "network", "en"))
         page.wait_for_function("() => window.playerState && window.playerState().lastDraw")
         page.uncheck("#all")
         page.click("#play")
@@ -132,7 +136,12 @@ def test_the_exported_page_plays_offline(browser):
         page.click("#play")
         cursor = page.evaluate("playerState().cursor")
         assert cursor > 0
-        assert_one_cursor(page.main_frame, cursor)
+        if chart == "boundaries":
+            assert_one_cursor(page.main_frame, cursor)
+        else:
+            s, n = state(page.main_frame)
+            assert [s["drawn"][k] for k in s["lastDraw"]["keys"]] == [cursor + 1] * 4
+            assert all(v == [cursor, cursor] for v in n["curves"]["plane_gap"].values())
         assert not page.errors and not page.outside
     finally:
         page.context.close()
