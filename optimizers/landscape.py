@@ -242,9 +242,8 @@ def pca_plane(trajectories: Sequence[np.ndarray], origin: np.ndarray | None = No
     about its final weights; a shared θ₀ lets several optimizers be compared on one plane.)
 
     The two vectors come from subspace iteration (10 vectors, 6 rounds, Rayleigh–Ritz; seeded), so no P × P matrix
-    is made;
-    the explained shares are computed exactly for the vectors returned.  Beyond ``PCA_MAX_FLOATS`` numbers the rows
-    are thinned evenly along each run (first and last kept).
+    is made; the explained shares are computed exactly for the vectors returned.  Beyond ``PCA_MAX_FLOATS`` numbers
+    the rows are thinned evenly along each run (first and last kept).
     """
     runs = [_finite_rows(t) for t in trajectories]
     runs = [r for r in runs if len(r)]
@@ -355,7 +354,7 @@ def grid_losses(network: dict[str, Any], data: Data, plane: Plane, extent: Exten
                 n: int = 41) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The training-set loss on an n × n grid of the plane: (a (n,), b (n,), loss (n, n)) with ``loss[j, i]`` at
     (a[i], b[j]) — rows follow b, as a contour plot's z.  ``extent``: ((a_min, a_max), (b_min, b_max)), default
-    ``plane.extent`` (widen it with :func:`cover` of the projected paths).  All n² points in one batched call."""
+    ``plane.extent`` (:func:`paths_extent` widens it to every projected path).  All n² points in one batched call."""
     (a0, a1), (b0, b1) = plane.extent if extent is None else extent
     a, b = np.linspace(a0, a1, n), np.linspace(b0, b1, n)
     aa, bb = np.meshgrid(a, b)
@@ -387,10 +386,10 @@ def line_losses(network: dict[str, Any], data: Data, theta0: np.ndarray, theta1:
     r"""The training-set loss on the straight line :math:`\theta_0 + \alpha(\theta_1 - \theta_0)`: (α (n,), loss (n,)).
 
     α runs over ``alpha_range``, by default [−0.25, 1.25] — the segment from the initial weights (α = 0) to a run's
-    final weights (α = 1) and a quarter of its length beyond each end, as in Goodfellow et al. 2015
-    ("Qualitatively characterizing neural network optimization problems"): a bump on the segment shows a barrier
-    the run went around, a monotone curve that the straight way down was open.  α = 0 and α = 1 are always on the
-    grid and give θ₀ and θ₁ exactly.
+    final weights (α = 1) and a quarter of its length beyond each end: the linear-interpolation view of Goodfellow
+    et al. 2015 ("Qualitatively characterizing neural network optimization problems").  A bump on the segment is a
+    barrier on the straight way from θ₀ to θ₁, whichever way the run itself went; a curve falling all the way means
+    the straight way down was open.  α = 0 and α = 1 are always on the grid and give θ₀ and θ₁ exactly.
     """
     lo, hi = alpha_range
     alpha = np.linspace(lo, hi, n)
