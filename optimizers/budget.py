@@ -46,6 +46,17 @@ CLOSURE_POINT_BYTES = 700   # LBFGS: one evaluated point kept as a Python tuple 
 WOLFE_EVALS = 25            # strong_wolfe may pass max_eval by one line search (torch's max_ls)
 
 
+# Networks (`optimizers.network`): P weights in L Linear layers, a forward/backward over a batch's rows each step,
+# then a batched forward of every recorded weight vector over the test set (and the training set for mini-batches).
+NET_STEP = 150e-6           # one step's fixed work: zero_grad, the loss, backward() and step() calls, recording
+NET_LAYER = 60e-6           # per Linear layer and step: its forward and backward, its two tensors' update
+NET_MAC = 2e-9              # per data row × weight of one forward + backward (the arithmetic)
+NET_EVAL = 0.5e-9           # per data row × weight × recorded weight vector: the batched evaluation after the run
+NET_CALL = 60e-6            # LBFGS: one closure call's fixed work besides its layers'
+NET_HISTORY = (5e-6, 2e-9)  # LBFGS: one stored curvature pair in one iteration: per pair, + per pair and weight
+NET_WORKING = 8             # tensors of (rows, width) alive in a forward and backward, per layer
+
+
 @dataclass(frozen=True)
 class Cost:
     seconds: float  # engine time, an upper bound on this machine
@@ -158,9 +169,113 @@ def _closure_seconds(config: RunConfig, rows: tuple[int, int]) -> tuple[float, i
     return max(MAX_SECONDS, instances * worst_step + starts_loss), min(steps * evals, calls)
 
 
-def estimate(config: RunConfig, rows: tuple[int, int] | None = None) -> Cost:
-    """The cost of running a normalized `config` (see the module's docstring); `rows`: its `_rows`, if known."""
+@dataclass(frozen=True)
+class NetworkSize:
+    """What a network run's cost depends on: weights, Linear layers, widest layer, data rows, parameter groups."""
+
+    weights: int
+    layers: int
+    width: int
+    train: int
+    test: int
+    groups: int
+
+
+def network_size(config: dict) -> NetworkSize:
+    """The size of a normalized network config's model and data."""
+    from .network import data_of
+
+    network = config["network"]
+    data = data_of(network)
+    widths = [2, *network["hidden"], data.classes]
+    weights = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
+    return NetworkSize(weights, len(widths) - 1, max(widths), len(data.y_train), len(data.y_test),
+                       1 if config["lr_multipliers"] is None else 2)
+
+
+def _network_call(config: dict, size: NetworkSize) -> float:
+    """Seconds of one forward + backward over a batch (the Python-level calls and the arithmetic)."""
+    return size.layers * NET_LAYER + (config["batch_size"] or size.train) * size.weights * NET_MAC
+
+
+def _network_eval(config: dict, size: NetworkSize) -> float:
+    """Seconds of evaluating one recorded weight vector after the run (test set; training set with mini-batches)."""
+    rows = size.test + (size.train if config["batch_size"] is not None else 0) + 1
+    return rows * size.weights * NET_EVAL
+
+
+def network_step_work(config: dict, evals: int) -> float:
+    """Seconds of counted work of one network step whose closure ran `evals` times (LBFGS: its two-loop
+    recursions bounded by `evals` iterations over a full history), its evaluation included."""
+    size = network_size(config)
+    call = NET_CALL + _network_call(config, size)
+    history = config["hparams"]["history_size"] * (NET_HISTORY[0] + NET_HISTORY[1] * size.weights) \
+        if "history_size" in config["hparams"] else 0.0
+    return NET_STEP + evals * (call + history) + _network_eval(config, size)
+
+
+def network_cap(config: dict) -> float:
+    """Seconds of counted work (`network_step_work`) after which an LBFGS network run stops (`stopped_at`): the
+    budget less one worst step (the step that passes the cap still ends) and the initial weights' evaluation.
+    It depends on the config alone, not on its steps (a run's first steps are a shorter run's)."""
+    evals, _ = _lbfgs_step_limits(config["hparams"])
+    size = network_size(config)
+    worst = network_step_work(config, evals)
+    return max(0.0, MAX_SECONDS - worst - _network_eval(config, size) - _network_call(config, size))
+
+
+def network_estimate(config: dict) -> Cost:
+    """The cost of a normalized network config: its steps (LBFGS: the worst case, or the cap when that binds
+    first), the evaluation of every recorded weight vector, and its records' bytes."""
     from .specs import OPTIMIZERS
+
+    size, steps, itemsize = network_size(config), config["steps"], ITEMSIZE[config["dtype"]]
+    if OPTIMIZERS[config["optimizer"]].closure:
+        evals, _ = _lbfgs_step_limits(config["hparams"])
+        worst = network_step_work(config, evals)
+        seconds = min(steps * worst, network_cap(config) + worst) + _network_eval(config, size)
+    else:
+        seconds = steps * (NET_STEP + _network_call(config, size)) + (steps + 1) * _network_eval(config, size)
+    batch = config["batch_size"] or size.train
+    recorded = (steps + 1) * size.weights * itemsize * 2  # the weights, and their copy as the run is assembled
+    recorded += steps * (2 * size.layers * itemsize + 8 * size.layers + 8 * (size.groups + 6))  # norms, lr, …
+    recorded += (steps + 1) * size.train if config["batch_size"] is None else steps * batch * 8 * 2  # hits / batches
+    working = size.layers * batch * size.width * itemsize * NET_WORKING + 8 * 2**20  # forward; evaluation chunks
+    return Cost(seconds, int(recorded + working))
+
+
+def check_network(config: dict) -> None:
+    """`check` for a network config: what to reduce (steps, then the layers, the points, LBFGS's limits)."""
+    cost = network_estimate(config)
+    if cost.within():
+        return
+    lo, hi = 0, config["steps"] - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if network_estimate({**config, "steps": mid}).within():
+            lo = mid
+        else:
+            hi = mid - 1
+    options = [message("budget.steps", n=f"{lo:,}")] if lo else []
+    if config["network"]["hidden"]:
+        options.append(message("network.budget.layers"))
+    options.append(message("network.budget.points"))
+    if config["optimizer"] == "LBFGS":
+        options.append(message("budget.hint.lbfgs"))
+    what = (message("budget.seconds", seconds=f"{cost.seconds:,.0f}", limit=f"{MAX_SECONDS:g}")
+            if cost.seconds > MAX_SECONDS else
+            message("budget.memory", mb=f"{cost.bytes / 2**20:,.0f}", limit=f"{MAX_BYTES / 2**20:,.0f}"))
+    either = functools.reduce(lambda a, b: message("budget.or", first=a, rest=b), options)
+    raise ConfigError("budget.too_big", what=what, options=either)
+
+
+def estimate(config: RunConfig, rows: tuple[int, int] | None = None) -> Cost:
+    """The cost of running a normalized `config` (see the module's docstring); `rows`: its `_rows`, if known.
+    A network config's: `network_estimate`."""
+    from .specs import OPTIMIZERS
+
+    if "network" in config:
+        return network_estimate(cast(dict, config))
 
     spec, hp, dtype = OPTIMIZERS[config["optimizer"]], config["hparams"], config["dtype"]
     steps, starts = config["steps"], _starts(config)
@@ -195,6 +310,8 @@ def _largest(config: RunConfig, key: str, high: int, value=lambda n: n, rows: tu
 
 def check(config: RunConfig) -> None:
     """Raise ConfigError, saying what to reduce and to what, when a normalized `config` is over budget."""
+    if "network" in config:
+        return check_network(cast(dict, config))
     rows = _rows(config)  # building a data surface takes a while: once
     cost = estimate(config, rows)
     if cost.within():

@@ -19,6 +19,8 @@ One step is the loop PyTorch documents, on the training set (or a seeded mini-ba
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from schema import ConfigError, Param, mapping, shown
 from surfaces.classification import DATASETS, MAX_CLASSES, MAX_POINTS, make_points, split
@@ -144,24 +147,32 @@ def param_groups(model: nn.Sequential, multipliers: list[float] | None, lr: floa
     return [{"params": base, "lr": lr * multipliers[0]}, {"params": head, "lr": lr * multipliers[1]}]
 
 
+def layer_shapes(model: nn.Sequential) -> list[torch.Size]:
+    """The shapes of the model's parameters, in ``model.parameters()`` order: (out, in) and (out,) per layer."""
+    return [p.shape for p in model.parameters()]
+
+
 class Batched:
-    """A network's forward pass for many flat weight vectors at once (``torch.func.functional_call`` + ``vmap``).
+    """A network's forward pass for many flat weight vectors at once.
 
     A weight vector θ is the model's parameters flattened in ``model.parameters()`` order
-    (``torch.nn.utils.parameters_to_vector``).
+    (``torch.nn.utils.parameters_to_vector``).  Layer by layer, :math:`H \\leftarrow \\sigma(H W^\\top + b)` for a chunk
+    of K weight vectors at once (``torch.baddbmm``): what ``nn.Sequential(nn.Linear, act, …)`` computes for each
+    (the tests check it against the model), several times faster than ``vmap`` over ``functional_call``.
     """
 
-    CHUNK_FLOATS = 8_000_000  # activations alive in one vmap call: chunks of weight vectors stay under ~32 MB
+    CHUNK_FLOATS = 1 << 19  # activations alive in one chunk (weight vectors × points × width): ~2 MB, in the cache
 
     def __init__(self, network: dict[str, Any], classes: int):
         self.model = build_model(network, classes)
         self.names = [name for name, _ in self.model.named_parameters()]
-        self.shapes = [p.shape for p in self.model.parameters()]
+        self.shapes = layer_shapes(self.model)
         self.sizes = [p.numel() for p in self.model.parameters()]
         self.width = max([2, *network["hidden"], classes])
-        self._criterion = nn.CrossEntropyLoss()
+        self.activation = ACTIVATIONS[network["activation"]]()
 
     def _forward(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """One weight vector's logits through the model itself (``torch.func.functional_call``)."""
         params = {name: part.view(shape) for name, part, shape in
                   zip(self.names, theta.split(self.sizes), self.shapes, strict=True)}
         return torch.func.functional_call(self.model, params, (x,))
@@ -170,24 +181,42 @@ class Batched:
         step = max(1, self.CHUNK_FLOATS // max(1, rows * self.width))
         return thetas.split(step)
 
+    def _logits(self, chunk: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        k, layers = len(chunk), len(self.shapes) // 2
+        parts = chunk.split(self.sizes, dim=1)
+        h = x.to(chunk.dtype).expand(k, -1, -1)
+        for i in range(layers):
+            weight, bias = parts[2 * i].view(k, *self.shapes[2 * i]), parts[2 * i + 1]
+            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            if i < layers - 1:
+                h = self.activation(h)
+        return h
+
     @torch.no_grad()
     def logits(self, thetas: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """(K, n, classes): the model's outputs at points `x` (n, 2) for each of `thetas` (K, P)."""
-        forward = torch.func.vmap(self._forward, in_dims=(0, None))
-        return torch.cat([forward(chunk, x) for chunk in self._chunks(thetas, len(x))])
+        return torch.cat([self._logits(chunk, x) for chunk in self._chunks(thetas, len(x))])
 
     @torch.no_grad()
     def loss_and_accuracy(self, thetas: torch.Tensor, x: torch.Tensor, y: torch.Tensor):
         """(K,) cross-entropy losses and (K,) accuracies of each weight vector on (x, y)."""
+        losses, hits = self.loss_and_hits(thetas, x, y)
+        return losses, hits.to(thetas.dtype) / max(1, len(y)) if len(x) else losses
+
+    @torch.no_grad()
+    def loss_and_hits(self, thetas: torch.Tensor, x: torch.Tensor, y: torch.Tensor):
+        """(K,) cross-entropy losses and (K,) numbers of points classified right (int64) of each weight vector."""
         if len(x) == 0:
-            nan = torch.full((len(thetas),), float("nan"))
-            return nan, nan
-        losses, hits = [], []
-        loss = torch.func.vmap(lambda theta: self._criterion(self._forward(theta, x), y))
+            return torch.full((len(thetas),), float("nan"), dtype=thetas.dtype), torch.zeros(len(thetas),
+                                                                                              dtype=torch.long)
+        losses, hits = torch.empty(len(thetas), dtype=thetas.dtype), torch.empty(len(thetas), dtype=torch.long)
+        start = 0
         for chunk in self._chunks(thetas, len(x)):
-            losses.append(loss(chunk))
-            hits.append((self.logits(chunk, x).argmax(-1) == y).float().mean(-1))
-        return torch.cat(losses), torch.cat(hits)
+            h, k = self._logits(chunk, x), len(chunk)
+            losses[start:start + k] = F.cross_entropy(h.transpose(1, 2), y.expand(k, -1), reduction="none").mean(1)
+            torch.sum(h.argmax(-1) == y, dim=-1, out=hits[start:start + k])
+            start += k
+        return losses, hits
 
 
 @dataclass
@@ -233,6 +262,7 @@ RUN_KEYS = ("steps", "optimizer", "hparams", "scheduler", "scheduler_params", "b
 def normalize_network_config(config: Any) -> dict[str, Any]:
     """A network run's config with every key present and valid: ``network`` and the keys every run has
     (`optimizers.config.optimization`).  ConfigError names the field."""
+    from . import budget
     from .config import DEFAULTS, optimization
 
     if not isinstance(config, dict):
@@ -246,6 +276,7 @@ def normalize_network_config(config: Any) -> dict[str, Any]:
     out = {"network": network, **optimization(c, n_samples=len(data.y_train), data="network")}
     if out["lr_multipliers"] is not None and not network["hidden"]:
         raise ConfigError("network.error.groups", key="lr_multipliers")
+    budget.check_network(out)  # what it would cost: refused past the budget, before it runs
     return out
 
 
@@ -262,8 +293,18 @@ def normalize(config: Any) -> dict[str, Any]:
 
 
 def run_networks(configs: Sequence[Mapping[str, Any]]) -> list[NetworkTrajectory]:
-    """`[run_network(c) for c in configs]`."""
-    return [run_network(c) for c in configs]
+    """`[run_network(c) for c in configs]`: each trained on its own, then the weights of runs of one network (same
+    layers, data and dtype) evaluated together, in one batched pass."""
+    checked = [normalize_network_config(c) for c in configs]
+    trained = [_Training(c) for c in checked]
+    for run in trained:
+        run.train()
+    groups: dict[str, list[_Training]] = {}
+    for run in trained:
+        groups.setdefault(run.group_key(), []).append(run)
+    for group in groups.values():
+        _evaluate(group)
+    return [run.trajectory() for run in trained]
 
 
 def first_steps(traj: NetworkTrajectory, n: int) -> NetworkTrajectory:
@@ -287,90 +328,188 @@ def first_steps(traj: NetworkTrajectory, n: int) -> NetworkTrajectory:
 
 def run_network(config: Mapping[str, Any]) -> NetworkTrajectory:
     """Train the configured network: real torch optimizer and scheduler, everything recorded (see the module)."""
-    import time
-
-    from .engine import _batch_schedule
-    from .member import DTYPES
-    from .schedulers import build_scheduler, step_scheduler
-    from .specs import OPTIMIZERS
-
-    c = normalize_network_config(config)
-    data, dtype, steps = data_of(c["network"]), DTYPES[c["dtype"]], c["steps"]
-    x, y = data.x_train.to(dtype), data.y_train
-    model = build_model(c["network"], data.classes).to(dtype)
-    params = list(model.parameters())
-    optimizer = OPTIMIZERS[c["optimizer"]].cls(param_groups(model, c["lr_multipliers"], c["hparams"]["lr"]),
-                                               **c["hparams"])
-    scheduler = build_scheduler(c["scheduler"], c["scheduler_params"], optimizer, steps, c["lr_multipliers"])
-    criterion = nn.CrossEntropyLoss()
-    batches, epochs = _batch_schedule(len(x), c["batch_size"], c["seed"], steps)
-    closure_based = OPTIMIZERS[c["optimizer"]].closure
-
-    weights = torch.full((steps + 1, sum(p.numel() for p in params)), float("nan"), dtype=dtype)
-    torch.cat([p.detach().view(-1) for p in params], out=weights[0])
-    grad_norm = torch.full((steps, len(params) // 2), float("nan"), dtype=dtype)
-    group_lr = np.full((steps, len(optimizer.param_groups)), np.nan)
-    evals = np.zeros(steps, dtype=int)
-    wall = np.full(steps, np.nan)
-    t0 = time.perf_counter()
-    done = 0
-    for t in range(steps):
-        xb, yb = (x, y) if batches is None else (x[batches[t]], y[batches[t]])
-        group_lr[t] = [g["lr"] for g in optimizer.param_groups]
-        first: list[torch.Tensor] = []
-
-        def closure(xb=xb, yb=yb, first=first, t=t):
-            optimizer.zero_grad()
-            loss = criterion(model(xb), yb)
-            loss.backward()
-            if not first:
-                first.append(loss.detach())
-                norms = torch._foreach_norm([p.grad for p in params])
-                torch.linalg.vector_norm(torch.stack(norms).view(-1, 2), dim=1, out=grad_norm[t])
-            if c["clip_grad_value"] is not None:
-                nn.utils.clip_grad_value_(params, c["clip_grad_value"])
-            if c["clip_grad_norm"] is not None:
-                nn.utils.clip_grad_norm_(params, c["clip_grad_norm"])
-            evals[t] += 1
-            return loss
-
-        if closure_based:
-            optimizer.step(closure)
-        else:
-            closure()
-            optimizer.step()
-        loss_t = first[0].item()
-        torch.cat([p.detach().view(-1) for p in params], out=weights[t + 1])
-        done = t + 1
-        wall[t] = time.perf_counter() - t0
-        if not np.isfinite(loss_t) or not torch.isfinite(weights[t + 1]).all():
-            break
-        step_scheduler(scheduler, loss_t, c["scheduler"])
-    return _assemble(c, data, weights, done, group_lr, grad_norm, evals, wall, batches, epochs)
+    return run_networks([config])[0]
 
 
-def _assemble(c, data: Data, weights: torch.Tensor, done: int, group_lr, grad_norm, evals, wall, batches, epochs):
-    """The trajectory: full-data losses and accuracies of every recorded weight vector, NaN after divergence."""
-    from .engine import _padded
+class _Training:
+    """One network run: its model, real optimizer and scheduler, stepped as the loop PyTorch documents, recording
+    into preallocated buffers (a few torch calls per step: the weights, the per-layer gradient norms, the
+    predictions' hits, the loss as a number)."""
 
-    batched = Batched(c["network"], data.classes)
-    dtype = weights.dtype
-    computed = weights[:done + 1]
-    loss, accuracy = batched.loss_and_accuracy(computed, data.x_train.to(dtype), data.y_train)
-    test_loss, test_accuracy = batched.loss_and_accuracy(computed, data.x_test.to(dtype), data.y_test)
-    pad = lambda a: np.concatenate([a.numpy().astype(float), np.full(len(weights) - len(a), np.nan)])  # noqa: E731
-    loss, accuracy, test_loss, test_accuracy = map(pad, (loss, accuracy, test_loss, test_accuracy))
-    params = weights.numpy()
-    bad = ~(np.isfinite(params).all(1) & np.isfinite(loss))
-    bad[done + 1:] = False
-    diverged = int(bad.argmax()) if bad.any() else None
-    if diverged is not None:
-        for a in (params, loss, accuracy, test_loss, test_accuracy):
-            a[diverged:] = np.nan
-        for a in (group_lr, grad_norm.numpy(), wall):
-            a[diverged:] = np.nan
-    return NetworkTrajectory(
-        config=c, params=params, loss=loss, accuracy=accuracy, test_loss=test_loss, test_accuracy=test_accuracy,
-        lr=group_lr[:, 0].copy(), group_lr=group_lr, grad_norm=grad_norm.numpy().astype(float), evals=evals,
-        wall_time=wall, diverged_at=diverged,
-        batches=None if batches is None else _padded(batches), epoch=epochs)
+    def __init__(self, c: dict[str, Any]):
+        from .budget import network_cap
+        from .engine import _batch_schedule
+        from .member import DTYPES
+        from .schedulers import build_scheduler
+        from .specs import OPTIMIZERS
+
+        self.c, steps = c, c["steps"]
+        self.data = data = data_of(c["network"])
+        self.dtype = dtype = DTYPES[c["dtype"]]
+        self.x, self.y = data.x_train.to(dtype), data.y_train
+        self.model = build_model(c["network"], data.classes).to(dtype)
+        self.params = list(self.model.parameters())
+        self.optimizer = OPTIMIZERS[c["optimizer"]].cls(
+            param_groups(self.model, c["lr_multipliers"], c["hparams"]["lr"]), **c["hparams"])
+        self.scheduler = build_scheduler(c["scheduler"], c["scheduler_params"], self.optimizer, steps,
+                                         c["lr_multipliers"])
+        self.closure_based = OPTIMIZERS[c["optimizer"]].closure
+        self.batches, self.epochs = _batch_schedule(len(self.x), c["batch_size"], c["seed"], steps)
+        self.weights = torch.full((steps + 1, sum(p.numel() for p in self.params)), float("nan"), dtype=dtype)
+        self.norms = torch.zeros(steps, len(self.params) // 2, dtype=torch.float64)  # squared, per layer
+        self.hits = None if self.batches is not None else torch.zeros(steps + 1, len(self.y), dtype=torch.bool)
+        self.losses: list[float] = []  # the loss of each step's (first) forward: at weights[t], on its batch
+        self.group_lr = np.full((steps, len(self.optimizer.param_groups)), np.nan)
+        self.evals = np.zeros(steps, dtype=int)
+        self.wall = np.full(steps, np.nan)
+        self.done, self.stopped = 0, False
+        self.cap = network_cap(c) if self.closure_based else math.inf
+        self.evaluated: dict[str, np.ndarray] = {}
+        self.final_loss: float | None = None  # full batch: the loss at the last weights, when no step computed it
+
+    def group_key(self) -> str:
+        """Runs with equal keys have weight vectors of one network on one data set: evaluated together."""
+        return json.dumps([{k: v for k, v in self.c["network"].items() if k != "init_seed"}, self.c["dtype"]],
+                          sort_keys=True)
+
+    def train(self) -> None:
+        from .budget import network_step_work
+        from .schedulers import step_scheduler
+
+        c, model, optimizer, params = self.c, self.model, self.optimizer, self.params
+        criterion = nn.CrossEntropyLoss()
+        flat = [p.detach().view(-1) for p in params]  # views: the optimizer updates the parameters in place
+        rows, norm_rows = self.weights.unbind(0), self.norms.unbind(0)
+        # The gradients live in one flat tensor (each p.grad a view of it, which backward() accumulates into in
+        # place): zeroing it is optimizer.zero_grad() in one call, and summing its squares (in float64, as torch's
+        # norm accumulates on the CPU) by layer gives every layer's squared gradient norm in another few.
+        sizes = [p.numel() for p in params]
+        grad = torch.zeros(sum(sizes), dtype=self.dtype)
+        grads = [g.view(p.shape) for p, g in zip(params, grad.split(sizes), strict=True)]
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        layer_of = torch.repeat_interleave(torch.arange(len(params)) // 2, torch.tensor(sizes))
+        layers = list(model)  # each layer's own forward, without Module.__call__'s hook machinery (no hooks)
+        hit_rows = None if self.hits is None else self.hits.unbind(0)
+        torch.cat(flat, out=rows[0])
+        clip_value, clip_norm = c["clip_grad_value"], c["clip_grad_norm"]
+        scheduler, name = self.scheduler, c["scheduler"]
+        if scheduler is None:
+            self.group_lr[:] = [g["lr"] for g in optimizer.param_groups]
+        x, y, batches, evals, losses = self.x, self.y, self.batches, self.evals, self.losses
+        work, step_work = 0.0, (network_step_work(c, 0), network_step_work(c, 1) - network_step_work(c, 0))
+        t0 = time.perf_counter()
+        for t in range(c["steps"]):
+            xb, yb = (x, y) if batches is None else (x[batches[t]], y[batches[t]])
+            if scheduler is not None:
+                self.group_lr[t] = [g["lr"] for g in optimizer.param_groups]
+
+            def closure(xb=xb, yb=yb, t=t):
+                grad.zero_()  # optimizer.zero_grad(), the gradients being views of `grad`
+                logits = xb
+                for layer in layers:
+                    logits = layer.forward(logits)
+                loss = criterion(logits, yb)
+                loss.backward()
+                if evals[t] == 0:  # the step's first forward: at weights[t]
+                    losses.append(loss.item())
+                    norm_rows[t].index_add_(0, layer_of, grad.to(torch.float64).square())
+                    if hit_rows is not None:
+                        torch.eq(logits.argmax(1), yb, out=hit_rows[t])
+                if clip_value is not None:
+                    nn.utils.clip_grad_value_(params, clip_value)
+                if clip_norm is not None:
+                    nn.utils.clip_grad_norm_(params, clip_norm)
+                evals[t] += 1
+                return loss
+
+            if self.closure_based:
+                optimizer.step(closure)
+            else:
+                closure()
+                if not math.isfinite(losses[t]):  # weights[t] diverged: no step from there
+                    break
+                optimizer.step()
+            torch.cat(flat, out=rows[t + 1])
+            self.done = t + 1
+            self.wall[t] = time.perf_counter() - t0
+            if not math.isfinite(losses[t]):
+                break
+            step_scheduler(scheduler, losses[t], name)
+            if self.closure_based:
+                work += step_work[0] + step_work[1] * evals[t]
+                if work > self.cap and t + 1 < c["steps"]:
+                    self.stopped = True
+                    break
+        if hit_rows is not None and len(losses) == self.done:  # the last weights' loss, as the model computes it
+            with torch.no_grad():
+                logits = model(x)
+                self.final_loss = criterion(logits, y).item()
+                torch.eq(logits.argmax(1), y, out=hit_rows[self.done])
+
+    def computed(self) -> torch.Tensor:
+        """The weight vectors computed: weights[0 … done]."""
+        return self.weights[:self.done + 1]
+
+    def trajectory(self) -> NetworkTrajectory:
+        """The recorded run: NaN after the first weights or loss that is not finite (`diverged_at`), or after the
+        step where LBFGS passed its share of the budget (`stopped_at`)."""
+        from .engine import _padded
+
+        c, steps, done = self.c, self.c["steps"], self.done
+        pad = lambda a: np.concatenate([np.asarray(a, dtype=float), np.full(steps + 1 - len(a), np.nan)])  # noqa: E731
+        ev = self.evaluated
+        if self.hits is None:  # mini-batches: the full training set's loss and accuracy, evaluated
+            loss, accuracy = pad(ev["loss"]), pad(ev["accuracy"])
+        else:  # full batch: each step's own loss; the last weights' loss evaluated after the run
+            last = [] if self.final_loss is None else [self.final_loss]
+            loss = pad((self.losses + last)[:done + 1])
+            accuracy = pad(self.hits[:done + 1].sum(1).double().div_(len(self.y)).numpy())
+        test_loss, test_accuracy = pad(ev["test_loss"]), pad(ev["test_accuracy"])
+        params = self.weights.numpy()
+        norms = self.norms.sqrt_().numpy()
+        norms[len(self.losses):] = np.nan  # steps not run
+        bad = ~(np.isfinite(params).all(1) & np.isfinite(loss))
+        bad[done + 1:] = False
+        diverged = int(bad.argmax()) if bad.any() else None
+        stopped = done + 1 if self.stopped and diverged is None else None
+        cut = diverged if diverged is not None else stopped
+        group_lr, wall = self.group_lr, self.wall
+        if cut is not None:
+            for a in (params, loss, accuracy, test_loss, test_accuracy):
+                a[cut:] = np.nan
+            for a in (group_lr, norms, wall):
+                a[cut:] = np.nan
+        return NetworkTrajectory(
+            config=c, params=params, loss=loss, accuracy=accuracy, test_loss=test_loss, test_accuracy=test_accuracy,
+            lr=group_lr[:, 0].copy(), group_lr=group_lr, grad_norm=norms, evals=self.evals, wall_time=wall,
+            diverged_at=diverged, batches=None if self.batches is None else _padded(self.batches), epoch=self.epochs,
+            stopped_at=stopped)
+
+
+def _losses_and_accuracies(batched: Batched, thetas: torch.Tensor, x: torch.Tensor, y: torch.Tensor):
+    """(losses, accuracies) as numpy arrays; an accuracy is the exact fraction of points classified right (NaN
+    without points)."""
+    losses, hits = batched.loss_and_hits(thetas, x, y)
+    return losses.numpy(), hits.double().div_(len(y)).numpy() if len(y) else np.full(len(thetas), np.nan)
+
+
+def _evaluate(runs: list[_Training]) -> None:
+    """The test set's loss and accuracy at every computed weight vector of `runs` (runs of one network), and for
+    mini-batch runs the training set's: one batched pass over all of them."""
+    data, dtype = runs[0].data, runs[0].dtype
+    batched = Batched(runs[0].c["network"], data.classes)
+    thetas = torch.cat([run.computed() for run in runs])
+    sizes = [run.done + 1 for run in runs]
+    test = _losses_and_accuracies(batched, thetas, data.x_test.to(dtype), data.y_test)
+    minibatch = [run.hits is None for run in runs]
+    if any(minibatch):
+        mini = torch.cat([run.computed() for run in runs if run.hits is None])
+        train = _losses_and_accuracies(batched, mini, data.x_train.to(dtype), data.y_train)
+        mini_sizes = [run.done + 1 for run in runs if run.hits is None]
+        train_parts = iter(list(zip(*(np.split(a, np.cumsum(mini_sizes)[:-1]) for a in train), strict=True)))
+    for run, loss, accuracy, is_mini in zip(runs, *(np.split(a, np.cumsum(sizes)[:-1]) for a in test), minibatch,
+                                            strict=True):
+        run.evaluated = {"test_loss": loss, "test_accuracy": accuracy}
+        if is_mini:
+            run.evaluated["loss"], run.evaluated["accuracy"] = next(train_parts)

@@ -6,9 +6,15 @@ import json
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
+from torch.utils.data import DataLoader, TensorDataset
 
-from optimizers import NetworkTrajectory, Trajectory, normalize, run, run_many
-from optimizers.network import first_steps
+from optimizers import OPTIMIZERS, ConfigError, NetworkTrajectory, Trajectory, normalize, run, run_many
+from optimizers.network import NETWORK, first_steps
+from surfaces.classification import DATASETS, make_points, split
+from texts import text
 
 NET = {"network": {"dataset": "moons", "n": 120, "hidden": [8]}, "steps": 40, "optimizer": "SGD",
        "hparams": {"lr": 0.1, "momentum": 0.9}}
@@ -69,3 +75,344 @@ def test_run_results_path_normalizes_network_configs(config):
 
     key, traj = _lookup(config)
     assert key == json.dumps(config, sort_keys=True)
+
+
+# ------------------------------------------------------------------------------- the oracle: a hand-written loop
+
+
+ACT = {"ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid, "GELU": nn.GELU}
+
+
+def hand_data(network: dict, dtype=torch.float32):
+    """The training and test sets, made as a student's script makes them (make_points + split, then tensors)."""
+    net = {**NETWORK, **network}
+    if net["points"] is None:
+        x, y = make_points(net["dataset"], net["n"], net["noise"], net["data_seed"])
+    else:
+        p = net["points"]
+        x, y = np.c_[p["x1"], p["x2"]].astype(np.float32), np.asarray(p["label"], dtype=np.int64)
+    x_train, y_train, x_test, y_test = split(x, y, net["test_fraction"], net["data_seed"])
+    return (torch.tensor(x_train).to(dtype), torch.tensor(y_train), torch.tensor(x_test).to(dtype),
+            torch.tensor(y_test))
+
+
+def hand_model(hidden: list[int], activation: str, classes: int) -> nn.Sequential:
+    """nn.Sequential(nn.Linear(2, h₁), act, …, nn.Linear(h_k, classes)), as a student writes it."""
+    layers: list[nn.Module] = []
+    width = 2
+    for h in hidden:
+        layers += [nn.Linear(width, h), ACT[activation]()]
+        width = h
+    return nn.Sequential(*layers, nn.Linear(width, classes))
+
+
+def hand_run(config: dict) -> dict:
+    """The plain loop: torch.manual_seed(init_seed), the model, the optimizer (its parameter groups written the
+    course's way), the scheduler, then zero_grad / loss / backward / [clip] / step / scheduler.step, full batch or
+    a seeded shuffling DataLoader; recording the weights, each step's loss and per-layer gradient norm (before
+    clipping) and the test set's loss and accuracy at every weight vector, until a loss is not finite."""
+    net = {**NETWORK, **config["network"]}
+    dtype = torch.float64 if config.get("dtype") == "float64" else torch.float32
+    X, Y, X_test, Y_test = hand_data(config["network"], dtype)
+    classes = int(max(Y.max(), Y_test.max() if len(Y_test) else 0)) + 1
+    if net["points"] is None:
+        classes = DATASETS[net["dataset"]]
+    torch.manual_seed(net["init_seed"])
+    model = hand_model(net["hidden"], net["activation"], classes).to(dtype)
+    name, hp = config["optimizer"], dict(config.get("hparams", {}))
+    lr = hp.pop("lr")
+    mult = config.get("lr_multipliers")
+    if mult is None:
+        optimizer = getattr(torch.optim, name)(model.parameters(), lr=lr, **hp)
+    else:  # optim.SGD([{'params': model.base.parameters()}, {'params': model.head.parameters(), 'lr': ...}], lr=...)
+        base = [p for layer in list(model)[:-1] for p in layer.parameters()]
+        optimizer = getattr(torch.optim, name)([{"params": base, "lr": lr * mult[0]},
+                                                {"params": model[-1].parameters(), "lr": lr * mult[1]}], lr=lr, **hp)
+    scheduler = None
+    sp = config.get("scheduler_params", {})
+    if config.get("scheduler") == "StepLR":
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=sp["step_size"], gamma=sp["gamma"])
+    elif config.get("scheduler") == "OneCycleLR":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=sp["max_lr"], total_steps=config["steps"])
+    elif config.get("scheduler") == "ReduceLROnPlateau":
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=sp["factor"],
+                                                               patience=sp["patience"])
+    criterion = nn.CrossEntropyLoss()
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    out = {"params": [parameters_to_vector(model.parameters()).detach().clone()], "loss": [], "grad_norm": [],
+           "lr": [], "test_loss": [], "test_accuracy": []}
+
+    def evaluate():
+        with torch.no_grad():
+            logits = model(X_test)
+            out["test_loss"].append(criterion(logits, Y_test).item())
+            out["test_accuracy"].append((logits.argmax(1) == Y_test).sum().item() / len(Y_test))
+
+    def record_first(loss):
+        out["loss"].append(loss.item())
+        out["grad_norm"].append([torch.cat([m.weight.grad.flatten(), m.bias.grad.flatten()]).double().norm().item()
+                                 for m in linears])  # in float64: a float32 norm overflows past 1.8e19
+
+    def clip():
+        if config.get("clip_grad_value") is not None:
+            nn.utils.clip_grad_value_(model.parameters(), config["clip_grad_value"])
+        if config.get("clip_grad_norm") is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad_norm"])
+
+    def step(xb, yb) -> bool:
+        out["lr"].append(optimizer.param_groups[0]["lr"])
+        if name == "LBFGS":
+            calls = []
+
+            def closure():
+                optimizer.zero_grad()
+                loss = criterion(model(xb), yb)
+                loss.backward()
+                if not calls:
+                    record_first(loss)
+                calls.append(1)
+                clip()
+                return loss
+
+            loss = optimizer.step(closure)
+        else:
+            optimizer.zero_grad()
+            loss = criterion(model(xb), yb)
+            loss.backward()
+            record_first(loss)
+            if not np.isfinite(loss.item()):
+                return False
+            clip()
+            optimizer.step()
+        out["params"].append(parameters_to_vector(model.parameters()).detach().clone())
+        if not np.isfinite(loss.item()):
+            return False
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(loss.item())
+        elif scheduler is not None:
+            scheduler.step()
+        return True
+
+    evaluate()
+    if config.get("batch_size") is None:
+        for _ in range(config["steps"]):
+            if not step(X, Y):
+                break
+            evaluate()
+    else:
+        loader = DataLoader(TensorDataset(X, Y), batch_size=config["batch_size"], shuffle=True,
+                            generator=torch.Generator().manual_seed(config.get("seed", 0)))
+        done = 0
+        while done < config["steps"]:
+            for xb, yb in loader:
+                ok = step(xb, yb)
+                done += 1
+                if not ok or done == config["steps"]:
+                    break
+                evaluate()
+            else:
+                continue
+            if ok:
+                evaluate()
+            break
+    out["params"] = torch.stack(out["params"]).numpy()
+    return out
+
+
+def assert_equals_hand(config: dict, exact: bool = True) -> NetworkTrajectory:
+    """The engine's run equals the hand loop: the weights bit for bit (or within 1e-6 relative), each step's loss
+    (full batch: loss[t]), the per-layer gradient norms, the lr, and the test set's loss and accuracy."""
+    traj, hand = run(config), hand_run(config)
+    n = len(hand["params"])
+    cut = traj.diverged_at if traj.diverged_at is not None else n
+    assert traj.params.shape[0] == config["steps"] + 1
+    if exact:
+        np.testing.assert_array_equal(traj.params[:cut], hand["params"][:cut])
+    else:
+        np.testing.assert_allclose(traj.params[:cut], hand["params"][:cut], rtol=1e-6, atol=1e-7)
+    steps_run = min(cut, len(hand["loss"]))
+    if config.get("batch_size") is None:
+        np.testing.assert_array_equal(traj.loss[:steps_run], hand["loss"][:steps_run])
+    np.testing.assert_allclose(traj.grad_norm[:steps_run], hand["grad_norm"][:steps_run], rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(traj.lr[:steps_run], hand["lr"][:steps_run], rtol=1e-12)
+    evaluated = min(cut, len(hand["test_loss"]))
+    np.testing.assert_allclose(traj.test_loss[:evaluated], hand["test_loss"][:evaluated], rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(traj.test_accuracy[:evaluated], hand["test_accuracy"][:evaluated])
+    assert np.isnan(traj.params[cut:]).all() and np.isnan(traj.loss[cut:]).all()
+    return traj
+
+
+def net(optimizer: str, hparams: dict, steps: int = 60, network: dict | None = None, **extra) -> dict:
+    return {"network": {"dataset": "spiral2", "n": 200, "hidden": [16, 16], **(network or {})}, "steps": steps,
+            "optimizer": optimizer, "hparams": hparams, **extra}
+
+
+@pytest.mark.parametrize(("optimizer", "hparams"), [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-3}),
+    ("Adam", {"lr": 0.01}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.005, "centered": True}),
+    ("Adagrad", {"lr": 0.1}),
+])
+def test_optimizers_equal_the_hand_loop(optimizer, hparams):
+    assert_equals_hand(net(optimizer, hparams))
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_equals_the_hand_loop_briefly(name):
+    hparams = {"lr": 0.5 if name == "LBFGS" else 0.01} if "lr" in {p.key for p in OPTIMIZERS[name].params} else {}
+    assert_equals_hand(net(name, hparams, steps=8 if name == "LBFGS" else 15))
+
+
+def test_lbfgs_with_its_closure_and_strong_wolfe():
+    traj = assert_equals_hand(net("LBFGS", {"lr": 1.0, "max_iter": 5, "line_search_fn": "strong_wolfe"}, steps=10))
+    assert (traj.evals > 1).any() and traj.stopped_at is None
+
+
+@pytest.mark.parametrize(("scheduler", "params"), [
+    ("StepLR", {"step_size": 10, "gamma": 0.5}),
+    ("OneCycleLR", {"max_lr": 0.05}),
+    ("ReduceLROnPlateau", {"factor": 0.5, "patience": 1}),
+])
+def test_schedulers_equal_the_hand_loop(scheduler, params):
+    traj = assert_equals_hand(net("SGD", {"lr": 1.0, "momentum": 0.9}, scheduler=scheduler,
+                                  scheduler_params=params))
+    assert len(set(traj.lr.tolist())) > 1
+
+
+def test_parameter_groups_the_courses_way():
+    traj = assert_equals_hand(net("SGD", {"lr": 0.05, "momentum": 0.9}, lr_multipliers=[1.0, 0.1],
+                                  scheduler="StepLR", scheduler_params={"step_size": 20, "gamma": 0.5}))
+    np.testing.assert_allclose(traj.group_lr[0], [0.05, 0.005])
+
+
+@pytest.mark.parametrize(("batch_size", "seed"), [(1, 0), (32, 5), (150, 1)])
+def test_mini_batches_equal_a_seeded_dataloader(batch_size, seed):
+    traj = assert_equals_hand(net("Adam", {"lr": 0.01}, steps=25, batch_size=batch_size, seed=seed))
+    assert traj.batches.shape[0] == 25
+    # the full training set's loss and accuracy at each weight vector, evaluated (the steps saw batches)
+    X, Y, _, _ = hand_data(net("Adam", {})["network"])
+    torch.manual_seed(0)
+    model = hand_model([16, 16], "ReLU", 2)
+    for t in (0, 7, 25):
+        vector_to_parameters(torch.from_numpy(traj.params[t].copy()), model.parameters())
+        with torch.no_grad():
+            logits = model(X)
+        np.testing.assert_allclose(traj.loss[t], nn.CrossEntropyLoss()(logits, Y).item(), rtol=1e-6)
+        assert traj.accuracy[t] == (logits.argmax(1) == Y).sum().item() / len(Y)
+
+
+def test_clipping_equals_the_hand_loop():
+    assert_equals_hand(net("SGD", {"lr": 0.5}, clip_grad_norm=0.1))
+    assert_equals_hand(net("Adam", {"lr": 0.01}, clip_grad_value=0.01, clip_grad_norm=0.5))
+
+
+@pytest.mark.parametrize(("dataset", "activation"), [
+    ("moons", "ReLU"), ("circles", "Tanh"), ("xor", "Sigmoid"), ("spiral2", "GELU"), ("spiral3", "ReLU"),
+    ("blobs", "Tanh"),
+])
+def test_each_dataset_and_activation(dataset, activation):
+    traj = assert_equals_hand(net("Adam", {"lr": 0.02}, steps=30,
+                                  network={"dataset": dataset, "activation": activation, "hidden": [8, 6]}))
+    assert traj.params.shape[1] == 2 * 8 + 8 + 8 * 6 + 6 + 6 * DATASETS[dataset] + DATASETS[dataset]
+
+
+def test_no_hidden_layer_is_a_linear_classifier():
+    traj = assert_equals_hand(net("SGD", {"lr": 0.5}, network={"hidden": [], "dataset": "blobs"}))
+    assert traj.params.shape[1] == 2 * 3 + 3 and traj.grad_norm.shape == (60, 1)
+
+
+def test_three_hidden_layers_float64_and_another_init_seed():
+    assert_equals_hand(net("Adam", {"lr": 0.01}, steps=20, dtype="float64",
+                           network={"hidden": [8, 8, 8], "init_seed": 7, "data_seed": 3, "test_fraction": 0.4}))
+
+
+def test_custom_points():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 2))
+    points = {"x1": x[:, 0].tolist(), "x2": x[:, 1].tolist(), "label": (x[:, 0] > x[:, 1]).astype(int).tolist()}
+    traj = assert_equals_hand(net("Adam", {"lr": 0.05}, network={"points": points, "hidden": [4]}))
+    assert traj.accuracy[-1] > 0.8
+
+
+def test_divergence_stops_the_run_and_blanks_what_follows():
+    traj = assert_equals_hand(net("SGD", {"lr": 1000.0}, steps=30, network={"activation": "GELU"}))
+    assert traj.diverged_at is not None and traj.diverged_at < 30
+    d = traj.diverged_at
+    assert np.isfinite(traj.params[:d]).all() and np.isnan(traj.params[d:]).all()
+    for a in (traj.loss, traj.accuracy, traj.test_loss, traj.test_accuracy):
+        assert np.isnan(a[d:]).all()
+    assert np.isnan(traj.grad_norm[d:]).all() and np.isnan(traj.lr[d:]).all()
+
+
+def test_the_gradients_stay_views_of_one_flat_tensor():
+    """The engine zeroes one flat gradient tensor in place of optimizer.zero_grad(): every optimizer keeps the
+    p.grad tensors it was given (else a replaced one would carry last step's gradient)."""
+    import optimizers.network as network
+
+    for name in OPTIMIZERS:
+        run_ = network._Training(network.normalize_network_config(net(name, {}, steps=3)))
+        run_.train()
+        base = run_.params[0].grad.untyped_storage().data_ptr()
+        assert all(p.grad.untyped_storage().data_ptr() == base for p in run_.params), name
+
+
+def test_train_accuracy_full_batch_is_the_models():
+    traj = run(net("Adam", {"lr": 0.01}, steps=10))
+    X, Y, _, _ = hand_data(net("Adam", {})["network"])
+    torch.manual_seed(0)
+    model = hand_model([16, 16], "ReLU", 2)
+    for t in range(11):
+        vector_to_parameters(torch.from_numpy(traj.params[t].copy()), model.parameters())
+        with torch.no_grad():
+            logits = model(X)
+        assert traj.accuracy[t] == (logits.argmax(1) == Y).sum().item() / len(Y)
+        np.testing.assert_allclose(traj.loss[t], nn.CrossEntropyLoss()(logits, Y).item(), rtol=1e-6)
+
+
+def test_make_points_class_counts_equal_datasets():
+    for name, classes in DATASETS.items():
+        x, y = make_points(name, 300, 0.1, 0)
+        assert x.shape == (300, 2) and x.dtype == np.float32 and y.dtype == np.int64
+        assert sorted(set(y.tolist())) == list(range(classes)), name
+
+
+# ------------------------------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(("config", "field"), [
+    ({"network": {"bogus": 1}}, "bogus"),
+    ({"network": {}, "surface": "rosenbrock"}, "surface"),
+    ({"network": {"dataset": "nope"}}, "dataset"),
+    ({"network": {"hidden": [0]}}, "hidden"),
+    ({"network": {"hidden": [65]}}, "hidden"),
+    ({"network": {"hidden": [4, 4, 4, 4]}}, "hidden"),
+    ({"network": {"hidden": "16"}}, "hidden"),
+    ({"network": {"activation": "relu"}}, "activation"),
+    ({"network": {"n": 5}}, "n"),
+    ({"network": {"test_fraction": 0.95}}, "test_fraction"),
+    ({"network": {"points": [1, 2]}}, "points"),
+    ({"network": {"points": {"x1": [0, 1, 2, 3], "x2": [0, 1, 2, 3], "label": [1, 1, 1, 1]}}}, "points"),
+    ({"network": {"points": {"x1": [0, 1, 2], "x2": [0, 1, 2], "label": [0, 1, 0]}}}, "points"),
+    ({"network": {"points": {"x1": [0, 1, 2, 3], "x2": [0, 1, 2], "label": [0, 1, 0, 1]}}}, "points"),
+    ({"network": {"points": {"x1": [0, 1, 2, 3], "x2": [0, 1, 2, 3], "label": [0, 1, 0, 9]}}}, "points"),
+    ({"network": {"points": {"x1": [0, "a", 2, 3], "x2": [0, 1, 2, 3], "label": [0, 1, 0, 1]}}}, "points"),
+    ({"network": {"hidden": []}, "lr_multipliers": [1.0, 0.1]}, "lr_multipliers"),
+    ({"network": {}, "optimizer": "LBFGS", "lr_multipliers": [1.0, 0.1]}, "LBFGS"),
+    ({"network": {"n": 40}, "batch_size": 31}, "batch_size"),
+    ({"network": {}, "steps": 0}, "steps"),
+    ({"network": {}, "optimizer": "Adam", "hparams": {"lr": -1}}, "lr"),
+    ({"network": "moons"}, "network"),
+])
+def test_bad_configs_raise_config_errors_naming_the_field(config, field):
+    with pytest.raises(ConfigError) as err:
+        run(config)
+    assert field in str(err.value) or err.value.key == field, str(err.value)
+    assert field in err.value.message("zh") or err.value.key == field
+
+
+def test_network_errors_read_in_both_languages():
+    for key in ("layers", "points", "points_count", "one_class", "groups"):
+        for lang in ("en", "zh"):
+            assert text(f"network.error.{key}", lang, n=3)
