@@ -88,6 +88,14 @@ def main() -> None:
           f"{float(np.max(np.abs(results['grid'] - results['loop']) / np.abs(results['loop']))):.1e} ratio")
     for name in ("grid", "loop"):
         print(f"{name} wall times min/max: {min(wall[name]) * 1e3:.1f}/{max(wall[name]) * 1e3:.1f} ms")
+    random = ls.random_plane(network, data.classes, runs[0].params[-1], seed=0)  # Li et al.'s α, β ∈ [−1, 1]
+    far = []
+    for _ in range(REPEATS):
+        c = time.thread_time()
+        ls.grid_losses(network, data, random, n=N)
+        far.append(time.thread_time() - c)
+    print(f"grid_losses 41x41 on the random plane (its corners: logits ~50, loss ~10), CPU time: "
+          f"{statistics.median(far) * 1e3:.1f} ms")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} count")
 
 
