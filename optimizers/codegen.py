@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from surfaces import SURFACES
 from surfaces.formula import float_code
@@ -222,14 +222,151 @@ def _header(config: Mapping[str, Any], c: RunConfig, lang: str, say) -> list[str
     return lines
 
 
+# ------------------------------------------------------------------------------------------------ network runs
+
+
+def _points_lines(network: dict, say) -> list[str]:
+    """`x, y`: the generated points (make_points' call), or the student's own written out."""
+    if network["points"] is None:
+        return [f"# {say('network.code.data', n=network['n'], dataset=network['dataset'])}",
+                f"x, y = make_points({literal(network['dataset'])}, {network['n']}, {literal(network['noise'])}, "
+                f"{network['data_seed']})"]
+    points = network["points"]
+    lines = [f"# {say('network.code.your_points', n=len(points['label']))}"]
+    for name in ("x1", "x2", "label"):
+        items = ", ".join(str(v) if name == "label" else float_code(float(v)) for v in points[name])
+        line = f"{name} = [{items}]"
+        if len(line) <= WIDTH:
+            lines.append(line)
+        else:
+            rows = textwrap.wrap(items, WIDTH - 4, break_long_words=False, break_on_hyphens=False)
+            lines += [f"{name} = [", *("    " + row for row in rows), "]"]
+    return [*lines, "x = np.c_[x1, x2].astype(np.float32)", "y = np.array(label, dtype=np.int64)"]
+
+
+def _model_lines(network: dict, classes: int, cast: str, say) -> list[str]:
+    """`torch.manual_seed(init_seed)`, then the nn.Sequential written out layer by layer."""
+    widths = [2, *network["hidden"], classes]
+    layers = [f"    nn.Linear({a}, {b}), nn.{network['activation']}()," for a, b in zip(widths, widths[1:-1],
+                                                                                    strict=False)]
+    return [f"torch.manual_seed({network['init_seed']})  # {say('network.code.seed')}",
+            "model = nn.Sequential(", *layers, f"    nn.Linear({widths[-2]}, {widths[-1]}),", f"){cast}",
+            "criterion = nn.CrossEntropyLoss()"]
+
+
+def _network_optimizer_lines(c: dict, say) -> list[str]:
+    """The optimizer over every parameter, or the course's two groups (hidden layers, output layer)."""
+    spec, hp, scales = OPTIMIZERS[c["optimizer"]], c["hparams"], c["lr_multipliers"]
+    keywords = keyword_args(spec.params, hp, always=("lr",))
+    if scales is None:
+        return [f"optimizer = torch.optim.{spec.name}({', '.join(['model.parameters()', *keywords])})"]
+    groups = [f'{{"params": {part}.parameters()}}' if s == 1 else
+              f'{{"params": {part}.parameters(), "lr": {float_code(hp["lr"] * s)}}}'
+              for part, s in zip(("model[:-1]", "model[-1]"), scales, strict=True)]
+    return [f"# {say('network.code.groups')}",
+            f"optimizer = torch.optim.{spec.name}([", *(f"    {g}," for g in groups), f"], {', '.join(keywords)})"]
+
+
+def _network_step_lines(c: dict, data: str, say) -> list[str]:
+    """One step on `data` ("X, Y" or "xb, yb"): zero_grad, loss, backward, [clip], step, scheduler.step()."""
+    inputs, targets = data.split(", ")
+    loss = f"loss = criterion(model({inputs}), {targets})"
+    clip = _clip_lines(cast(RunConfig, c), "model.parameters()")
+    if OPTIMIZERS[c["optimizer"]].closure:
+        lines = [f"def closure():  # {say('code.closure')}",
+                 "    optimizer.zero_grad()", f"    {loss}", "    loss.backward()",
+                 *("    " + line for line in clip), "    return loss", "",
+                 f"loss = optimizer.step(closure)  # {say('code.loss_before')}"]
+    else:
+        lines = ["optimizer.zero_grad()", loss, "loss.backward()", *clip, "optimizer.step()"]
+    if c["scheduler"] is not None:
+        lines.append("scheduler.step(loss.item())" if SCHEDULERS[c["scheduler"]].needs_loss else "scheduler.step()")
+    return lines
+
+
+def _network_loop_lines(c: dict, say) -> list[str]:
+    steps = c["steps"]
+    if c["batch_size"] is None:
+        return [f"for step in range({steps}):", *_indent(_network_step_lines(c, "X, Y", say), 4)]
+    return [
+        f"loader = DataLoader(TensorDataset(X, Y), batch_size={c['batch_size']}, shuffle=True,",
+        f"                    generator=torch.Generator().manual_seed({c['seed']}))",
+        "step = 0",
+        f"while step < {steps}:  # {say('code.epoch')}",
+        "    for xb, yb in loader:",
+        *_indent(_network_step_lines(c, "xb, yb", say), 8),
+        "        step += 1",
+        f"        if step == {steps}:",
+        "            break",
+    ]
+
+
+def network_code(config: Mapping[str, Any], lang: str = "en") -> str:
+    """Self-contained PyTorch that trains the network of a network `config` as `run(config)` does: the data
+    (`make_points` and `split`, their own source), the model written out after `torch.manual_seed(init_seed)`,
+    CrossEntropyLoss, the optimizer (the course's parameter groups when `lr_multipliers` is set), the scheduler,
+    clipping, a seeded DataLoader for mini-batches, the loop; it prints the final weights' loss and accuracy,
+    equal to the run's last `loss`, `accuracy`, `test_loss` and `test_accuracy`."""
+    import inspect
+
+    from surfaces import classification
+
+    from .network import data_of, normalize_network_config
+
+    c, say = normalize_network_config(config), _say_any(lang)
+    network = c["network"]
+    classes = data_of(network).classes
+    float64 = c["dtype"] == "float64"
+    cast_ = ".double()" if float64 else ""
+    widths = "-".join(str(w) for w in [2, *network["hidden"], classes])
+    data_name = network["dataset"] if network["points"] is None else say("network.code.your_points_name")
+    title = say("network.code.header", optimizer=c["optimizer"], layers=widths, activation=network["activation"],
+                data=data_name, steps=c["steps"])
+    header = [f"# {title}"]
+    name = config.get("optimizer")
+    if isinstance(name, str) and name in PRESETS:
+        base, preset = PRESETS[name]
+        keywords = ", ".join(f"{k}={literal(v)}" for k, v in preset.items())
+        header.append(f"# {say('code.preset', name=name, base=base, keywords=keywords)}")
+    imports = ["import numpy as np", "import torch", "from torch import nn"]
+    if c["batch_size"] is not None:
+        imports.append("from torch.utils.data import DataLoader, TensorDataset")
+    sources = [] if network["points"] is not None else [inspect.getsource(classification.make_points).rstrip()]
+    sources.append(inspect.getsource(classification.split).rstrip())
+    data = [*_points_lines(network, say),
+            f"x_train, y_train, x_test, y_test = split(x, y, {literal(network['test_fraction'])}, "
+            f"{network['data_seed']})  # {say('network.code.split')}",
+            f"X, Y = torch.from_numpy(x_train){cast_}, torch.from_numpy(y_train)",
+            f"X_test, Y_test = torch.from_numpy(x_test){cast_}, torch.from_numpy(y_test)"]
+    model = [*_model_lines(network, classes, cast_, say), *_network_optimizer_lines(c, say),
+             *scheduler_lines(cast(RunConfig, c))]
+    final = [f"with torch.no_grad():  # {say('network.code.final')}",
+             "    logits = model(X)",
+             '    print("training loss:", criterion(logits, Y).item())',
+             '    print("training accuracy:", (logits.argmax(1) == Y).sum().item() / len(Y))',
+             "    if len(Y_test):",
+             "        logits = model(X_test)",
+             '        print("test loss:", criterion(logits, Y_test).item())',
+             '        print("test accuracy:", (logits.argmax(1) == Y_test).sum().item() / len(Y_test))']
+    sections = [[*header, *imports], *([s] for s in sources), data, model, _network_loop_lines(c, say), final]
+    return "\n\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
+
+
+def _say_any(lang: str):
+    """Texts in `lang` by full catalogue key (`code.…` or `network.code.…`)."""
+    return lambda key, **fields: text(key, lang, **fields)
+
+
 def torch_code(config: Mapping[str, Any], lang: str = "en") -> str:
-    """Self-contained Python that reproduces `run(config)` with plain torch.
+    """Self-contained Python that reproduces `run(config)` with plain torch (a network config: `network_code`).
 
     Imports, the loss function, the parameter(s), the optimizer (only keywords that
     differ from torch's defaults, and `lr`), the scheduler, and the loop in the
     documented order, recording `positions` (a (steps + 1, 2) tensor equal to
     `run(config).xy`).  With several starts, the code follows the first one.  Its comments are in `lang`.
     """
+    if isinstance(config, Mapping) and "network" in config:
+        return network_code(config, lang)
     c, say = normalize_config(config), _say(lang)
     dtype = ", dtype=torch.float64" if c["dtype"] == "float64" else ""
     leaves, params, position = _parameter_lines(c, dtype, say)
