@@ -77,6 +77,23 @@ function netHeatmap(r, f) {  // the grid's image of frame f: a canvas of grid ×
   return canvas;
 }
 
+// The data points on a map of `side` CSS pixels, drawn once per size (every map shows the same points; up to 2,000
+// of them): a canvas of the map's size in device pixels, transparent around the points.
+function netPoints(c, side) {
+  const id = `${S.layer.key}|${side}|${c.dpr}|${S.scale}`;
+  if (c.netPoints && c.netPoints.id === id) return c.netPoints.canvas;
+  const canvas = document.createElement("canvas"), g = canvas.getContext("2d");
+  canvas.width = canvas.height = Math.round(side * c.dpr);
+  g.setTransform(c.dpr, 0, 0, c.dpr, 0, 0);
+  const [[x0, x1], [y0, y1]] = S.layer.extent, sx = (v) => (v - x0) / (x1 - x0) * side, sy = (v) => (y1 - v) / (y1 - y0) * side;
+  const size = Math.max(2.2, Math.min(4.5, side / 70)) * (S.scale > 1 ? 1.2 : 1);
+  for (const [xs, ys, test] of [[S.layer.train_x, S.layer.train_y, false], [S.layer.test_x, S.layer.test_y, true]]) {
+    for (let i = 0; i < ys.length; i++) netPoint(g, ys[i], sx(xs[2 * i]), sy(xs[2 * i + 1]), test, size);
+  }
+  c.netPoints = {id, canvas};
+  return canvas;
+}
+
 function netTicks(g, box, extent) {  // a few coordinates along the map's left and bottom edges
   const [x, y, side] = box, [[x0, x1], [y0, y1]] = extent;
   g.font = `${10 * S.scale}px system-ui, sans-serif`; g.fillStyle = "#555";
@@ -118,12 +135,8 @@ function netCell(c, g, r, cell) {  // one run's map: heading, heatmap, points, t
   const box = netPlotBox(cell), [x, y, side] = box, f = netFrame(r), step = r.frame_steps[f], {extent} = S.layer;
   g.imageSmoothingEnabled = true;
   g.drawImage(netHeatmap(r, f), x, y, side, side);
-  const [[x0, x1], [y0, y1]] = extent, sx = (v) => x + (v - x0) / (x1 - x0) * side, sy = (v) => y + (y1 - v) / (y1 - y0) * side;
-  const size = Math.max(2.2, Math.min(4.5, side / 70)) * (S.scale > 1 ? 1.2 : 1);
-  g.save(); g.beginPath(); g.rect(x, y, side, side); g.clip();
-  for (const [xs, ys, test] of [[S.layer.train_x, S.layer.train_y, false], [S.layer.test_x, S.layer.test_y, true]]) {
-    for (let i = 0; i < ys.length; i++) netPoint(g, ys[i], sx(xs[2 * i]), sy(xs[2 * i + 1]), test, size);
-  }
+  g.save(); g.setTransform(1, 0, 0, 1, 0, 0);
+  g.drawImage(netPoints(c, side), Math.round(x * c.dpr), Math.round(y * c.dpr));
   g.restore();
   g.strokeStyle = "#9aa0a8"; g.lineWidth = 1; g.strokeRect(x, y, side, side);
   netTicks(g, box, extent);
