@@ -57,7 +57,7 @@ def network_chart(done: list[RunResult], chart_key: str, plane: dict | None = No
         landscape_chart(done, plane, f"{chart_key}.landscape")
         return chart
     steps = max(r.config["steps"] for r in done)
-    layer = _layer(json.dumps(done[0].config["network"], sort_keys=True))
+    layer = _layer(json.dumps(done[0].traj.config["network"], sort_keys=True))
     runs = [_entry(_key(r), r) for r in done]
     texts = chart_texts()
     player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),

@@ -128,7 +128,8 @@ def network_entry(result: RunResult, n: int = GRID) -> dict:
     entry = {"key": content_key([result.config, result.label, result.color, n]), "label": result.label,
              "color": result.color, "steps": len(traj.params) - 1, "starts": 1, "end": int(end),
              "diverged": traj.diverged_at, "stopped": getattr(traj, "stopped_at", None),
-             "groups": int(traj.group_lr.shape[1]), "layers": names, "dash": []}
+             "groups": int(traj.group_lr.shape[1]), "layers": names,
+             "dash": []}  # solid: on these panels a dash tells a run's series apart (training, test, layers)
     return typed(entry, loss=traj.loss, test_loss=traj.test_loss, accuracy=traj.accuracy,
                  test_accuracy=traj.test_accuracy, lr=traj.lr, group_lr=traj.group_lr, grad_norm=traj.grad_norm,
                  **boundary_arrays(traj.config["network"], traj, n))
@@ -137,7 +138,8 @@ def network_entry(result: RunResult, n: int = GRID) -> dict:
 def naive_bytes(result: RunResult, n: int = GRID) -> int:
     """What a run would weigh in a naive figure: every step's boundary (all K probabilities of every cell, measured
     as `json.dumps` writes the last step's) and every curve as JSON floats."""
-    traj, network = result.traj, result.config["network"]
+    traj = result.traj
+    network = traj.config["network"]
     data = data_of(network)
     extent = grid_extent(np.vstack([data.x_train.numpy(), data.x_test.numpy()]))
     last = traj.params[min(traj.finite_len, len(traj.params)) - 1][None]
@@ -178,7 +180,7 @@ def make_plane(results: list[RunResult], plane: dict) -> landscape.Plane:
     (filter-normalised, through run i's final weights; "run": i is read too) or {"kind": "three", "runs": [i, j]}
     (through the initial weights and runs i's and j's final weights). ValueError when it cannot be made."""
     kind, picked = plane.get("kind", "pca"), [*plane.get("runs", []), plane.get("run", 0)]
-    network = results[0].config["network"]
+    network = results[0].traj.config["network"]
     if kind == "pca":  # runs that diverged are left out when others did not (their blow-up would be the plane)
         kept = [r for r in results if r.traj.diverged_at is None] or results
         return landscape.pca_plane([r.traj.params for r in kept])
@@ -226,7 +228,7 @@ def landscape_payload(results: list[RunResult], plane: dict, n: int = LANDSCAPE_
     path `xy`, its true loss `loss`, the plane's loss at the projection `plane_loss`, the distance from the plane
     `distance` (every step), and the loss on the line from the initial weights to its final weights (`line_alpha`,
     `line_loss`)."""
-    network = results[0].config["network"]
+    network = results[0].traj.config["network"]
     data = data_of(network)
     made = make_plane(results, plane)
     paths = [landscape.path_vs_plane(network, data, made, r.traj.params) for r in results]
