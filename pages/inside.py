@@ -21,6 +21,7 @@ from ui.player import player, player_texts
 from ui.run_editor import run_editor
 from ui.share import share_panel
 from ui.surface_picker import apply_player_events, start_and_steps, surface_picker
+from ui.upload import file_uploader
 from viz import PALETTE
 from viz.inside import STATE_ROWS, inside_entry, state_series, update_vectors
 from viz.latex_fit import fitted
@@ -185,8 +186,8 @@ with left.expander(t("in.state_dict.show", step=k)):
 right.download_button(t("in.state_dict.save"), json.dumps(saved), f"state_dict_step{k}.json",
                       "application/json", icon=":material/download:", width="stretch")
 STATE_DICT_MB = 5
-uploaded = right.file_uploader(t("in.state_dict.load", mb=STATE_DICT_MB), type=["json"], key="in.upload",
-                               max_upload_size=STATE_DICT_MB)
+uploaded = file_uploader(right, t("in.state_dict.load", mb=STATE_DICT_MB), key="in.upload", types=("json",),
+                         mb=STATE_DICT_MB)
 if uploaded is not None:
     try:
         loaded = json.loads(uploaded.getvalue().decode("utf-8"))

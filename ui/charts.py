@@ -40,13 +40,26 @@ class _BuiltFigure(go.Figure):
 
 
 PNG = {"format": "png", "filename": "optimizer-playground", "scale": 2}  # the camera button: a sharp PNG
+# plotly's own English texts (its tool bar's tooltips and notes) and our catalogue's keys for them: plotly translates
+# them by the config's `locales` (ui/page.py does Streamlit's Fullscreen button).
+PLOTLY_TEXTS = {"Download plot as a PNG": "png", "Zoom": "zoom", "Pan": "pan", "Zoom in": "zoom_in",
+                "Zoom out": "zoom_out", "Autoscale": "autoscale", "Reset axes": "reset",
+                "Double-click to zoom back out": "zoom_back",
+                "Sorry, there was a problem downloading your image!": "image_failed"}
+
+
+def plotly_locale() -> dict:
+    """The plotly config keys that put its texts in the page's language."""
+    lang = language()
+    return {"locale": lang, "locales": {lang: {"dictionary": {english: t(f"chart.modebar.{key}")
+                                                              for english, key in PLOTLY_TEXTS.items()}}}}
 
 
 def plotly_chart(fig: dict, **kwargs):
     """`st.plotly_chart` for a static figure dict built by viz (drawn at `ui.player.lecture_scale()`), our theme
     kept; the chart's camera button saves it as a PNG."""
     return st.plotly_chart(_BuiltFigure(fig), theme=None,
-                           config={"displaylogo": False, "toImageButtonOptions": PNG}, **kwargs)
+                           config={"displaylogo": False, "toImageButtonOptions": PNG, **plotly_locale()}, **kwargs)
 
 
 def run_results(runs: list[tuple[str, str, dict]]) -> list[RunResult]:

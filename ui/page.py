@@ -15,15 +15,29 @@ import streamlit as st
 
 from pagestate import PAGES
 from share import query_flags
+from texts import LANGUAGES, text
 
 from .cache import ENGINE
 from .i18n import language_picker, t
 from .player import REDUCE_MOTION
 from .share import SHARE_SLOT, lesson_banner, restore, show_problems
+from .upload import uploader_style
 
 HERE = Path(__file__).parent
 STYLE = f"<style>{(HERE / 'style.css').read_text()}</style>"  # read once, not on every rerun
 LECTURE_STYLE = f"<style>{(HERE / 'lecture.css').read_text()}</style>"
+
+
+def _streamlit_texts_style(lang: str) -> str:
+    """CSS that shows Streamlit's own English texts in `lang`: its file uploaders' (`ui.upload`) and the tooltip of
+    the Fullscreen button it adds to plotly's tool bar (plotly's own: `ui.charts.plotly_locale`)."""
+    button = '.js-plotly-plot .plotly .modebar-btn[data-title="{}"]::after'
+    tooltips = "\n".join(f'{button.format(english)} {{ content: "{text(key, lang)}"; }}' for english, key in (
+        ("Fullscreen", "chart.modebar.fullscreen"), ("Close fullscreen", "chart.modebar.close_fullscreen")))
+    return f"<style>{uploader_style(lang)}\n{tooltips}</style>"
+
+
+LANGUAGE_STYLES = {lang: _streamlit_texts_style(lang) for lang in LANGUAGES}
 
 
 def lecture_mode() -> dict:
@@ -85,6 +99,7 @@ def setup(page: str) -> str:
         st.sidebar.page_link(each.path, label=t(each.title), icon=each.icon, query_params=lecture_params() or None)
     st.sidebar.divider()
     lang = language_picker(page)
+    st.html(LANGUAGE_STYLES[lang])
     _motion_switch(page)
     st.session_state[SHARE_SLOT] = st.sidebar.container()  # filled by ui.share.share_panel once the page is read
     if lecture_mode()["on"]:

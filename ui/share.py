@@ -21,6 +21,7 @@ from share import HIDEABLE, decode, default_state, encode, query_flags, sanitize
 from .i18n import labels, language, t
 from .run_editor import run_widgets, scheduler_widgets
 from .surface_picker import surface_widgets
+from .upload import file_uploader
 
 FILE_KIND = "optimizer-playground"
 MAX_FILE_MB = 2
@@ -291,8 +292,8 @@ def share_panel(page: str, state: dict) -> None:
                            f"optimizer-playground-{page}.json", "application/json", icon=":material/download:",
                            width="stretch", on_click="ignore")
         key = f"share.file.{page}"
-        st.file_uploader(t("share.load"), type=["json"], key=key, max_upload_size=MAX_FILE_MB,
-                         on_change=_load, args=(page, key), help=t("share.load.help"))
+        file_uploader(st, t("share.load"), key=key, types=("json",), mb=MAX_FILE_MB, on_change=_load,
+                      args=(page, key), help=t("share.load.help"))
         if error := st.session_state.pop("share.load_error", None):
             st.error(error)
         if st.session_state.pop("share.loaded", False):

@@ -8,7 +8,8 @@ user's language, and the page's own data stay in use meanwhile, so the page neve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,11 +17,48 @@ import streamlit as st
 
 from schema import ConfigError
 from surfaces.datasets import MAX_BYTES, MAX_ROWS, Table, classification_data, read_table, regression_data
+from texts import text
 
 from .forms import seed
 from .i18n import language, t
 
 PREVIEW_ROWS = 5
+
+# Streamlit writes its file uploaders' texts in English ("Upload", "5MB per file • JSON", "Drag and drop a file
+# here"); these rules hide them and show ours (CSS `content`, which screen readers read too). The drop zone's parts
+# by their place in Streamlit 1.67's markup: its button's text, the line under it, the note shown while dragging.
+ZONE = '[data-testid="stFileUploaderDropzone"]'
+BUTTON_TEXT = f'{ZONE} [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]'
+LIMIT_LINE = f'{ZONE} [data-testid="stFileUploaderDropzoneInstructions"] > div'
+DRAG_NOTE = f"{ZONE} > div:not([data-testid])"
+
+
+def _css_string(words: str) -> str:
+    return '"' + words.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def uploader_style(lang: str) -> str:
+    """The CSS that puts every uploader's button and drag note in `lang` (ui/page.py adds it to every page)."""
+    return (f"{BUTTON_TEXT} > p {{ display: none; }}\n"
+            f"{BUTTON_TEXT}::after {{ content: {_css_string(text('data.uploader.button', lang))}; }}\n"
+            f"{DRAG_NOTE} > span {{ display: none; }}\n"
+            f"{DRAG_NOTE}::after {{ content: {_css_string(text('data.uploader.drop', lang))}; }}")
+
+
+def limit_style(key: str, mb: int, types: Sequence[str], lang: str) -> str:
+    """The CSS that writes the uploader `key`'s limit in `lang` under its button (Streamlit's line hidden)."""
+    where = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())  # the class Streamlit gives a keyed element
+    limit = text("data.uploader.limit", lang, mb=mb, types=", ".join(kind.upper() for kind in types))
+    return (f".{where} {LIMIT_LINE} > span {{ display: none; }}\n"
+            f".{where} {LIMIT_LINE}::after {{ content: {_css_string(limit)}; font-size: 0.875rem; "
+            "line-height: 1.6; color: #5f5e5b; }")
+
+
+def file_uploader(container, label: str, *, key: str, types: Sequence[str], mb: int, **kwargs):
+    """`container.file_uploader` for files of `types` up to `mb` MB (the limit Streamlit enforces, and the one the
+    drop zone states, in the user's language)."""
+    container.html(f"<style>{limit_style(key, mb, types, language())}</style>")  # style only: takes no room
+    return container.file_uploader(label, type=list(types), key=key, max_upload_size=mb, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -51,9 +89,9 @@ def _table(data: bytes | str) -> Table:
 def _raw(source: str, prefix: str, container) -> bytes | str | None:
     """The uploaded bytes or pasted text, None while there are none."""
     if source == "upload":
-        file = container.file_uploader(t("data.upload_label", mb=MAX_BYTES // 1_000_000, rows=f"{MAX_ROWS:,}"),
-                                       type=["csv", "txt"], max_upload_size=MAX_BYTES // 1_000_000,
-                                       key=f"{prefix}.file", help=t("data.upload_help"))
+        mb = MAX_BYTES // 1_000_000
+        file = file_uploader(container, t("data.upload_label", mb=mb, rows=f"{MAX_ROWS:,}"), key=f"{prefix}.file",
+                             types=("csv", "txt"), mb=mb, help=t("data.upload_help"))
         return None if file is None else file.getvalue()
     text = container.text_area(t("data.paste_label"), key=f"{prefix}.paste", placeholder=t("data.paste_placeholder"),
                                help=t("data.paste_help"))
