@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from .network import ACTIVATIONS, Data
 
@@ -40,6 +41,7 @@ Extent = tuple[tuple[float, float], tuple[float, float]]  # ((a_min, a_max), (b_
 
 CHUNK_FLOATS = 1 << 19   # activations alive at once (weight vectors × points × width): ~2 MB, stays in cache
 PCA_MAX_FLOATS = 8_000_000  # weight-vector numbers entering the PCA at most (rows evenly thinned beyond)
+PLANE_BLOCK = 512           # plane points whose weights and logits are made at once
 LINE_RANGE = (-0.25, 1.25)   # α of line_losses: a quarter of the segment's length beyond each end
 
 
@@ -123,6 +125,131 @@ def _chunked(loss: _Losses, count: int, make) -> np.ndarray:
         stop = min(count, start + loss.rows)
         out[start:stop] = loss(make(start, stop))
     return out
+
+
+class _PlaneLosses:
+    r"""The training-set loss at many points (a, b) of one plane :math:`\theta(a, b) = o + a u + b v`: what
+    :class:`_Losses` gives for the weight vectors :meth:`Plane.points` makes, several times faster by using that
+    every weight and bias is affine in (a, b).
+
+    The first layer's pre-activation is affine in (a, b) too: with :math:`Z_c = W_c X + b_c \mathbf 1^\top` for
+    c = o, u, v (three width × n matrices, made once in float64, then rounded), a point's first layer is
+    :math:`Z_o + a Z_u + b Z_v` — for a chunk of points one (k × 3)(3 × width·n) product, no first-layer weights
+    per point.  The later layers take each point's own weights, :math:`[1\ a\ b]` times the stacked o, u, v
+    parts (float32: within an ulp or two of the float64-then-rounded weights of :meth:`Plane.points`; the losses
+    agree to float32 rounding), through ``torch.bmm``.  Each bias rides in its weight matrix as one more column,
+    against a row of ones that every hidden layer passes on (one more row [0 … 0 1] in its matrix; the activation
+    leaves it alone), so there is no separate addition.  With two classes the last layer is the margin row
+    :math:`(w_1 - w_0,\ b_1 - b_0)` alone and :math:`\ell = \operatorname{softplus}(\pm\text{margin})`, its
+    argument raised to −80 as in :class:`_Losses`.  The activations live in buffers made once per call and reused
+    chunk after chunk (``out=``; fresh tensors cost page faults), a chunk small enough for a layer's input and
+    output to stay in the CPU's cache together (a quarter of ``CHUNK_FLOATS`` each); the points' weights and
+    logits are made ``PLANE_BLOCK`` points at a time.  (One large GEMM per layer against the stacked
+    :math:`[W_o^\top W_u^\top W_v^\top]` was measured too: three times the products and the output, several times
+    slower than the per-point ``bmm``.)  ``u`` and ``v`` need not be orthonormal (:func:`line_losses` passes
+    v = 0).
+    """
+
+    def __init__(self, network: dict[str, Any], data: Data, origin: np.ndarray, u: np.ndarray, v: np.ndarray):
+        self.general = _Losses(network, data)
+        self.n, self.classes, self.act = self.general.n, data.classes, self.general.act
+        self.relu = network["activation"] == "ReLU"
+        shapes, sizes = self.general.shapes, self.general.sizes
+        self.basis = np.stack([np.asarray(t, dtype=float) for t in (origin, u, v)])  # (3, P)
+        if self.basis.shape[1] != sum(sizes):
+            raise ValueError(f"weight vectors of {sum(sizes)} numbers expected, got {self.basis.shape[1]}")
+        parts = np.split(self.basis, np.cumsum(sizes)[:-1], axis=1)
+        layers = [(parts[2 * i].reshape(3, *shapes[2 * i]), parts[2 * i + 1]) for i in range(len(shapes) // 2)]
+        margin = self.classes == 2
+
+        def last_rows(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # logits, or the margin row
+            return (w[:, 1:] - w[:, :1], b[:, 1:] - b[:, :1]) if margin else (w, b)
+
+        w, b = layers[0] if len(layers) > 1 else last_rows(*layers[0])
+        first = w @ self.general.x1[:2].double().numpy() + b[:, :, None]  # (3, rows, n): Z_o, Z_u, Z_v
+        if len(layers) > 1:  # the row of ones: 1 in Z_o, 0 in Z_u and Z_v
+            first = np.concatenate([first, np.eye(3, 1)[:, :, None].repeat(self.n, 2)], 1)
+        self.first = torch.from_numpy(first.reshape(3, -1).astype(np.float32))
+        self.first_rows = first.shape[1]
+        self.weights: list[torch.Tensor] = []  # the later layers' augmented matrices [W b; 0 1] (the last: [W b])
+        self.mats: list[tuple[int, int]] = []
+        for i, (w, b) in enumerate(layers[1:], 1):
+            last = i == len(layers) - 1
+            w, b = last_rows(w, b) if last else (w, b)
+            block = np.concatenate([w, b[:, :, None]], 2)
+            if not last:
+                block = np.concatenate([block, np.eye(3, 1)[:, :, None] * np.eye(1, w.shape[2] + 1, w.shape[2])], 1)
+            self.weights.append(torch.from_numpy(block.reshape(3, -1).astype(np.float32)))
+            self.mats.append(block.shape[1:])
+        self.out_rows = self.mats[-1][0] if self.mats else self.first_rows
+        widest = max([self.first_rows, *(rows for rows, _ in self.mats)])
+        self.rows = max(1, CHUNK_FLOATS // max(1, 4 * self.n * widest))
+        self.index, self.sign = self.general.index, self.general.sign
+
+    def _activate(self, h: torch.Tensor) -> torch.Tensor:
+        """The activation of a hidden layer's (k, width + 1, n) output, its last row (the ones) left alone."""
+        if self.relu:
+            return h.relu_()
+        body = h[:, :-1]
+        if isinstance(self.act, nn.Module):
+            body.copy_(self.act(body))
+        else:
+            self.act(body)
+        return h
+
+    @torch.no_grad()
+    def __call__(self, coords: np.ndarray) -> np.ndarray:
+        """(K,) float32 losses at ``coords`` (K, 2); NaN where a coordinate, or a weight, is not finite."""
+        coords = np.asarray(coords, dtype=float).reshape(-1, 2)
+        count, n = len(coords), self.n
+        if not n or not count:
+            return np.full(count, np.nan, dtype=np.float32)
+        c = torch.empty(count, 3)  # [1 a b]
+        c[:, 0], c[:, 1:] = 1.0, torch.from_numpy(coords)
+        block = min(count, max(self.rows, PLANE_BLOCK))  # every buffer made once, then reused block by block
+        mats = [torch.empty(block, *shape) for shape in self.mats]
+        logits = torch.empty(block, self.out_rows, n)
+        hidden = [torch.empty(self.rows, rows, n) for rows in [self.first_rows, *(r for r, _ in self.mats[:-1])]]
+        loss = torch.empty(count)
+        for start in range(0, count, block):
+            cb = c[start:start + block]
+            kb = len(cb)
+            ws = [torch.mm(cb, w, out=m[:kb].view(kb, -1)).view(m[:kb].shape) for w, m in zip(self.weights, mats,
+                                                                                                  strict=True)]
+            for ck, *wk, out in zip(*(t.split(self.rows) for t in (cb, *ws, logits[:kb])), strict=True):
+                k = len(ck)  # the buffers as they are, or their first k rows for the last chunk
+                buffers = hidden if k == self.rows else [b[:k] for b in hidden]
+                if not wk:
+                    torch.mm(ck, self.first, out=out.view(k, -1))
+                    continue
+                h = buffers[0]
+                torch.mm(ck, self.first, out=h.view(k, -1))
+                for w, buffer in zip(wk[:-1], buffers[1:], strict=True):
+                    h = torch.bmm(w, self._activate(h), out=buffer)
+                torch.bmm(wk[-1], self._activate(h), out=out)
+            loss[start:start + kb] = self._loss(logits[:kb])
+        result = loss.numpy()
+        result[~self._finite(coords)] = np.nan
+        return result
+
+    def _loss(self, h: torch.Tensor) -> torch.Tensor:
+        """(K,) mean cross-entropy of the logits (K, classes, n), or of the margins (K, 1, n) with two classes."""
+        if self.classes == 2:  # ℓ = log(1 + e^d), d = z_other − z_y = ±margin
+            d = h.view(len(h), self.n).mul_(self.sign).clamp_min_(_EXP_FLOOR)
+            return torch.nn.functional.softplus(d).mean(1)
+        z = h - h.amax(1, keepdim=True)
+        lse = z.clamp_min(_EXP_FLOOR).exp_().sum(1).log_()
+        return (lse - z.gather(1, self.index.expand(len(h), 1, -1))[:, 0]).mean(1)
+
+    def _finite(self, coords: np.ndarray) -> np.ndarray:
+        """Whether each point's float32 weights are all finite (a far enough point overflows float32)."""
+        ok = np.isfinite(coords).all(1)
+        reach = np.abs(self.basis).max(1)
+        bound = reach[0] + np.abs(np.where(ok[:, None], coords, 0.0)) @ reach[1:]
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i in np.flatnonzero(ok & ~(bound < 1e38)):
+                ok[i] = np.isfinite((self.basis[0] + coords[i] @ self.basis[1:]).astype(np.float32)).all()
+        return ok
 
 
 def losses(network: dict[str, Any], data: Data, thetas: np.ndarray) -> np.ndarray:
@@ -346,8 +473,7 @@ def three_point_plane(theta0: np.ndarray, theta_a: np.ndarray, theta_b: np.ndarr
 def plane_losses(network: dict[str, Any], data: Data, plane: Plane, coords: np.ndarray) -> np.ndarray:
     """(K,) training-set loss at the plane's points ``coords`` (K, 2) (NaN where a coordinate is NaN); the
     weight vectors are made chunk by chunk, so memory stays bounded however many points are asked for."""
-    coords = np.asarray(coords, dtype=float).reshape(-1, 2)
-    return _chunked(_Losses(network, data), len(coords), lambda start, stop: plane.points(coords[start:stop]))
+    return _PlaneLosses(network, data, plane.origin, plane.u, plane.v)(coords)
 
 
 def grid_losses(network: dict[str, Any], data: Data, plane: Plane, extent: Extent | None = None,
@@ -398,5 +524,5 @@ def line_losses(network: dict[str, Any], data: Data, theta0: np.ndarray, theta1:
             near = np.isclose(alpha, end, rtol=0.0, atol=1e-9 * (hi - lo))
             alpha = np.sort(np.r_[alpha[~near], end]) if not near.any() else np.where(near, end, alpha)
     t0, t1 = np.asarray(theta0, dtype=float), np.asarray(theta1, dtype=float)
-    return alpha, _chunked(_Losses(network, data), len(alpha),
-                           lambda start, stop: (t0 + alpha[start:stop, None] * (t1 - t0)).astype(np.float32))
+    line = _PlaneLosses(network, data, t0, t1 - t0, np.zeros_like(t0))
+    return alpha, line(np.c_[alpha, np.zeros_like(alpha)])

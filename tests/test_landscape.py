@@ -304,3 +304,37 @@ def test_random_plane_spans_li_et_als_two_filter_normalised_directions(net, runs
         _, distance = ls.project(plane, theta + alpha * d1 + beta * d2)
         assert distance[0] < 1e-9 * np.linalg.norm(d1)
     assert abs(d1 @ d2) / (np.linalg.norm(d1) * np.linalg.norm(d2)) < 0.3  # nearly orthogonal, as Li et al. rely on
+
+
+@pytest.mark.parametrize("spec", [
+    {"dataset": "moons", "hidden": [], "n": 40},
+    {"dataset": "spiral3", "hidden": [], "n": 45},
+    {"dataset": "moons", "hidden": [6], "activation": "Tanh", "n": 50},
+    {"dataset": "blobs", "hidden": [5, 4], "activation": "GELU", "n": 60},
+    {"dataset": "xor", "hidden": [7, 3, 5], "activation": "Sigmoid", "n": 40},
+    {"dataset": "spiral2", "hidden": [16, 16], "n": 80},
+    {"dataset": "spiral3", "hidden": [4, 6, 3], "activation": "ReLU", "n": 70},
+])
+def test_the_plane_kernel_is_the_general_one_at_the_planes_points(spec, monkeypatch):
+    """plane_losses (the weights affine in (a, b): the first layer's three products, per-point matrices with the
+    bias as a column, the two-class margin) gives losses(...) at plane.points, on random planes, in several chunks
+    and blocks, NaN where a coordinate is not finite or the weights overflow float32."""
+    network = normalize_network(spec)
+    data = data_of(network)
+    P = ls.parameter_count(network, data.classes)
+    rng = np.random.default_rng(len(spec["hidden"]) + data.classes)
+    origin, d1, d2 = rng.normal(0, 0.7, (3, P))
+    plane = ls.three_point_plane(origin, origin + d1, origin + d2)
+    coords = rng.uniform(-3, 3, (37, 2))
+    coords[5] = (np.nan, 0.0)
+    coords[9] = (0.0, np.inf)
+    coords[11] = (1e45, 0.0)  # finite, but the weights are not in float32
+    monkeypatch.setattr(ls, "CHUNK_FLOATS", 4 * 3 * len(data.y_train) * 8)  # chunks of a few points
+    monkeypatch.setattr(ls, "PLANE_BLOCK", 10)  # several blocks, the last one short
+    got = ls.plane_losses(network, data, plane, coords)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = ls.losses(network, data, plane.points(coords))
+    assert got.dtype == np.float32 and got.shape == (37,)
+    assert np.isnan(got[[5, 9, 11]]).all() and np.isnan(want[[5, 9, 11]]).all()
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
+    assert ls.plane_losses(network, data, plane, np.empty((0, 2))).shape == (0,)
