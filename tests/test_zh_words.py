@@ -30,19 +30,21 @@ PARTS = {
     "note": '[data-testid="stAlertContainer"], [data-testid="stNotification"]',
     "drop zone": '[data-testid="stFileUploaderDropzone"]',
 }
-# The text an element shows: its visible text nodes and CSS ::before/::after content, without code, KaTeX or SVG.
+# The text an element shows: its visible text nodes and CSS ::before/::after content (not at size 0), without
+# code, KaTeX, SVG or icons.
 SHOWN = r"""(selectors) => {
   const skip = el => el.matches('code, pre, .katex, svg, [translate=no][aria-hidden=true]');  // icons' names too
   const pseudo = (el, which) => {
-    const c = getComputedStyle(el, which).content;
-    return c && c.startsWith('"') ? c.slice(1, -1).replace(/\\"/g, '"') : '';
+    const style = getComputedStyle(el, which), c = style.content;
+    return c && c.startsWith('"') && style.fontSize !== '0px' ? c.slice(1, -1).replace(/\\"/g, '"') : '';
   };
   const read = el => {
     const contents = getComputedStyle(el).display === 'contents';  // no box of its own, its children have
     if (skip(el) || !(contents || el.checkVisibility({visibilityProperty: true}))) return '';
+    const seen = getComputedStyle(el).fontSize !== '0px';  // text set at size 0 is there for screen readers only
     let out = pseudo(el, '::before');
     for (const node of el.childNodes) {
-      out += node.nodeType === 3 ? node.textContent : node.nodeType === 1 ? ' ' + read(node) + ' ' : '';
+      out += node.nodeType === 3 ? (seen ? node.textContent : '') : node.nodeType === 1 ? ' ' + read(node) + ' ' : '';
     }
     return out + pseudo(el, '::after');
   };
