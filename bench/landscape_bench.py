@@ -6,11 +6,11 @@ A 2-16-16-2 ReLU MLP on 400 training points (spiral2, no test split) trained 300
 its initial weights and two runs' final weights; its 1,681 grid points' full-data loss in one batched call, against
 a Python loop over the same points (precomputed weight vectors) that loads each into the model with
 `vector_to_parameters` and calls `nn.CrossEntropyLoss()(model(x), y)` under `no_grad` — what one would write by
-hand — and, for reference, `network.Batched.loss_and_accuracy` (functional_call + vmap) on the same points.
-One thread (`torch.set_num_threads(1)`); each time is the median of REPEATS interleaved calls after a warm-up, as
-wall time and as the thread's CPU time (`time.thread_time`: what the machine's other users cannot inflate by taking
-the core away; they still share its caches).  Prints `name: value unit` lines; the target: ≤ 0.5 s, ≥ 10 × the
-loop.
+hand — and, for reference, `network.Batched.loss_and_accuracy` (functional_call + vmap) and `landscape.losses` (the
+general kernel, which does not use the plane) on the same points.  One thread (`torch.set_num_threads(1)`); each
+time is the median of REPEATS interleaved calls after a warm-up, as wall time and as the thread's CPU time
+(`time.thread_time`: what the machine's other users cannot inflate by taking the core away; they still share its
+caches).  Prints `name: value unit` lines; the target: ≤ 0.5 s, ≥ 10 × the loop.
 """
 
 from __future__ import annotations
@@ -63,8 +63,12 @@ def main() -> None:
     def vmap():
         return batched.loss_and_accuracy(points, data.x_train, data.y_train)[0]
 
-    results = {"grid": batched_grid(), "loop": loop(), "vmap": vmap().numpy().reshape(N, N)}  # warm-up
-    calls = {"grid": batched_grid, "loop": loop, "vmap": vmap}
+    def general():  # the same points' weight vectors through the general kernel (no use of the plane)
+        return ls.losses(network, data, points.numpy())
+
+    results = {"grid": batched_grid(), "loop": loop(), "vmap": vmap().numpy().reshape(N, N),
+               "general": general().reshape(N, N)}  # warm-up
+    calls = {"grid": batched_grid, "loop": loop, "vmap": vmap, "general": general}
     wall: dict[str, list[float]] = {name: [] for name in calls}
     cpu: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(REPEATS):
@@ -84,6 +88,7 @@ def main() -> None:
     print(f"grid_losses CPU time (thread): {c['grid'] * 1e3:.1f} ms")
     print(f"python loop CPU time (thread): {c['loop'] * 1e3:.1f} ms")
     print(f"grid_losses speed-up over the loop, CPU time: {c['loop'] / c['grid']:.1f} x")
+    print(f"losses() on the same weight vectors (general kernel, no plane), CPU time: {c['general'] * 1e3:.1f} ms")
     print(f"grid vs loop, largest relative difference: "
           f"{float(np.max(np.abs(results['grid'] - results['loop']) / np.abs(results['loop']))):.1e} ratio")
     for name in ("grid", "loop"):
