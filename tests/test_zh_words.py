@@ -1,9 +1,9 @@
 """In Chinese, no English words on any page: every page from the sidebar's navigation (`?lang=zh`; test_browser's
-PAGES, as tests/test_audit.py reads them; each expander
-opened and each tab shown, the players' frames too) is read as a user sees it, CSS `content` included, and its
-widget labels, buttons, captions, headings, table headers, tabs, expander titles, options and notes must hold no
-Latin-letter word outside code, formulas and numbers, except names a student types in code or reads in torch's
-documentation (`ALLOWED`, `identifier`).  Also: the file uploaders' own texts (Streamlit writes them in English)."""
+PAGES, as tests/test_audit.py reads them), each expander opened and each tab shown, the players' frames too, is read
+as a user sees it, CSS `content` included; its widget labels, buttons, captions, headings, table headers, tabs,
+expander titles, options and notes must hold no Latin-letter word outside code, formulas and numbers, except names a
+student types in code or reads in torch's documentation (`ALLOWED`, `identifier`).  Also: the file uploaders' own
+texts (Streamlit writes them in English)."""
 
 import re
 
@@ -62,7 +62,7 @@ SHOWN = r"""(selectors) => {
 # their keywords (lr, momentum, betas, T_max …) and the torch words the pages teach with.
 TORCH = {*OPTIMIZERS, *PRESETS, *SCHEDULERS, *(p.key for spec in (*OPTIMIZERS.values(), *SCHEDULERS.values())
                                                for p in spec.params),
-         "torch", "optim", "epoch", "closure", "step", "backward", "state_dict", "float32", "float64"}
+         "torch", "optim", "epoch"}  # epoch: DataLoader's and the schedulers' word, kept in Chinese courses too
 # Proper names: the loss surfaces' authors, programs a student may use, and each language's own name (the switch).
 NAMES = {"Rosenbrock", "Himmelblau", "Beale", "Booth", "Rastrigin", "Styblinski", "Tang", "Python", "Excel",
          *LANGUAGES.values()}
