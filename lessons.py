@@ -17,6 +17,9 @@ Page state formats (every key optional):
 * ``schedules``: ``{"lr", "steps", "schedulers": {name: params}, "surface", "surface_params", "start",
   "optimizer", "hparams", "log"}``
 * ``inside``: ``{"surface", "surface_params", "start", "steps", "run": {...}, "step", "adamw"}``
+* ``network``: ``{"dataset", "points", "n", "noise", "data_seed", "test_fraction", "hidden": [16, 16], "activation",
+  "init_seed", "steps", "batch_size", "seed", "runs": [{..., "lr_multipliers": [m_base, m_head] | None}, ...],
+  "plane": {"kind": "pca" | "random" | "three", "runs": [i, j], "seed"}, "cursor"}``
 
 Treat a lesson's `state` as read-only: `copy.deepcopy` it before changing anything.
 
@@ -158,6 +161,16 @@ _LESSONS = (
         "rastrigin-traps", "playground",
         {"mode": "swarm", "surface": "rastrigin", "surface_params": {"A": 10.0}, "steps": 300, "grid": 24,
          "runs": [_run("SGD", BLUE, lr=0.002)]},
+    ),
+    Lesson(
+        "spiral-adam-vs-momentum", "network",
+        {"dataset": "spiral2", "noise": 0.1, "hidden": [16, 16], "activation": "ReLU", "steps": 1000,
+         "runs": [_run("SGD", BLUE, lr=0.1), _run("Momentum", GREEN, lr=0.1), _run("Adam", VERMILION, lr=0.01)]},
+    ),
+    Lesson(
+        "head-lr", "network",
+        {"dataset": "moons", "hidden": [16, 16], "activation": "ReLU", "steps": 300,
+         "runs": [_run("SGD", VERMILION, lr=4.0), {**_run("SGD", BLUE, lr=4.0), "lr_multipliers": [1.0, 0.1]}]},
     ),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -76,15 +77,16 @@ def network_csv(trajectories: list[NetworkTrajectory]) -> str:
     return out.getvalue()
 
 
-def to_csv(trajectories: list[Trajectory] | list[NetworkTrajectory]) -> str:
+def to_csv(trajectories: Sequence[Trajectory | NetworkTrajectory]) -> str:
     """CSV with COLUMNS (network runs: `network_columns`); empty cells where a value does not exist (last
     position, diverged steps)."""
-    if trajectories and isinstance(trajectories[0], NetworkTrajectory):
-        return network_csv(trajectories)  # type: ignore[arg-type]
+    networks = [traj for traj in trajectories if isinstance(traj, NetworkTrajectory)]
+    if networks:
+        return network_csv(networks)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for index, traj in enumerate(trajectories):
+    for index, traj in enumerate(t for t in trajectories if isinstance(t, Trajectory)):
         dtype = np.float32 if traj.config["dtype"] == "float32" else np.float64
         for row in rows([traj], first_run=index):
             writer.writerow([_cell(c, v, dtype) for c, v in zip(COLUMNS, row, strict=True)])

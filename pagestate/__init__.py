@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import inside, playground, regression, schedules
+from . import inside, network, playground, regression, schedules
 from .fields import Field
 
 
@@ -36,6 +36,7 @@ PAGES = (
     Page("playground", "app.py", ":material/sports_score:", "pg", playground.FIELDS),
     Page("lessons", "pages/lessons.py", ":material/school:"),
     Page("regression", "pages/regression.py", ":material/scatter_plot:", "lr", regression.FIELDS),
+    Page("network", "pages/network.py", ":material/hub:", "nn", network.FIELDS),
     Page("schedules", "pages/schedules.py", ":material/timeline:", "sch", schedules.FIELDS),
     Page("inside", "pages/inside.py", ":material/biotech:", "in", inside.FIELDS),
     Page("about", "pages/about.py", ":material/menu_book:"),

@@ -20,8 +20,10 @@ import torch
 
 import share
 from lessons import LESSONS, PAGES, Lesson
-from optimizers import lr_curve, normalize_config, run_many
+from optimizers import lr_curve, normalize, run_many
 from optimizers.metrics import nearest_minimum
+from optimizers.network import build_model, data_of
+from pagestate.network import network
 from surfaces import get_surface
 from surfaces.regression import conditioning, least_squares
 from texts import CATALOGUES
@@ -73,6 +75,10 @@ def engine_configs(lesson: Lesson) -> list[dict]:
         schedulers = s.get("schedulers", {"StepLR": {}, "CosineAnnealingLR": {}})
         return [plain, *({**plain, "scheduler": name, "scheduler_params": params}
                          for name, params in schedulers.items())]
+    if lesson.page == "network":
+        state = share.sanitize("network", s)[0]
+        return [{"network": network(state), "steps": state["steps"], "batch_size": state["batch_size"],
+                 "seed": state["seed"], **_engine_run(run)} for run in state["runs"]]
     assert lesson.page == "inside"
     run = s.get("run", {"optimizer": "Adam", "hparams": {"lr": 0.1}})
     return [{"surface": s.get("surface", "bowl"), "surface_params": s.get("surface_params", {}),
@@ -206,9 +212,10 @@ def test_state_format(lesson_id):
     known = set(share.default_state(lesson.page))  # the fields the page's link reader knows
     assert set(s) <= known, set(s) - known
     assert json.loads(json.dumps(s)) == s, "the state must survive a share link (JSON)"
-    runs = s.get("runs", []) if lesson.page == "playground" else [s["run"]] if "run" in s else []
+    runs = s.get("runs", []) if lesson.page in ("playground", "network") else [s["run"]] if "run" in s else []
     for run in runs:
-        assert set(run) <= set(share.default_state("playground")["runs"][0]) and "optimizer" in run
+        assert set(run) <= set(share.default_state(lesson.page if "runs" in s else "playground")["runs"][0])
+        assert "optimizer" in run
         assert run.get("color", PALETTE[0]) in PALETTE
     if lesson.page == "playground":
         assert s.get("mode", "race") in ("race", "swarm")
@@ -234,7 +241,7 @@ def test_configs_are_valid_and_run(lesson_id):
     configs = engine_configs(LESSONS[lesson_id])
     assert configs
     for config in configs:
-        normalize_config(config)
+        normalize(config)
     for traj, config in zip(trajectories(lesson_id), configs, strict=True):
         assert traj.steps == config["steps"]
 
@@ -619,3 +626,51 @@ def _(lesson, runs):
     above = run_many([variant(lesson.id, hparams={"lr": 0.006})])[0]
     assert 2 / curvature < 0.006
     assert np.all(np.linalg.norm(above.grad[-1], axis=-1) > 1)  # nobody settles
+
+
+def _percent(value: float) -> str:
+    return f"{round(100 * value)} %"
+
+
+def _first_at_least(series: np.ndarray, level: float) -> int:
+    return int(np.argmax(series >= level))
+
+
+@claim("spiral-adam-vs-momentum")
+def _(lesson, runs):
+    sgd, momentum, adam = runs
+    assert momentum.config["hparams"]["momentum"] == 0.9  # the preset
+    assert adam.accuracy[100] > max(sgd.accuracy[100], momentum.accuracy[100]) + 0.2  # Adam first, by far
+    assert (sgd.accuracy < 0.9).all()  # plain SGD never gets there in 1,000 steps
+    assert _first_at_least(adam.accuracy, 0.9) < _first_at_least(momentum.accuracy, 0.9)
+    assert abs(sgd.loss[0] - 0.69) < 0.01 and sgd.loss[0] == adam.loss[0] == momentum.loss[0]  # one start
+    mentions(lesson, _percent(adam.accuracy[100]), str(_first_at_least(adam.accuracy, 0.9)),
+             str(_first_at_least(momentum.accuracy, 0.9)), _percent(sgd.accuracy[-1]),
+             _percent(momentum.test_accuracy[-1]), _percent(adam.test_accuracy[-1]),
+             "–".join(str(round(100 * a)) for a in sorted([momentum.accuracy[-1], adam.accuracy[-1]])) + " %")
+
+
+def _dead_units(traj, layer: int) -> int:
+    """Units of hidden layer `layer` (0-based) that a hand-built torch model at the run's final weights never
+    activates on any training point."""
+    net = traj.config["network"]
+    data = data_of(net)
+    model = build_model(net, data.classes)
+    torch.nn.utils.vector_to_parameters(torch.from_numpy(traj.params[-1]), model.parameters())
+    with torch.no_grad():
+        activations = model[:2 * layer + 2](data.x_train)
+    return int((activations.max(0).values == 0).sum())
+
+
+@claim("head-lr")
+def _(lesson, runs):
+    same, groups = runs
+    assert groups.config["lr_multipliers"] == [1.0, 0.1] and same.config["lr_multipliers"] is None
+    assert np.allclose(groups.group_lr[0], [4.0, 0.4])  # the head's group: a ten times smaller lr
+    jump = int(np.nanargmax(same.loss[:10]))
+    assert _dead_units(same, 1) == 16 and _dead_units(groups, 1) == 4
+    assert same.grad_norm[-1, 0] == same.grad_norm[-1, 1] == 0  # no gradient reaches the hidden layers
+    alive = 16 - _dead_units(groups, 1)
+    mentions(lesson, str(_first_at_least(groups.accuracy, 0.9)), _percent(groups.accuracy[-1]),
+             _percent(same.accuracy[-1]), f"{same.loss[0]:.3f}", f"{same.loss[jump]:.2f}", f" {jump}",
+             f"{same.loss[-1]:.3f}", f"{alive} ")

@@ -60,7 +60,8 @@ def _scheduler_label(run: dict, changed: dict) -> str:
 
 def run_label(run: dict, steps: int) -> str:
     """A short legend label naming the run's lr and every setting that differs from torch's default (a preset's
-    own values go with its name), briefly its scheduler and clipping: 'SGD lr=0.05 μ=0.9 · StepLR · ‖g‖≤10'."""
+    own values go with its name), briefly its scheduler, clipping and parameter groups' multipliers:
+    'SGD lr=0.05 μ=0.9 · StepLR · ‖g‖≤10 · lr×(1, 0.1)'."""
     spec, _ = optimizer_spec(run["optimizer"])
     lr = run["hparams"].get("lr", spec.params[0].default)
     reference = {"optimizer": run["optimizer"], "hparams": {"lr": lr}}
@@ -73,6 +74,8 @@ def run_label(run: dict, steps: int) -> str:
         extras.append(f"‖g‖≤{fmt(run['clip_grad_norm'])}")
     if run.get("clip_grad_value") is not None:
         extras.append(f"|gᵢ|≤{fmt(run['clip_grad_value'])}")
+    if run.get("lr_multipliers"):  # two parameter groups: each one's lr multiplier
+        extras.append("lr×(" + ", ".join(map(fmt, run["lr_multipliers"])) + ")")
     return " · ".join([" ".join(parts), *extras])
 
 
@@ -205,6 +208,13 @@ def run_widgets(prefix: str, run: dict) -> dict:
     if "color" in run:
         out[f"{prefix}.color"] = run["color"]
     return out
+
+
+def last_multipliers(key: str, first: tuple[float, float] = (1.0, 10.0)) -> list[float] | None:
+    """What `group_multipliers(key, ...)` will return, from its widgets' values before they are drawn."""
+    state = st.session_state
+    return [float(state.get(f"{key}.{part}", value)) for part, value in zip("wb", first, strict=True)] \
+        if state.get(key) else None
 
 
 def group_multipliers(key: str, texts: str, first: tuple[float, float] = (1.0, 10.0)) -> list[float] | None:

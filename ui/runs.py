@@ -82,21 +82,22 @@ def identical_runs(configs: list[dict]) -> list[list[int]]:
 
 
 def run_list(prefix: str, steps: int, limit: int | None = None, container=st.sidebar, runs: Runs = PLAYGROUND,
-             extra: Callable[[str], dict] | None = None) -> list[dict]:
-    """Draw the editors of runs of `steps` steps (at most `limit`, else the page's `runs.limit`); `extra(prefix)`
-    draws more of a run's settings in its editor and returns them for its config.  Returns [{"id", "label",
-    "color", "config"}] in order."""
+             extra: Callable[[str, bool], dict] | None = None) -> list[dict]:
+    """Draw the editors of runs of `steps` steps (at most `limit`, else the page's `runs.limit`).  `extra(prefix,
+    draw)` adds more of a run's settings to its config: drawn in its editor, or (draw False) as its widgets will
+    return them, for the editor's title.  Returns [{"id", "label", "color", "config"}] in order."""
     ids = _ids(prefix, runs)
     limit = runs.limit if limit is None else limit
     out = []
     for number, run_id in enumerate(ids[:limit], start=1):
         # keyed: the title names the run's settings, and an edit that changes it leaves the editor open
-        title = run_label(last_run(f"{prefix}.{run_id}", runs.new(run_id), steps), steps)
+        last = last_run(f"{prefix}.{run_id}", runs.new(run_id), steps)
+        title = run_label({**last, **(extra(f"{prefix}.{run_id}", False) if extra else {})}, steps)
         with container.expander(f"{number} · {title}", expanded=number == 1 and limit == 1,
                                 key=f"{prefix}.{run_id}.open"):
             values = run_editor(f"{prefix}.{run_id}", runs.new(run_id), steps)
             if extra is not None:
-                values.update(extra(f"{prefix}.{run_id}"))
+                values.update(extra(f"{prefix}.{run_id}", True))
             left, right = st.columns(2)
             left.button(t("run.duplicate"), key=f"duplicate-run{run_id}", on_click=duplicate_run,
                         args=(prefix, run_id, runs), disabled=len(ids) >= runs.limit or limit == 1,

@@ -29,10 +29,12 @@ SHARE_SLOT = "share.slot"  # the sidebar place `setup` keeps for the share panel
 LESSON_SLOT = "share.lesson_slot"  # the lesson banner's place for what the student changed (filled by share_panel)
 # Fields that change how a scene is shown, not the experiment a lesson's text describes
 SHOWN_ONLY = frozenset({"cursor", "view", "step", "table", "log", "color"})
+# A run's keys, as the change note names them
 RUN_PARTS = {"optimizer": "optimizer", "scheduler": "scheduler", "scheduler_params": "scheduler",
-             "clip_grad_norm": "clip", "clip_grad_value": "clip"}  # a run's keys, as the change note names them
+             "clip_grad_norm": "clip", "clip_grad_value": "clip", "lr_multipliers": "lr_multipliers"}
 NAMED = frozenset({"mode", "surface", "start", "steps", "runs", "grid", "data", "standardize", "modes", "batch_size",
-                   "seed", "lr_multipliers", "adamw"})  # fields the note names in words (change.<field>)
+                   "seed", "lr_multipliers", "adamw", "dataset", "points", "n", "noise", "data_seed", "test_fraction",
+                   "hidden", "activation", "init_seed", "plane"})  # fields the note names in words (change.<field>)
 FOLLOWS = {"hparams": "optimizer", "scheduler_params": "scheduler", "surface_params": "surface", "start": "surface"}
 
 
