@@ -22,7 +22,8 @@ from ui.upload import CLASSIFICATION, data_source
 
 page = PAGE["network"]
 lang = setup(page.name)
-apply_player_events(page.prefix, chart_key=page.key("chart"))  # the player's cursor for the table and the link
+for player_key in (page.key("chart.player"), page.key("landscape.player")):  # one cursor for both players
+    apply_player_events(page.prefix, chart_key=page.key("chart"), player_key=player_key)
 side = st.sidebar
 
 side.subheader(t("net.data"))
@@ -121,7 +122,7 @@ if done:
         elif len(done) > 1:
             second_column.selectbox(t("net.plane.second"), [i for i in numbers if i != first],
                                     format_func=lambda i: done[i].label, key=f"{plane_key}.second")
-    landscape_chart(done, plane, chart_key=page.key("landscape"))
+    landscape_chart(done, plane, chart_key=page.key("landscape"), cursor_key=page.key("chart"))
 
 if visible("code") and done:
     st.subheader(t("pg.code"))

@@ -134,3 +134,16 @@ def test_mini_batches_and_a_diverging_run_are_shown():
     diverged, fine = table(at)
     assert diverged["Diverged"] == "at step 5" and diverged["Train loss"] == "—"  # SGD lr 1000: NaN at step 5
     assert fine["Diverged"] == "—" and np.isfinite(float(fine["Train loss"]))
+
+
+def test_the_landscape_and_the_boundaries_share_one_cursor():
+    at = network_page(c=link({"steps": 200}))
+    at.session_state["nn.landscape.player"] = {"cursor": 120, "show_all": False, "id": uuid.uuid4().hex}
+    at.run()
+    boundary, landscape = players(at)
+    assert "boundary" in boundary["panels"] and "landscape" in landscape["panels"]
+    assert boundary["cursor"] == landscape["cursor"] == 120 and not boundary["show_all"]
+    assert text("chart.table_at", "en", step=120, steps=200) in [c.value for c in at.caption]
+    at.session_state["nn.chart.player"] = {"cursor": 30, "show_all": False, "id": uuid.uuid4().hex}
+    at.run()
+    assert [p["cursor"] for p in players(at)] == [30, 30]

@@ -76,11 +76,12 @@ def _landscape(key: str, _results: list[RunResult]) -> tuple[dict, list[dict]]:
     return landscape_payload(_results, json.loads(key)["plane"])
 
 
-def landscape_chart(done: list[RunResult], plane: dict, chart_key: str) -> dict | None:
+def landscape_chart(done: list[RunResult], plane: dict, chart_key: str, cursor_key: str | None = None) -> dict | None:
     """The runs' weights on a 2-D slice of the loss landscape (`plane`: {"kind": "pca"}, {"kind": "random",
     "runs": [i], "seed": s} or {"kind": "three", "runs": [i, j]}), the true loss along each path against the plane's
     loss and the distance from the plane, and the loss on the line from the initial to each run's final weights, in
-    a player of its own. Returns what the exported page needs, or None (no runs, or a plane that cannot be made)."""
+    a player of its own, on the cursor of `cursor_key`'s chart (the page applies both players' events to it).
+    Returns what the exported page needs, or None (no runs, or a plane that cannot be made)."""
     if not done:
         return None
     key = json.dumps({"runs": [json.loads(_key(r)) for r in done], "plane": plane}, sort_keys=True)
@@ -93,6 +94,7 @@ def landscape_chart(done: list[RunResult], plane: dict, chart_key: str) -> dict 
         st.caption(t("netviz.pca_left_out", runs=", ".join(layer["left_out"])))
     texts = chart_texts()
     steps = max(r.config["steps"] for r in done)
-    player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(chart_key, steps),
-           show_all=whole_run_shown(chart_key), panels=LANDSCAPE_PANELS, texts=texts, height=LANDSCAPE_HEIGHT)
+    cursor_key = cursor_key or chart_key  # the page's one cursor: the main chart's, where both share it
+    player(layer, runs, key=f"{chart_key}.player", cursor=chart_cursor(cursor_key, steps),
+           show_all=whole_run_shown(cursor_key), panels=LANDSCAPE_PANELS, texts=texts, height=LANDSCAPE_HEIGHT)
     return {"layer": layer, "runs": runs, "panels": LANDSCAPE_PANELS, "texts": texts}

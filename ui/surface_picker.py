@@ -85,14 +85,16 @@ def set_start(prefix: str, x: float, y: float) -> None:
     st.session_state[f"{prefix}.start_y"] = float(y)
 
 
-def apply_player_events(prefix: str, chart_key: str) -> None:
+def apply_player_events(prefix: str, chart_key: str, player_key: str | None = None) -> None:
     """The race player's last event, acted on once before the page's widgets are drawn: a click on the map moves
     every run's start; a pause or a step puts its cursor (and whether the whole run is shown) where the share
-    link and the summary table read them (`{chart_key}.cursor`, `{chart_key}.all`)."""
-    event = st.session_state.get(f"{chart_key}.player")
-    if not isinstance(event, dict) or st.session_state.get(f"{chart_key}.applied") == event.get("id"):
+    link and the summary table read them (`{chart_key}.cursor`, `{chart_key}.all`).  `player_key`: another
+    player on the same cursor (default: the chart's own, `{chart_key}.player`)."""
+    player_key = player_key or f"{chart_key}.player"
+    event = st.session_state.get(player_key)
+    if not isinstance(event, dict) or st.session_state.get(f"{player_key}.applied") == event.get("id"):
         return
-    st.session_state[f"{chart_key}.applied"] = event.get("id")
+    st.session_state[f"{player_key}.applied"] = event.get("id")
     click = event.get("click")
     if isinstance(click, list) and len(click) == 2 and all(isinstance(v, int | float) and math.isfinite(v)
                                                             for v in click):
