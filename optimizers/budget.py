@@ -48,12 +48,19 @@ WOLFE_EVALS = 25            # strong_wolfe may pass max_eval by one line search 
 
 # Networks (`optimizers.network`): P weights in L Linear layers, a forward/backward over a batch's rows each step,
 # then a batched forward of every recorded weight vector over the test set (and the training set for mini-batches).
-NET_STEP = 150e-6           # one step's fixed work: zero_grad, the loss, backward() and step() calls, recording
-NET_LAYER = 60e-6           # per Linear layer and step: its forward and backward, its two tensors' update
-NET_MAC = 2e-9              # per data row × weight of one forward + backward (the arithmetic)
-NET_EVAL = 0.5e-9           # per data row × weight × recorded weight vector: the batched evaluation after the run
-NET_CALL = 60e-6            # LBFGS: one closure call's fixed work besides its layers'
-NET_HISTORY = (5e-6, 2e-9)  # LBFGS: one stored curvature pair in one iteration: per pair, + per pair and weight
+# Measured (CPU time, one thread, 2-core machine under load, torch 2.13): a step is ~150 µs plus 47 (SGD) to 131
+# (RAdam) µs per layer, ~0.08-0.11 ns per data row × weight; the evaluation ~0.07-0.1 ns per row × weight × vector;
+# an LBFGS closure call ~1.2 ms with a full history of 100 pairs.  The coefficients keep a margin of ~1.3-1.6×.
+NET_STEP = 200e-6           # one step's fixed work: zeroing, the loss, backward() and step() calls, recording
+NET_LAYER = 170e-6          # per Linear layer and step: its forward and backward, its two tensors' update
+NET_LAYER_OF = {"SGD": 70e-6, "Adagrad": 80e-6, "Adam": 120e-6, "AdamW": 120e-6, "Adamax": 120e-6,
+                "RMSprop": 120e-6}  # … for the optimizers measured cheaper than the slowest
+NET_MAC = 0.15e-9           # per data row × weight of one forward + backward (the arithmetic)
+NET_EVAL = 0.15e-9          # per data row × weight × recorded weight vector: the batched evaluation after the run
+NET_EVAL_VECTOR = 5e-6      # per recorded weight vector: its share of the evaluation's calls
+NET_CALL = 100e-6           # LBFGS: one closure call's fixed work …
+NET_CALL_LAYER = 60e-6      # … and per Linear layer (forward and backward)
+NET_HISTORY = (14e-6, 1.2e-9)  # LBFGS: one stored curvature pair in one iteration: per pair, + per pair and weight
 NET_WORKING = 8             # tensors of (rows, width) alive in a forward and backward, per layer
 
 
@@ -193,24 +200,29 @@ def network_size(config: dict) -> NetworkSize:
                        1 if config["lr_multipliers"] is None else 2)
 
 
-def _network_call(config: dict, size: NetworkSize) -> float:
-    """Seconds of one forward + backward over a batch (the Python-level calls and the arithmetic)."""
-    return size.layers * NET_LAYER + (config["batch_size"] or size.train) * size.weights * NET_MAC
+def _network_rows(config: dict, size: NetworkSize) -> int:
+    """Data rows of one forward: the batch, or the training set."""
+    return config["batch_size"] or size.train
 
 
 def _network_eval(config: dict, size: NetworkSize) -> float:
     """Seconds of evaluating one recorded weight vector after the run (test set; training set with mini-batches)."""
-    rows = size.test + (size.train if config["batch_size"] is not None else 0) + 1
-    return rows * size.weights * NET_EVAL
+    rows = size.test + (size.train if config["batch_size"] is not None else 0)
+    return NET_EVAL_VECTOR + rows * size.weights * NET_EVAL
+
+
+def _network_step(config: dict, size: NetworkSize) -> float:
+    """Seconds of one step of an optimizer without a closure."""
+    layer = NET_LAYER_OF.get(config["optimizer"], NET_LAYER)
+    return NET_STEP + size.layers * layer + _network_rows(config, size) * size.weights * NET_MAC
 
 
 def network_step_work(config: dict, evals: int) -> float:
-    """Seconds of counted work of one network step whose closure ran `evals` times (LBFGS: its two-loop
-    recursions bounded by `evals` iterations over a full history), its evaluation included."""
+    """Seconds of counted work of one LBFGS network step whose closure ran `evals` times (its two-loop recursions
+    bounded by `evals` iterations over a full history), its weights' evaluation included."""
     size = network_size(config)
-    call = NET_CALL + _network_call(config, size)
-    history = config["hparams"]["history_size"] * (NET_HISTORY[0] + NET_HISTORY[1] * size.weights) \
-        if "history_size" in config["hparams"] else 0.0
+    call = NET_CALL + size.layers * NET_CALL_LAYER + _network_rows(config, size) * size.weights * NET_MAC
+    history = config["hparams"]["history_size"] * (NET_HISTORY[0] + NET_HISTORY[1] * size.weights)
     return NET_STEP + evals * (call + history) + _network_eval(config, size)
 
 
@@ -220,8 +232,7 @@ def network_cap(config: dict) -> float:
     It depends on the config alone, not on its steps (a run's first steps are a shorter run's)."""
     evals, _ = _lbfgs_step_limits(config["hparams"])
     size = network_size(config)
-    worst = network_step_work(config, evals)
-    return max(0.0, MAX_SECONDS - worst - _network_eval(config, size) - _network_call(config, size))
+    return max(0.0, MAX_SECONDS - network_step_work(config, evals) - _network_eval(config, size))
 
 
 def network_estimate(config: dict) -> Cost:
@@ -235,8 +246,8 @@ def network_estimate(config: dict) -> Cost:
         worst = network_step_work(config, evals)
         seconds = min(steps * worst, network_cap(config) + worst) + _network_eval(config, size)
     else:
-        seconds = steps * (NET_STEP + _network_call(config, size)) + (steps + 1) * _network_eval(config, size)
-    batch = config["batch_size"] or size.train
+        seconds = steps * _network_step(config, size) + (steps + 1) * _network_eval(config, size)
+    batch = _network_rows(config, size)
     recorded = (steps + 1) * size.weights * itemsize * 2  # the weights, and their copy as the run is assembled
     recorded += steps * (2 * size.layers * itemsize + 8 * size.layers + 8 * (size.groups + 6))  # norms, lr, …
     recorded += (steps + 1) * size.train if config["batch_size"] is None else steps * batch * 8 * 2  # hits / batches
@@ -259,9 +270,10 @@ def check_network(config: dict) -> None:
     options = [message("budget.steps", n=f"{lo:,}")] if lo else []
     if config["network"]["hidden"]:
         options.append(message("network.budget.layers"))
-    options.append(message("network.budget.points"))
-    if config["optimizer"] == "LBFGS":
-        options.append(message("budget.hint.lbfgs"))
+    if cost.seconds > MAX_SECONDS:  # the data's rows cost time, not records
+        options.append(message("network.budget.points"))
+        if config["optimizer"] == "LBFGS":
+            options.append(message("budget.hint.lbfgs"))
     what = (message("budget.seconds", seconds=f"{cost.seconds:,.0f}", limit=f"{MAX_SECONDS:g}")
             if cost.seconds > MAX_SECONDS else
             message("budget.memory", mb=f"{cost.bytes / 2**20:,.0f}", limit=f"{MAX_BYTES / 2**20:,.0f}"))

@@ -23,7 +23,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -164,12 +164,18 @@ class Batched:
     CHUNK_FLOATS = 1 << 19  # activations alive in one chunk (weight vectors × points × width): ~2 MB, in the cache
 
     def __init__(self, network: dict[str, Any], classes: int):
-        self.model = build_model(network, classes)
-        self.names = [name for name, _ in self.model.named_parameters()]
-        self.shapes = layer_shapes(self.model)
-        self.sizes = [p.numel() for p in self.model.parameters()]
-        self.width = max([2, *network["hidden"], classes])
+        self.network, self.classes = network, classes
+        widths = [2, *network["hidden"], classes]
+        self.shapes = [torch.Size(shape) for a, b in zip(widths, widths[1:], strict=False) for shape in ((b, a), (b,))]
+        self.sizes = [shape.numel() for shape in self.shapes]
+        self.names = [f"{2 * (i // 2)}.{'weight' if i % 2 == 0 else 'bias'}" for i in range(len(self.shapes))]
+        self.width = max(widths)
         self.activation = ACTIVATIONS[network["activation"]]()
+
+    @cached_property
+    def model(self) -> nn.Sequential:
+        """The model (made on first use: `build_model` seeds torch's global generator)."""
+        return build_model(self.network, self.classes)
 
     def _forward(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """One weight vector's logits through the model itself (``torch.func.functional_call``)."""
@@ -331,6 +337,15 @@ def run_network(config: Mapping[str, Any]) -> NetworkTrajectory:
     return run_networks([config])[0]
 
 
+# A safety net under the counted work: an LBFGS run stops (stopped_at) past this much CPU time of its thread, even
+# inside a step (CPU time, not real time: a loaded machine does not cut a run short).
+LBFGS_CPU_SECONDS = 8.0
+
+
+class _OutOfTime(Exception):
+    """Raised by an LBFGS closure past LBFGS_CPU_SECONDS."""
+
+
 class _Training:
     """One network run: its model, real optimizer and scheduler, stepped as the loop PyTorch documents, recording
     into preallocated buffers (a few torch calls per step: the weights, the per-layer gradient norms, the
@@ -397,14 +412,18 @@ class _Training:
         if scheduler is None:
             self.group_lr[:] = [g["lr"] for g in optimizer.param_groups]
         x, y, batches, evals, losses = self.x, self.y, self.batches, self.evals, self.losses
-        work, step_work = 0.0, (network_step_work(c, 0), network_step_work(c, 1) - network_step_work(c, 0))
-        t0 = time.perf_counter()
+        work, step_work = 0.0, (0.0, 0.0)
+        if self.closure_based:  # LBFGS: counted work per step, per closure call
+            step_work = (network_step_work(c, 0), network_step_work(c, 1) - network_step_work(c, 0))
+        t0, cpu0 = time.perf_counter(), time.thread_time()
         for t in range(c["steps"]):
             xb, yb = (x, y) if batches is None else (x[batches[t]], y[batches[t]])
             if scheduler is not None:
                 self.group_lr[t] = [g["lr"] for g in optimizer.param_groups]
 
             def closure(xb=xb, yb=yb, t=t):
+                if self.closure_based and time.thread_time() - cpu0 > LBFGS_CPU_SECONDS:
+                    raise _OutOfTime  # the step is abandoned: its weights are not recorded
                 grad.zero_()  # optimizer.zero_grad(), the gradients being views of `grad`
                 logits = xb
                 for layer in layers:
@@ -424,7 +443,11 @@ class _Training:
                 return loss
 
             if self.closure_based:
-                optimizer.step(closure)
+                try:
+                    optimizer.step(closure)
+                except _OutOfTime:
+                    self.stopped = True
+                    break
             else:
                 closure()
                 if not math.isfinite(losses[t]):  # weights[t] diverged: no step from there
@@ -468,7 +491,6 @@ class _Training:
         test_loss, test_accuracy = pad(ev["test_loss"]), pad(ev["test_accuracy"])
         params = self.weights.numpy()
         norms = self.norms.sqrt_().numpy()
-        norms[len(self.losses):] = np.nan  # steps not run
         bad = ~(np.isfinite(params).all(1) & np.isfinite(loss))
         bad[done + 1:] = False
         diverged = int(bad.argmax()) if bad.any() else None
@@ -478,8 +500,10 @@ class _Training:
         if cut is not None:
             for a in (params, loss, accuracy, test_loss, test_accuracy):
                 a[cut:] = np.nan
-            for a in (group_lr, norms, wall):
-                a[cut:] = np.nan
+        ran = done if cut is None else min(cut, done)  # steps that ran (a diverged one's values are blanked)
+        for a in (group_lr, norms, wall):
+            a[ran:] = np.nan
+        self.evals[done:] = 0
         return NetworkTrajectory(
             config=c, params=params, loss=loss, accuracy=accuracy, test_loss=test_loss, test_accuracy=test_accuracy,
             lr=group_lr[:, 0].copy(), group_lr=group_lr, grad_norm=norms, evals=self.evals, wall_time=wall,

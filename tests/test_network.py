@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 from torch.utils.data import DataLoader, TensorDataset
 
-from optimizers import OPTIMIZERS, ConfigError, NetworkTrajectory, Trajectory, normalize, run, run_many
+from optimizers import OPTIMIZERS, ConfigError, NetworkTrajectory, Trajectory, budget, normalize, run, run_many
 from optimizers.network import NETWORK, first_steps
 from surfaces.classification import DATASETS, make_points, split
 from texts import text
@@ -416,3 +416,71 @@ def test_network_errors_read_in_both_languages():
     for key in ("layers", "points", "points_count", "one_class", "groups"):
         for lang in ("en", "zh"):
             assert text(f"network.error.{key}", lang, n=3)
+
+
+# ----------------------------------------------------------------------------------------------------- budget
+
+
+BIG = {"network": {"n": 2000, "hidden": [64, 64, 64]}, "optimizer": "Adam"}
+
+
+def test_a_network_too_big_is_refused_with_what_to_reduce():
+    with pytest.raises(ConfigError) as err:
+        normalize({**BIG, "steps": 10_000})
+    assert err.value.msg.key == "budget.too_big"
+    english, chinese = err.value.message("en"), err.value.message("zh")
+    assert "steps ≤" in english and "hidden layers" in english and "fewer points" in english
+    assert "步数 ≤" in chinese and "隐藏层" in chinese
+    allowed = int(english.split("steps ≤ ")[1].split(";")[0].replace(",", ""))
+    assert budget.network_estimate(normalize({**BIG, "steps": allowed})).within()
+    assert not budget.network_estimate({**normalize({**BIG, "steps": allowed}), "steps": allowed + 1}).within()
+
+
+def test_the_default_network_fits_and_its_estimate_counts_every_part():
+    config = normalize({"network": {}, "steps": 1000, "optimizer": "Adam"})
+    cost = budget.network_estimate(config)
+    assert cost.within() and cost.seconds < 1.0
+    more_points = budget.network_estimate(normalize({**config, "network": {**config["network"], "n": 2000}}))
+    wider = budget.network_estimate(normalize({**config, "network": {**config["network"], "hidden": [64, 64]}}))
+    minibatch = budget.network_estimate(normalize({**config, "batch_size": 8}))
+    assert more_points.seconds > cost.seconds and wider.seconds > cost.seconds and wider.bytes > cost.bytes
+    assert minibatch.seconds > cost.seconds  # the whole training set is evaluated at every step
+
+
+def test_memory_is_refused_too():
+    config = {"network": {"n": 40, "hidden": [64, 64, 64]}, "optimizer": "SGD", "steps": 10_000}
+    with pytest.raises(ConfigError) as err:
+        normalize(config)
+    assert "MB" in str(err.value) or " s " in str(err.value)
+
+
+def test_lbfgs_is_never_refused_for_time_but_stops_at_its_counted_work(monkeypatch):
+    worst = {"network": {"n": 2000}, "optimizer": "LBFGS", "steps": 10_000,
+             "hparams": {"max_iter": 100, "history_size": 100}}
+    assert budget.network_estimate(normalize(worst)).seconds <= budget.MAX_SECONDS + 1e-9
+    monkeypatch.setattr(budget, "MAX_SECONDS", 0.25)  # a small budget: a quick test
+    config = {"network": {}, "optimizer": "LBFGS", "steps": 100}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as an engine worker runs (tiny tensors: threads only compete)
+    try:
+        traj = run(config)
+        s = traj.stopped_at
+        short = run({**config, "steps": s - 2})
+    finally:
+        torch.set_num_threads(threads)
+    assert traj.stopped_at is not None and traj.diverged_at is None
+    assert np.isfinite(traj.params[:s]).all() and np.isnan(traj.params[s:]).all()
+    assert np.isnan(traj.loss[s:]).all() and np.isfinite(traj.loss[:s]).all()
+    assert np.isnan(traj.lr[s - 1:]).all() and (traj.evals[s - 1:] == 0).all()
+    # a run's first steps are a shorter run's: the cap does not depend on the steps
+    cut = first_steps(traj, s - 2)
+    np.testing.assert_array_equal(cut.params, short.params)
+    assert short.stopped_at is None and cut.stopped_at is None
+
+
+def test_the_pool_counts_a_networks_estimate():
+    from ui.engine_pool import batch_limits
+
+    seconds, size = batch_limits([json.dumps(NET, sort_keys=True)])
+    cost = budget.network_estimate(normalize(NET))
+    assert seconds == pytest.approx(15.0 + 4.0 * cost.seconds) and size == 1024 * 2**20 + 4 * cost.bytes
