@@ -13,6 +13,10 @@ calls) is rarely what happens, so it is bounded at run time instead: the engine 
 work from what torch reports (`lbfgs_step_work`) and stops a start's run after the step that passes
 its share of the budget (`closure_cap`); the estimate is then the smaller of the two.
 
+A network run (`network_estimate`) counts its steps (a fixed part, per Linear layer, per data row × weight),
+the batched evaluation of every recorded weight vector, and its records (the weights at every step dominate);
+LBFGS networks are bounded at run time the same way (`network_cap`, `network_step_work`).
+
 The coefficients were measured on the 2-core machine this app is served from (torch 2.13 CPU, one
 thread per worker), with a margin; `bench/worst_request.py` times the most expensive configs the
 budget allows.

@@ -14,6 +14,15 @@ One step is the loop PyTorch documents, on the training set (or a seeded mini-ba
 
     optimizer.zero_grad(); loss = CrossEntropyLoss()(model(x), y); loss.backward(); [clip]; optimizer.step();
     scheduler.step()
+
+The weights equal a hand-written loop's bit for bit (tests/test_network.py; `optimizers.codegen.torch_code`
+writes that loop out).  Recording costs a few torch calls per step (bench/network_bench.py: ~1.15 × a bare loop):
+the gradients are views of one flat tensor, zeroed in one call (what ``zero_grad()`` does: backward() then writes
+into them), each layer's own ``forward`` is called without ``Module.__call__``'s hook machinery, and the weights,
+the per-layer squared gradient norms and the training predictions' hits go into preallocated buffers.  After the
+runs, the weights of runs of one network are evaluated together (`Batched`, batched matmuls) on the test set, and
+on the training set for mini-batch runs.  `run_networks` is what `optimizers.run_many` calls for network configs;
+`normalize_network_config` refuses a run past the cost budget (`budget.check_network`).
 """
 
 from __future__ import annotations
@@ -232,7 +241,12 @@ class NetworkTrajectory:
     ``accuracy[t]`` the same on the test and training sets; ``lr[t]`` and ``group_lr[t]`` (one column per
     parameter group) and ``grad_norm[t]`` (the gradient's norm in each Linear layer, before clipping) belong to
     step t; ``evals[t]`` counts the loss evaluations of step t (LBFGS may make several).  After ``diverged_at``
-    (the first weights or loss that is not finite) everything is NaN.
+    (the first weights or loss that is not finite) everything is NaN.  Full batch, ``loss[t]`` is step t's own
+    loss (what the loop's ``loss.item()`` gives) and the last one the model's on the final weights; with
+    mini-batches it is evaluated.  Accuracies are exact fractions; gradient norms are computed in float64 (a
+    float32 norm overflows past ~1.8e19).  ``stopped_at`` (LBFGS) is the first weight vector not computed because
+    the run reached its share of the cost budget (`budget.network_cap`, or its CPU-time safety net): NaN from there,
+    not diverged.
     """
 
     config: dict
