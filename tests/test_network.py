@@ -484,3 +484,17 @@ def test_the_pool_counts_a_networks_estimate():
     seconds, size = batch_limits([json.dumps(NET, sort_keys=True)])
     cost = budget.network_estimate(normalize(NET))
     assert seconds == pytest.approx(15.0 + 4.0 * cost.seconds) and size == 1024 * 2**20 + 4 * cost.bytes
+
+
+def test_a_worker_process_runs_a_network_for_the_pages():
+    """The path of `ui.charts.run_results`: the pool's worker process runs it (pickled back) and the cache keeps it."""
+    from ui.cache import TrajectoryCache
+    from ui.engine_pool import EnginePool
+
+    cache = TrajectoryCache(10 * 2**20)
+    pool = EnginePool(1, on_result=cache.put)
+    key = json.dumps(NET, sort_keys=True)
+    traj = pool.submit([key])[0].result(timeout=120)
+    assert isinstance(traj, NetworkTrajectory)
+    np.testing.assert_array_equal(traj.params, run(NET).params)
+    assert cache.get(key) is traj and not traj.params.flags.writeable
