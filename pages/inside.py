@@ -25,6 +25,7 @@ from ui.upload import file_uploader
 from viz import PALETTE
 from viz.inside import STATE_ROWS, inside_entry, state_series, update_vectors
 from viz.latex_fit import fitted
+from viz.runs import DIFFERS
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -61,9 +62,9 @@ def marked(line: str) -> str:
     that `fitted` still aligns it with the others and fits it to the column (a phone's too)."""
     found = [(line.find(op), op) for op in (" = ", r" \leftarrow ") if op in line]
     if not found:
-        return rf"\color{{#D55E00}}{{{line}}}"
+        return rf"\color{{{DIFFERS}}}{{{line}}}"
     at, op = min(found)
-    return rf"\color{{#D55E00}}{{{line[:at]}}}{op}\color{{#D55E00}}{{{line[at + len(op):]}}}"
+    return rf"\color{{{DIFFERS}}}{{{line[:at]}}}{op}\color{{{DIFFERS}}}{{{line[at + len(op):]}}}"
 
 
 def follow_player(prefix: str, step_key: str, chart_key: str) -> None:

@@ -5,6 +5,7 @@ Every request that is not to this machine is refused (no CDN, no telemetry).
 
 import pytest
 
+import pagestate
 from texts import text
 
 pytestmark = pytest.mark.browser
@@ -124,7 +125,12 @@ def test_language_switch(page, app_url):
 
 
 PAGES = (("nav.playground", "pg.title"), ("nav.lessons", "ls.title"), ("nav.regression", "lr.title"),
-         ("nav.schedules", "sch.title"), ("nav.inside", "in.title"), ("nav.about", "app.title"))
+         ("nav.network", "net.title"), ("nav.schedules", "sch.title"), ("nav.inside", "in.title"),
+         ("nav.about", "app.title"))  # every page (the audit and the Chinese scan visit these too)
+
+
+def test_the_browser_tests_visit_every_page():
+    assert [nav for nav, _ in PAGES] == [page.title for page in pagestate.PAGES]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

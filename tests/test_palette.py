@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from colorspacious import cspace_convert, deltaE
 
-from viz.runs import PALETTE
+from viz.runs import DIFFERS, PALETTE
 
 MIN_DELTA_E = 10.0
 MIN_CONTRAST = 3.0
@@ -67,3 +67,8 @@ def test_the_checks_catch_what_they_are_for():
 def test_there_is_a_colour_for_every_run():
     from pagestate.playground import MAX_RUNS
     assert len(set(PALETTE)) >= MAX_RUNS
+
+
+def test_text_marking_a_difference_meets_wcag_aa():
+    """The Inside page's Adam+L2 / AdamW lines that differ are coloured text: 4.5:1 (AA) on white."""
+    assert contrast_on_white(DIFFERS) >= 4.5

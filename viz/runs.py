@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # orange and sky blue (under 3:1 against white: too light for a line); yellow and black left out.  Every pair stays
 # apart under simulated deuteranopia, protanopia and tritanopia: tests/test_palette.py.
 PALETTE: list[str] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#875A3C", "#A578FF"]
+DIFFERS = "#A84A00"  # text marking a difference: a darker vermilion, 5.8:1 on white (#D55E00 is 3.9:1: a line's colour)
 
 
 def figure_texts(lang: str = DEFAULT) -> dict[str, str]:
