@@ -5,11 +5,10 @@ Run with `streamlit run app.py`; the other pages are in `pages/`.
 
 import streamlit as st
 
-from optimizers.codegen import torch_code
 from pagestate import PAGE
 from pagestate.playground import GRID, MAX_RUNS, MODES
 from ui.charts import chart_state, race_chart, run_results, summary_table
-from ui.exports import export_row
+from ui.exports import code_tabs, export_row
 from ui.i18n import labels, t
 from ui.page import setup, visible
 from ui.runs import add_run, run_list
@@ -55,7 +54,4 @@ if visible("table"):
     summary_table(surface, done, chart_key=page.key("chart"))
 
 if visible("code") and done:
-    st.subheader(t("pg.code"))
-    st.caption(t("pg.code.caption"))
-    for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
-        tab.code(torch_code(result.config, lang), language="python")
+    code_tabs(done, t("pg.code.caption"))

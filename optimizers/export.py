@@ -6,6 +6,7 @@ import csv
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import fields
 
 import numpy as np
 
@@ -119,8 +120,12 @@ def stopped(traj: Trajectory) -> bool:
     return _any(traj.stopped_at)
 
 
-def to_json(traj: Trajectory) -> dict:
-    """The config and every recorded array of one run, JSON-able."""
+def to_json(traj: Trajectory | NetworkTrajectory) -> dict:
+    """The config and every recorded array of one run, JSON-able (a network run: its fields, the flat weights
+    per step included)."""
+    if isinstance(traj, NetworkTrajectory):
+        values = {f.name: getattr(traj, f.name) for f in fields(traj)}
+        return {k: _plain(v) if isinstance(v, np.ndarray) else v for k, v in values.items()}
     return {"config": traj.config, "diverged_at": traj.diverged_at, "stopped_at": traj.stopped_at,
             "xy": _plain(traj.xy),
             "loss": _plain(traj.loss), "lr": _plain(traj.lr), "group_lr": _plain(traj.group_lr),

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from optimizers.codegen import torch_code
 from optimizers.network import ACTIVATIONS, MAX_LAYERS, MAX_WIDTH, data_of, normalize_network
 from optimizers.network import NETWORK as NETWORK_DEFAULTS
 from pagestate import PAGE
@@ -10,7 +9,7 @@ from pagestate.network import MAX_RUNS, PLANES, network
 from schema import ConfigError
 from surfaces.classification import DATASETS
 from ui.charts import chart_state, network_table, run_results
-from ui.exports import export_row
+from ui.exports import code_tabs, export_row
 from ui.i18n import labels, t
 from ui.network_chart import landscape_chart, network_chart
 from ui.page import setup, visible
@@ -125,7 +124,4 @@ if done:
     landscape_chart(done, plane, chart_key=page.key("landscape"), cursor_key=page.key("chart"))
 
 if visible("code") and done:
-    st.subheader(t("pg.code"))
-    st.caption(t("net.code.caption"))
-    for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
-        tab.code(torch_code(result.config, lang), language="python")
+    code_tabs(done, t("net.code.caption"))

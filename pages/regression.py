@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from optimizers.codegen import torch_code
 from optimizers.course import course_runs, printout
 from pagestate import PAGE
 from pagestate.regression import MODES as MODE_NAMES
@@ -11,7 +10,7 @@ from schema import ConfigError
 from surfaces import get_surface
 from surfaces.regression import conditioning
 from ui.charts import chart_state, run_results, summary_table
-from ui.exports import export_row
+from ui.exports import code_tabs, export_row
 from ui.forms import seed
 from ui.i18n import labels, t
 from ui.page import setup, visible
@@ -107,6 +106,4 @@ if st.session_state.get("lr.course.shown"):
         st.info(t("lr.course.adam"))
 
 if visible("code") and done:
-    st.subheader(t("pg.code"))
-    for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
-        tab.code(torch_code(result.config, lang), language="python")
+    code_tabs(done)

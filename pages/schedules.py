@@ -4,13 +4,12 @@ import numpy as np
 import streamlit as st
 
 from optimizers import SCHEDULERS, lr_curve
-from optimizers.codegen import torch_code
 from optimizers.schedule_formulas import formula_latex, markers
 from pagestate import PAGE
 from pagestate.schedules import BASE_LR, MAX_SCHEDULES, RUN, default_table
 from schema import ConfigError
 from ui.charts import chart_state, plotly_chart, race_chart, run_results
-from ui.exports import export_row
+from ui.exports import code_tabs, export_row
 from ui.forms import _float as float_widget  # the hyperparameters' slider and box (to be made public in forms)
 from ui.forms import parse_int_list, seed
 from ui.i18n import t
@@ -139,7 +138,4 @@ with race_box:
 
 scheduled = [r for r in runs if r.config.get("scheduler")]
 if visible("code") and scheduled:
-    st.subheader(t("pg.code"))
-    st.markdown(t("sch.order"))
-    for tab, result in zip(st.tabs([r.label for r in scheduled]), scheduled, strict=True):
-        tab.code(torch_code(result.config, lang), language="python")
+    code_tabs(scheduled, t("sch.order"))

@@ -80,3 +80,18 @@ def test_a_run_the_budget_stopped_says_so(tmp_path):
     saved = json.loads((tmp_path / "out.json").read_text())
     assert saved["stopped_at"] == run(config).stopped_at and 1 < saved["stopped_at"] < 100
     assert saved["diverged_at"] is None and saved["xy"][saved["stopped_at"]] == [None, None]
+
+
+def test_network_runs_as_json_and_csv(tmp_path):
+    """A network config: its weights and metrics in JSON, its metrics per step in CSV; a diverging one is said."""
+    configs = [{"network": {"dataset": "xor", "hidden": [4]}, "steps": 3, "optimizer": "Adam", "hparams": {"lr": 0.01}},
+               {"network": {}, "steps": 40, "batch_size": 32, "optimizer": "SGD", "hparams": {"lr": 1000}}]
+    out = cli("-", "--format", "json", stdin=json.dumps(configs))
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    np.testing.assert_array_equal(np.array(payload[0]["params"], dtype=np.float32), run(configs[0]).params)
+    assert payload[0]["config"]["network"]["hidden"] == [4] and payload[1]["diverged_at"] is not None
+    assert "diverged" in out.stderr
+    out = cli("-", stdin=json.dumps(configs[0]))
+    table = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [float(r["loss"]) for r in table] == run(configs[0]).loss.astype(np.float32).tolist()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from optimizers.codegen import torch_code
 from optimizers.export import to_csv
 from viz import RunResult
 
@@ -33,3 +34,14 @@ def export_row(chart: dict | None, done: list[RunResult], name: str) -> None:
     columns[int(chart is not None)].download_button(
         t("export.csv"), lambda: to_csv([r.traj for r in done]), f"{name}-trajectories.csv", "text/csv",
         icon=":material/table_view:", on_click="ignore", width="stretch", help=t("export.csv.help"))
+
+
+def code_tabs(done: list[RunResult], note: str | None = None) -> None:
+    """The section "The PyTorch code": a tab per run with the script that reproduces it (`torch_code`, comments in
+    the page's language), under `note` (Markdown); long lines wrap (a block that scrolls sideways is out of reach
+    of the keyboard)."""
+    st.subheader(t("pg.code"))
+    if note:
+        st.markdown(note)
+    for tab, result in zip(st.tabs([r.label for r in done]), done, strict=True):
+        tab.code(torch_code(result.config, language()), language="python", wrap_lines=True)
