@@ -91,7 +91,10 @@ def test_network_runs_as_json_and_csv(tmp_path):
     payload = json.loads(out.stdout)
     np.testing.assert_array_equal(np.array(payload[0]["params"], dtype=np.float32), run(configs[0]).params)
     assert payload[0]["config"]["network"]["hidden"] == [4] and payload[1]["diverged_at"] is not None
-    assert "diverged" in out.stderr
+    out = cli("-", "-o", str(tmp_path / "runs.json"), stdin=json.dumps(configs))
+    assert "diverged: runs [1]" in out.stderr
+    saved = json.loads((tmp_path / "runs.json").read_text())
+    assert [s["params"] for s in saved] == [p["params"] for p in payload]  # the same runs (their wall times differ)
     out = cli("-", stdin=json.dumps(configs[0]))
     table = list(csv.DictReader(io.StringIO(out.stdout)))
     assert [float(r["loss"]) for r in table] == run(configs[0]).loss.astype(np.float32).tolist()
