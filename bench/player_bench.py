@@ -1,6 +1,7 @@
 """Player benchmark in Chromium, end to end: what a user waits for.
 
-Run from the repo root:  python bench/player_bench.py  (~4 min; starts its own servers on ports 8652-8654)
+Run from the repo root:  python bench/player_bench.py  (~5 min; starts its own servers on ports 8652-8654;
+`--network` measures only the network page)
 
 Prints `name: value unit` lines:
 - the Playground (app.py) with 4 runs × 500 steps: page load to the first drawn chart (median and max of LOADS
@@ -10,7 +11,9 @@ Prints `name: value unit` lines:
   (git commit BASELINE, extracted to a temporary folder; the change counts as drawn when the figure holds it);
 - the test app (tests/player_app.py, real engine runs): playback frames/s (the player's requestAnimationFrame
   draws) for 4 runs × 1,000 steps and 3D; for a 64 × 64 swarm of 200 and 1,135 steps the bytes per change,
-  playback frames/s and the time to draw one frame.
+  playback frames/s and the time to draw one frame;
+- the network page (its 3 default runs × 500 steps of a 2-16-16-2 MLP, a warm server): load to the first drawn
+  boundary chart (its lr change is not measured yet: the polling for the changed run's key never ended there).
 """
 
 from __future__ import annotations
@@ -79,9 +82,11 @@ def open_page(browser, url: str):
 
 
 def player_frame(page, timeout_s: float = 90):
+    """The page's first player (in the page's order: the network page's second one is the landscape)."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        frame = next((f for f in page.frames if "/component/" in f.url), None)
+        first = page.locator("iframe[src*='/component/']")
+        frame = first.first.element_handle().content_frame() if first.count() else None
         if frame and frame.evaluate("() => !!(window.playerState && playerState().lastDraw)"):
             return frame
         page.wait_for_timeout(20)
@@ -194,21 +199,24 @@ def line(name: str, value: float, unit: str, note: str = "") -> None:
     print(f"{name}: {value:.4g} {unit}{'  ' + note if note else ''}", flush=True)
 
 
-def playground(browser, url: str, name: str, drawn) -> None:
-    """Load to first chart and learning-rate changes of the Playground at `url` (4 runs × 500 steps)."""
-    page = open_page(browser, url + RACE_QUERY)
+def playground(browser, url: str, name: str, drawn, query: str = RACE_QUERY, lr_changes: bool = True) -> None:
+    """Load to first chart and (`lr_changes`) learning-rate changes of the page at `url` + `query` (the Playground:
+    4 runs × 500 steps)."""
+    page = open_page(browser, url + query)
     drawn(page)  # warm: the runs are computed and cached
     page.context.close()
     loads = []
     for _ in range(LOADS):
         t0 = time.time() * 1000
-        page = open_page(browser, url + RACE_QUERY)
+        page = open_page(browser, url + query)
         loads.append(drawn(page)(None)[0] - t0)
         page.context.close()
     line(f"{name}_first_load_to_chart_median", statistics.median(loads), "ms",
          "(target ≤ 3000)" if name == "playground" else "")
     line(f"{name}_first_load_to_chart_max", max(loads), "ms")
-    page = open_page(browser, url + RACE_QUERY)
+    if not lr_changes:
+        return
+    page = open_page(browser, url + query)
     latencies, sizes = changes(page, drawn(page), slider=slider_of_run_1)
     target = name == "playground"
     line(f"{name}_lr_change_to_drawn_median", statistics.median(latencies), "ms",
@@ -223,6 +231,9 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
         with server("app.py", PORT + 1) as url:
+            playground(browser, url, "network", player_drawn_at, query="/network", lr_changes=False)
+            if "--network" in sys.argv:
+                return
             playground(browser, url, "playground", player_drawn_at)
         with baseline_app() as folder, server("app.py", PORT + 2, folder) as url:
             playground(browser, url, "baseline_figure", figure_drawn_at)

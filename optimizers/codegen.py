@@ -165,19 +165,25 @@ def _clip_lines(c: RunConfig, params: str) -> list[str]:
     return lines
 
 
-def _step_lines(c: RunConfig, params: str, position: str, data: str, say) -> list[str]:
-    """One step: zero_grad, loss, backward, [clip], step, scheduler.step(); then record the position."""
-    loss = f"loss = f({position}{data})"
-    clip = _clip_lines(c, params)
+def _update_lines(c: RunConfig, loss: str, clip: list[str], closure_note: str, loss_note: str) -> list[str]:
+    """One step as PyTorch documents it: zero_grad, the `loss` line, backward, `clip`, step (LBFGS: all in its
+    closure, with the two notes), scheduler.step()."""
     if OPTIMIZERS[c["optimizer"]].closure:
-        lines = [f"def closure():  # {say('closure')}",
+        lines = [f"def closure():  # {closure_note}",
                  "    optimizer.zero_grad()", f"    {loss}", "    loss.backward()",
                  *("    " + line for line in clip), "    return loss", "",
-                 f"loss = optimizer.step(closure)  # {say('loss_before')}"]
+                 f"loss = optimizer.step(closure)  # {loss_note}"]
     else:
         lines = ["optimizer.zero_grad()", loss, "loss.backward()", *clip, "optimizer.step()"]
     if c["scheduler"] is not None:
         lines.append("scheduler.step(loss.item())" if SCHEDULERS[c["scheduler"]].needs_loss else "scheduler.step()")
+    return lines
+
+
+def _step_lines(c: RunConfig, params: str, position: str, data: str, say) -> list[str]:
+    """One step on a surface; then record the position."""
+    lines = _update_lines(c, f"loss = f({position}{data})", _clip_lines(c, params), say("closure"),
+                          say("loss_before"))
     return [*lines, f"positions.append({position}.detach().clone())"]
 
 
@@ -270,18 +276,9 @@ def _network_optimizer_lines(c: dict, say) -> list[str]:
 def _network_step_lines(c: dict, data: str, say) -> list[str]:
     """One step on `data` ("X, Y" or "xb, yb"): zero_grad, loss, backward, [clip], step, scheduler.step()."""
     inputs, targets = data.split(", ")
-    loss = f"loss = criterion(model({inputs}), {targets})"
-    clip = _clip_lines(cast(RunConfig, c), "model.parameters()")
-    if OPTIMIZERS[c["optimizer"]].closure:
-        lines = [f"def closure():  # {say('code.closure')}",
-                 "    optimizer.zero_grad()", f"    {loss}", "    loss.backward()",
-                 *("    " + line for line in clip), "    return loss", "",
-                 f"loss = optimizer.step(closure)  # {say('code.loss_before')}"]
-    else:
-        lines = ["optimizer.zero_grad()", loss, "loss.backward()", *clip, "optimizer.step()"]
-    if c["scheduler"] is not None:
-        lines.append("scheduler.step(loss.item())" if SCHEDULERS[c["scheduler"]].needs_loss else "scheduler.step()")
-    return lines
+    config = cast(RunConfig, c)
+    return _update_lines(config, f"loss = criterion(model({inputs}), {targets})",
+                         _clip_lines(config, "model.parameters()"), say("code.closure"), say("code.loss_before"))
 
 
 def _network_loop_lines(c: dict, say) -> list[str]:

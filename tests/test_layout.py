@@ -2,6 +2,7 @@
 the player's panels stack at full width."""
 
 import json
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -66,17 +67,26 @@ SIDEBAR_CUTS = """() => {
 ADAM_WARM_RESTARTS = quote(json.dumps({"runs": [{"optimizer": "Adam", "scheduler": "CosineAnnealingWarmRestarts"}]}))
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("width", [390, 1440, 1920])
-def test_the_run_editor_in_the_sidebar_cuts_no_text(browser, app_url, width, lang):
+@contextmanager
+def sidebar_open(browser, url: str, width: int):
+    """`url` in a fresh page `width` px wide (390: a phone), loaded, with its sidebar open."""
     device = PHONE if width == 390 else {"viewport": {"width": width, "height": 1080}}
     page = offline_page(browser, **device)
     page.set_default_timeout(TIMEOUT)
     try:
-        page.goto(f"{app_url}/?lang={lang}&c={ADAM_WARM_RESTARTS}", wait_until="domcontentloaded")
+        page.goto(url, wait_until="domcontentloaded")
         wait_idle(page, timeout=TIMEOUT)
         if width == 390:
             page.get_by_test_id("stExpandSidebarButton").tap()
+        yield page
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [390, 1440, 1920])
+def test_the_run_editor_in_the_sidebar_cuts_no_text(browser, app_url, width, lang):
+    with sidebar_open(browser, f"{app_url}/?lang={lang}&c={ADAM_WARM_RESTARTS}", width) as page:
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.locator("[data-testid=stExpander] summary").filter(has_text="1 · Adam").click()
         wait_idle(page, timeout=TIMEOUT)
@@ -89,27 +99,16 @@ def test_the_run_editor_in_the_sidebar_cuts_no_text(browser, app_url, width, lan
             assert button.count() == 1
             shown = button.get_by_test_id("stMarkdownContainer").bounding_box()["width"] > 10
             assert shown == (width == 390)  # a phone stacks them, a row each: there the names fit and are shown
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("width", [390, 1440, 1920])
 def test_the_schedules_chosen_in_the_sidebar_are_not_cut(browser, app_url, width, lang):
     """The Schedules page's chip read "CosineAnnealingWa…": it wraps between the words of the name."""
-    device = PHONE if width == 390 else {"viewport": {"width": width, "height": 1080}}
-    page = offline_page(browser, **device)
-    page.set_default_timeout(TIMEOUT)
-    try:
-        chosen = quote(json.dumps({"schedulers": {"CosineAnnealingWarmRestarts": {}, "StepLR": {}}}))
-        page.goto(f"{app_url}/schedules?lang={lang}&c={chosen}", wait_until="domcontentloaded")
-        wait_idle(page, timeout=TIMEOUT)
-        if width == 390:
-            page.get_by_test_id("stExpandSidebarButton").tap()
+    chosen = quote(json.dumps({"schedulers": {"CosineAnnealingWarmRestarts": {}, "StepLR": {}}}))
+    with sidebar_open(browser, f"{app_url}/schedules?lang={lang}&c={chosen}", width) as page:
         chip = page.locator(".st-key-sch-schedulers [data-tag]").first
         chip.wait_for()
         page.wait_for_timeout(500)
         assert page.evaluate(SIDEBAR_CUTS) == {"cut": [], "broken": []}
         assert chip.get_attribute("aria-label").replace("\u200b", "") == "CosineAnnealingWarmRestarts"
-    finally:
-        page.context.close()

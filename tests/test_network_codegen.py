@@ -9,6 +9,7 @@ import io
 import numpy as np
 import pytest
 import torch
+from test_codegen import imported_modules
 from torch.nn.utils import parameters_to_vector
 
 from optimizers import run
@@ -17,22 +18,12 @@ from optimizers.codegen import torch_code
 ALLOWED_IMPORTS = {"numpy", "torch", "torch.utils.data"}
 
 
-def imported(tree: ast.AST) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            names.add(node.module)
-    return names
-
-
 def assert_reproduces(config: dict, lang: str = "en") -> str:
     """Execute the generated script: its model's final weights equal the run's last weights bit for bit, and what
     it prints (training and test loss and accuracy) equals the run's last values."""
     code = torch_code(config, lang)
     tree = ast.parse(code)
-    assert imported(tree) <= ALLOWED_IMPORTS, code
+    assert imported_modules(tree) <= ALLOWED_IMPORTS, code
     namespace: dict = {}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
