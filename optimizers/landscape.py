@@ -526,3 +526,20 @@ def line_losses(network: dict[str, Any], data: Data, theta0: np.ndarray, theta1:
     t0, t1 = np.asarray(theta0, dtype=float), np.asarray(theta1, dtype=float)
     line = _PlaneLosses(network, data, t0, t1 - t0, np.zeros_like(t0))
     return alpha, line(np.c_[alpha, np.zeros_like(alpha)])
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The loss on a plane's grid, shaped as `viz.player_data.surface_layer` reads a surface (bounds, grid, log
+    scale, minima): the landscape player draws its contours like a surface's."""
+
+    a: np.ndarray
+    b: np.ndarray
+    loss: np.ndarray
+    bounds: tuple
+    log_scale: bool = True
+    minima: tuple = ()
+
+    def grid(self, n: int):
+        del n  # computed once, at its own size
+        return torch.from_numpy(self.a), torch.from_numpy(self.b), torch.from_numpy(np.asarray(self.loss, float))

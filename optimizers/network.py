@@ -551,3 +551,11 @@ def _evaluate(runs: list[_Training]) -> None:
         run.evaluated = {"test_loss": loss, "test_accuracy": accuracy}
         if is_mini:
             run.evaluated["loss"], run.evaluated["accuracy"] = next(train_parts)
+
+
+def class_probabilities(network: dict[str, Any], classes: int, thetas: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(K, G, classes) float32: ``softmax(model(points))`` at points (G, 2) for each of the weights `thetas` (K, P),
+    in one batched forward pass."""
+    logits = Batched(network, classes).logits(torch.as_tensor(np.asarray(thetas, dtype=np.float32)),
+                                              torch.as_tensor(np.asarray(points, dtype=np.float32)))
+    return torch.softmax(logits, dim=-1).numpy()

@@ -1,4 +1,5 @@
-"""The network page's player payload (pure: numpy and torch, no Streamlit): what `ui/player/panels/network.js` draws.
+"""The network page's player payload (numpy, no Streamlit; the model's numbers come from the engine): what
+`ui/player/panels/network.js` draws.
 
 - The layer (`network_layer`): the data points (training and test, with their classes), the boundary grid's extent
   and size, the class colours.
@@ -8,7 +9,7 @@
   K − 1 classes of K per cell (the last is 1 − their sum), so a frame of 3 classes on a 60 × 60 grid is 7.2 kB.
 
 Probabilities are the model's own: ``softmax(model(points))`` at the run's weights, one vmap'd forward pass for all
-frames (`optimizers.network.Batched`).
+frames (`optimizers.network.class_probabilities`).
 
 - The landscape's player (`landscape_payload`, planes from `optimizers.landscape`): the training loss on a 41 × 41
   grid of a plane (`make_plane`: PCA of all runs, a filter-normalised random plane through a run's final weights, or
@@ -20,13 +21,12 @@ frames (`optimizers.network.Batched`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from optimizers import landscape
-from optimizers.network import Batched, data_of, layer_names
+from optimizers.landscape import Slice
+from optimizers.network import class_probabilities, data_of, layer_names
 
 from .player_data import content_key, surface_layer, typed
 from .runs import RunResult
@@ -84,13 +84,6 @@ def frame_steps(steps: int, finite: int, count: int = MAX_FRAMES) -> np.ndarray:
     if finite <= steps and (not at.size or at[-1] != finite - 1):
         at = np.append(at, finite - 1)
     return at.astype(np.uint16)
-
-
-def class_probabilities(network: dict, classes: int, thetas: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """(K, G, classes) float32: softmax of the model's outputs at `points` (G, 2) for weights `thetas` (K, P)."""
-    batched = Batched(network, classes)
-    logits = batched.logits(torch.as_tensor(np.asarray(thetas, dtype=np.float32)), torch.as_tensor(points))
-    return torch.softmax(logits, dim=-1).numpy()
 
 
 def quantise(probs: np.ndarray) -> np.ndarray:
@@ -152,22 +145,6 @@ def naive_bytes(result: RunResult, n: int = GRID) -> int:
 # ---- the loss landscape: the runs' weights on a 2-D slice, and the loss on the line to each run's end ---------
 LANDSCAPE_GRID = 41  # the slice's loss grid: n × n weight vectors, one batched forward
 LINE_POINTS = 61  # the 1-D line θ₀ → θ_final: α in [−0.25, 1.25]
-
-
-@dataclass(frozen=True)
-class Slice:
-    """The loss on a plane's grid, shaped as `surface_layer` reads a surface (bounds, grid, log scale, minima)."""
-
-    a: np.ndarray
-    b: np.ndarray
-    loss: np.ndarray
-    bounds: tuple
-    log_scale: bool = True
-    minima: tuple = ()
-
-    def grid(self, n: int):
-        del n  # computed once, at its own size
-        return torch.from_numpy(self.a), torch.from_numpy(self.b), torch.from_numpy(np.asarray(self.loss, float))
 
 
 def last_finite(traj) -> np.ndarray:
