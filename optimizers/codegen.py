@@ -212,15 +212,21 @@ def _loop_lines(c: RunConfig, params: str, position: str, say) -> list[str]:
     ]
 
 
+def _preset_lines(config: Mapping[str, Any], say_preset) -> list[str]:
+    """A comment saying what the config's preset (Momentum, Nesterov, AMSGrad) is, if it names one."""
+    name = config.get("optimizer")
+    if not (isinstance(name, str) and name in PRESETS):
+        return []
+    base, preset = PRESETS[name]
+    keywords = ", ".join(f"{k}={literal(v)}" for k, v in preset.items())
+    return [f"# {say_preset(name=name, base=base, keywords=keywords)}"]
+
+
 def _header(config: Mapping[str, Any], c: RunConfig, lang: str, say) -> list[str]:
     """What the script is; a preset's meaning; the formula as typed (one comment line); which start."""
     surface = SURFACES[c["surface"]].name(lang)
-    lines = [f"# {say('header', optimizer=c['optimizer'], surface=surface, steps=c['steps'])}"]
-    name = config.get("optimizer")
-    if isinstance(name, str) and name in PRESETS:
-        base, preset = PRESETS[name]
-        keywords = ", ".join(f"{k}={literal(v)}" for k, v in preset.items())
-        lines.append(f"# {say('preset', name=name, base=base, keywords=keywords)}")
+    lines = [f"# {say('header', optimizer=c['optimizer'], surface=surface, steps=c['steps'])}",
+             *_preset_lines(config, lambda **values: say("preset", **values))]
     if c["surface"] == "custom":
         lines.append(f"# {say('formula', formula=_comment(c['surface_params']['formula']))}")
     if isinstance(c["start"][0], list) and len(c["start"]) > 1:
@@ -319,12 +325,7 @@ def network_code(config: Mapping[str, Any], lang: str = "en") -> str:
     data_name = network["dataset"] if network["points"] is None else say("network.code.your_points_name")
     title = say("network.code.header", optimizer=c["optimizer"], layers=widths, activation=network["activation"],
                 data=data_name, steps=c["steps"])
-    header = [f"# {title}"]
-    name = config.get("optimizer")
-    if isinstance(name, str) and name in PRESETS:
-        base, preset = PRESETS[name]
-        keywords = ", ".join(f"{k}={literal(v)}" for k, v in preset.items())
-        header.append(f"# {say('code.preset', name=name, base=base, keywords=keywords)}")
+    header = [f"# {title}", *_preset_lines(config, lambda **values: say("code.preset", **values))]
     imports = ["import numpy as np", "import torch", "from torch import nn"]
     if c["batch_size"] is not None:
         imports.append("from torch.utils.data import DataLoader, TensorDataset")
