@@ -94,6 +94,8 @@ class _Losses:
     def __call__(self, thetas: np.ndarray) -> np.ndarray:
         """(K,) losses of float32 weight vectors (K, P); NaN for a row that is not finite."""
         thetas = np.ascontiguousarray(thetas, dtype=np.float32)
+        if not thetas.flags.writeable:  # a cached run's read-only arrays: torch warns of (never made) writes
+            thetas = thetas.copy()
         if thetas.ndim != 2 or thetas.shape[1] != sum(self.sizes):
             raise ValueError(f"weight vectors of {sum(self.sizes)} numbers expected, got shape {thetas.shape}")
         if not self.n:
