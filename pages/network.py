@@ -5,7 +5,7 @@ import streamlit as st
 from optimizers.network import ACTIVATIONS, MAX_LAYERS, MAX_WIDTH, data_of, normalize_network
 from optimizers.network import NETWORK as NETWORK_DEFAULTS
 from pagestate import PAGE
-from pagestate.network import MAX_RUNS, PLANES, network
+from pagestate.network import MAX_RUNS, PLANES, hidden_widths
 from schema import ConfigError
 from surfaces.classification import DATASETS
 from ui.charts import chart_state, network_table, run_results
@@ -41,18 +41,14 @@ data_seed = side.number_input(t("net.data_seed"), 0, 2**31 - 1, key=page.key("da
 side.subheader(t("net.model"))
 hidden_text = side.text_input(t("net.hidden"), key=page.key("hidden"), help=t("net.hidden.help", n=MAX_LAYERS,
                                                                                   width=MAX_WIDTH))
-try:
-    hidden = [int(w) for w in hidden_text.replace("，", ",").split(",") if w.strip()]
-    if len(hidden) > MAX_LAYERS or not all(1 <= w <= MAX_WIDTH for w in hidden):
-        raise ValueError
-except ValueError:
+hidden = hidden_widths(hidden_text)
+if hidden is None:
     side.error(t("net.hidden.error", n=MAX_LAYERS, width=MAX_WIDTH))
-    hidden = [16, 16]
+    hidden = NETWORK_DEFAULTS["hidden"]
 activation = side.selectbox(t("net.activation"), ACTIVATIONS, key=page.key("activation"))
 init_seed = side.number_input(t("net.init_seed"), 0, 2**31 - 1, key=page.key("init_seed"), help=t("net.init_seed.help"))
-net = network({"dataset": dataset, "n": int(n), "noise": float(noise), "data_seed": int(data_seed),
-               "points": points, "test_fraction": float(test_fraction), "hidden": hidden,
-               "activation": activation, "init_seed": int(init_seed)})
+net = {"dataset": dataset, "n": int(n), "noise": float(noise), "data_seed": int(data_seed), "points": points,
+       "test_fraction": float(test_fraction), "hidden": hidden, "activation": activation, "init_seed": int(init_seed)}
 try:
     normalize_network(net)
 except ConfigError as err:  # e.g. too few points of the student's: the generated ones meanwhile

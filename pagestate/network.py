@@ -33,6 +33,14 @@ def _hidden(v, state=None):
     return [int(w) for w in v] if ok else None
 
 
+def hidden_widths(text: str) -> list[int] | None:
+    """The hidden layers' widths as a student types them ("16, 16"; Chinese commas too; empty: none), or None."""
+    try:
+        return _hidden([int(w) for w in text.replace("，", ",").split(",") if w.strip()])
+    except ValueError:
+        return None
+
+
 def _points(v, state=None):
     """A student's points, as the engine checks them."""
     try:
